@@ -1,0 +1,405 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Server as EngineServer } from 'engine.io';
+import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import type {
+  ChatErrorPayload,
+  ChatMessage,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  VisitorDetails,
+} from '../protocol.js';
+import type { ChatStore } from '../stores/types.js';
+import { ChatError, toChatError } from './errors.js';
+import { authenticate, isOriginAllowed, toVisitorDetails, type SocketData } from './handshake.js';
+import { VisitorTokens } from './identity.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { resolveOptions, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
+import { createSchemas, parsePayload, type Schemas } from './schemas.js';
+
+/** Events between chat server nodes (through the Socket.IO adapter). */
+export interface InterServerEvents {
+  visitorUpdated(visitorId: string, name: string, details: VisitorDetails): void;
+}
+
+export type ChatIO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** A Node request handler; calls `next` for requests that are not the chat's. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+export interface ChatServer {
+  /** The Socket.IO server the chat runs on (the host's own, if one was passed to `attach`). */
+  readonly io: ChatIO;
+  readonly store: ChatStore;
+  /** The normalised base path, e.g. `/chat`. */
+  readonly basePath: string;
+  /**
+   * Serves the chat's HTTP traffic (Socket.IO polling under `<basePath>/socket.io/`), for hosts
+   * and adapters that route requests themselves; WebSocket upgrades still need `attach`.
+   */
+  readonly handler: NodeHandler;
+  /**
+   * Takes the chat's requests and WebSocket upgrades on `server` (other requests reach the
+   * host's own listeners), or runs the chat on the host's Socket.IO server, main namespace.
+   */
+  attach(target: HttpServer | Server): ChatServer;
+  /** Resolves when storage is initialised (indexes made and checked); rejects with the reason it is not. */
+  ready(): Promise<void>;
+  /**
+   * Stops accepting connections, waits for requests in progress (at most `drainTimeoutMs`),
+   * then disconnects every chat socket. Leaves the HTTP server and the Mongoose connection open.
+   */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+const SHUTTING_DOWN = () =>
+  new ChatError('STORAGE_UNAVAILABLE', 'The chat server is restarting; try again shortly', { retryable: true });
+
+const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
+
+/**
+ * Creates the chat server: Socket.IO handlers over a store. Attach it to the host's HTTP server.
+ *
+ * @example
+ * const db = await mongoose.createConnection(process.env.MONGODB_URI).asPromise();
+ * const chat = createChatServer({ mongoose: db, secret: process.env.CHAT_SECRET });
+ * chat.attach(httpServer);
+ */
+export function createChatServer(options: ChatServerOptions): ChatServer {
+  return new ChatServerImpl(resolveOptions(options));
+}
+
+class ChatServerImpl implements ChatServer {
+  readonly store: ChatStore;
+  readonly basePath: string;
+  readonly handler: NodeHandler;
+
+  readonly #options: ResolvedOptions;
+  readonly #socketPath: string;
+  readonly #ownIo: ChatIO;
+  readonly #engine: EngineServer;
+  #io: ChatIO | undefined;
+  readonly #tokens: VisitorTokens;
+  readonly #schemas: Schemas;
+  readonly #messageLimiter: RateLimiter;
+  readonly #eventLimiter: RateLimiter;
+  readonly #roomQueue = new KeyedQueue();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #detachers: Array<() => void> = [];
+  #initialising: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.store = options.store;
+    this.basePath = options.basePath;
+    this.#socketPath = `${options.basePath}/socket.io`;
+    this.#tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
+    this.#schemas = createSchemas(options.limits, options.defaultPhoneCountry);
+    this.#messageLimiter = new RateLimiter(options.limits.messageRate);
+    this.#eventLimiter = new RateLimiter(options.limits.eventRate);
+
+    // Socket.IO runs on a detached engine: the chat routes its own requests and upgrades, so it
+    // never takes over or closes the host's HTTP server and coexists with a host Socket.IO.
+    const allowed = options.allowedOrigins;
+    this.#engine = new EngineServer({
+      maxHttpBufferSize: options.limits.maxPayloadBytes,
+      allowRequest: (req, callback) => {
+        if (isOriginAllowed(req, allowed)) callback(null, true);
+        else callback('Origin not allowed', false);
+      },
+      ...(allowed === '*' || allowed.length > 0 ? { cors: { origin: allowed === '*' ? '*' : [...allowed] } } : {}),
+    });
+    this.#ownIo = new Server({
+      path: this.#socketPath,
+      serveClient: false,
+      ...(options.adapter ? { adapter: options.adapter } : {}),
+    });
+
+    this.handler = (req, res, next) => {
+      if (this.#isSocketRequest(req)) {
+        this.#bind(this.#ownIo);
+        this.#engine.handleRequest(req, res);
+      } else if (next) {
+        next();
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    };
+
+    // Storage starts initialising at once; a failure is logged here and retried by the next
+    // handshake, so a database that comes up late does not need a restart.
+    this.ready().catch((error: unknown) => {
+      options.logger.error('parley-chat: storage is not ready; handshakes will be refused until it is', error);
+    });
+  }
+
+  get io(): ChatIO {
+    return this.#io ?? this.#ownIo;
+  }
+
+  ready(): Promise<void> {
+    this.#initialising ??= this.store.init().catch((error: unknown) => {
+      this.#initialising = undefined;
+      throw error;
+    });
+    return this.#initialising;
+  }
+
+  attach(target: HttpServer | Server): ChatServer {
+    if (this.#closing) throw new Error('parley-chat: this chat server is closed; create a new one');
+    if (target instanceof Server) {
+      this.#bind(target as ChatIO);
+      return this;
+    }
+    if (!target || typeof target.on !== 'function' || typeof target.listeners !== 'function') {
+      throw new TypeError('parley-chat: attach() takes an http.Server (or https.Server), or a Socket.IO Server');
+    }
+    this.#bind(this.#ownIo);
+
+    // The host's request listeners keep serving everything that is not the chat's.
+    const hostListeners = target.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    target.removeAllListeners('request');
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.#closing && this.#isSocketRequest(req)) {
+        this.#engine.handleRequest(req, res);
+        return;
+      }
+      for (const listener of hostListeners) listener.call(target, req, res);
+    };
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Other paths are left to the host's own upgrade listeners (its Socket.IO, say).
+      if (!this.#closing && this.#isSocketRequest(req)) this.#engine.handleUpgrade(req, socket, head);
+    };
+    target.on('request', onRequest);
+    target.on('upgrade', onUpgrade);
+    this.#detachers.push(() => target.off('upgrade', onUpgrade));
+    return this;
+  }
+
+  close({ drainTimeoutMs = 5000 }: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+      for (const detach of this.#detachers) detach();
+      if (this.#io === this.#ownIo) {
+        await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
+      } else {
+        this.#io?.of('/').disconnectSockets(true);
+        this.#engine.close();
+      }
+    })();
+    return this.#closing;
+  }
+
+  #isSocketRequest(req: IncomingMessage): boolean {
+    const path = (req.url ?? '').split('?', 1)[0]!;
+    return path === this.#socketPath || path.startsWith(`${this.#socketPath}/`);
+  }
+
+  #bind(io: ChatIO): void {
+    if (this.#io === io) return;
+    if (this.#io) throw new Error('parley-chat: attach() to one Socket.IO server only; create another chat server');
+    this.#io = io;
+    if (io === this.#ownIo) io.bind(this.#engine);
+    io.use((socket, next) => {
+      this.#handshake(socket).then(
+        () => next(),
+        (error: unknown) => next(this.#handshakeError(error)),
+      );
+    });
+    io.on('connection', (socket) => this.#onConnection(socket));
+    io.on('visitorUpdated', (visitorId, name, details) => this.#updateLocalVisitor(visitorId, name, details));
+  }
+
+  async #handshake(socket: ChatSocket): Promise<void> {
+    if (this.#closing) throw SHUTTING_DOWN();
+    try {
+      await this.ready();
+    } catch (error) {
+      throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly', {
+        cause: error,
+      });
+    }
+    const { store, secret, identify, logger } = this.#options;
+    socket.data = await authenticate(socket.handshake, { store, tokens: this.#tokens, secret, identify, logger });
+  }
+
+  /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
+  #handshakeError(error: unknown): Error & { data: ChatErrorPayload } {
+    const chatError = this.#report(error);
+    return Object.assign(new Error(chatError.message), { data: chatError.toPayload() });
+  }
+
+  #onConnection(socket: ChatSocket): void {
+    const { visitorId, details } = socket.data;
+    void socket.join(visitorRoom(visitorId));
+    socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
+
+    const schemas = this.#schemas;
+    this.#handle(socket, 'join', schemas.join, this.#eventLimiter, async ({ room, since }) => {
+      await this.#checkRoomAccess(socket, room);
+      // Join before reading, so a message stored meanwhile is broadcast to this socket rather than
+      // missed; the client merges by seq.
+      await socket.join(room);
+      const { limits } = this.#options;
+      const page =
+        since === undefined
+          ? await this.store.listMessages({ room, limit: limits.pageSize })
+          : await this.store.listMessages({ room, after: since, limit: limits.catchUpLimit });
+      const online = await this.#announcePresence(room);
+      return { room, messages: page.messages, hasMore: page.hasMore, online };
+    });
+
+    this.#handle(socket, 'message', schemas.message, this.#messageLimiter, async ({ room, message, clientId }) => {
+      if (!socket.rooms.has(room)) throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
+      const sender = visitorOf(socket);
+      await this.#options.hooks.beforeMessage?.({ room, message, sender });
+      const result = await this.#roomQueue.run(room, async () => {
+        const appended = await this.store.appendMessage({
+          room,
+          sender: publicSender(socket),
+          message,
+          clientId,
+          timestamp: new Date(),
+        });
+        // Broadcast inside the room's queue, so every client receives the room in seq order. The
+        // sending socket has the message in its ack; the visitor's other tabs get the broadcast.
+        if (!appended.duplicate) socket.to(room).emit('message', appended.message);
+        return appended;
+      });
+      if (!result.duplicate) this.#runHook('onMessage', () => this.#options.hooks.onMessage?.(result.message, sender));
+      return { message: result.message };
+    });
+
+    this.#handle(socket, 'history', schemas.history, this.#eventLimiter, async ({ room, before, limit }) => {
+      if (!socket.rooms.has(room)) await this.#checkRoomAccess(socket, room);
+      return this.store.listMessages({ room, before, limit: limit ?? this.#options.limits.pageSize });
+    });
+
+    this.#handle(socket, 'userDetails', schemas.userDetails, this.#eventLimiter, async (details) => {
+      const record = await this.store.saveUserDetails(socket.data.visitorId, details);
+      const user = toVisitorDetails(record);
+      this.#updateLocalVisitor(record.id, record.name, user);
+      this.io.serverSideEmit('visitorUpdated', record.id, record.name, user);
+      // The visitor's other tabs learn their new details too; nobody else does.
+      socket.to(visitorRoom(record.id)).emit('session', {
+        visitorId: record.id,
+        token: this.#tokens.issue(record.id),
+        user,
+      });
+      this.#runHook('onUserDetails', () => this.#options.hooks.onUserDetails?.(record, visitorOf(socket)));
+      return { user };
+    });
+
+    // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
+    socket.on('typing', (payload: unknown) => {
+      if (this.#closing || this.#eventLimiter.take(socket.data.visitorId) > 0) return;
+      const parsed = this.#schemas.typing.safeParse(payload);
+      if (!parsed.success || !socket.rooms.has(parsed.data.room)) return;
+      const { room, typing } = parsed.data;
+      socket.to(room).volatile.emit('typing', { room, sender: publicSender(socket), typing });
+    });
+
+    socket.on('disconnecting', () => {
+      if (this.#closing) return;
+      const rooms = [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('visitor:'));
+      // After the disconnect the socket is out of its rooms, so the count no longer includes it.
+      socket.once('disconnect', () => {
+        for (const room of rooms) void this.#announcePresence(room).catch(() => undefined);
+      });
+    });
+  }
+
+  /**
+   * Registers an acknowledged event: rate limit, schema, handler, and exactly one ack of the
+   * `{ ok }` shape. An event without an ack callback is ignored: nothing to answer, nothing stored.
+   */
+  #handle<S extends z.ZodType, R extends object>(
+    socket: ChatSocket,
+    event: 'join' | 'message' | 'history' | 'userDetails',
+    schema: S,
+    limiter: RateLimiter,
+    handler: (payload: z.output<S>) => Promise<R>,
+  ): void {
+    socket.on(event, (payload: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const run = (async () => {
+        try {
+          if (this.#closing) throw SHUTTING_DOWN();
+          const retryAfterMs = limiter.take(socket.data.visitorId);
+          if (retryAfterMs > 0) {
+            throw new ChatError('RATE_LIMITED', 'Too many requests; slow down', { retryAfterMs });
+          }
+          const result = await handler(parsePayload(schema, payload));
+          ack({ ok: true, ...result });
+        } catch (error) {
+          ack({ ok: false, error: this.#report(error).toPayload() });
+        }
+      })();
+      this.#inFlight.add(run);
+      void run.finally(() => this.#inFlight.delete(run));
+    });
+  }
+
+  /** Normalises an error for a client, logging what the client is not told. */
+  #report(error: unknown): ChatError {
+    const chatError = toChatError(error);
+    if (chatError.code === 'INTERNAL' || (chatError.code === 'STORAGE_UNAVAILABLE' && chatError.cause)) {
+      this.#options.logger.error(`parley-chat: ${chatError.message}`, chatError.cause ?? error);
+    }
+    return chatError;
+  }
+
+  #runHook(name: string, hook: () => void | Promise<void> | undefined): void {
+    Promise.resolve()
+      .then(hook)
+      .catch((error: unknown) => this.#options.logger.error(`parley-chat: hooks.${name} failed`, error));
+  }
+
+  async #checkRoomAccess(socket: ChatSocket, room: string): Promise<void> {
+    const policy = this.#options.rooms;
+    if (policy === undefined) return;
+    if (typeof policy === 'function') {
+      if (!(await policy(room, visitorOf(socket)))) {
+        throw new ChatError('FORBIDDEN', `You may not enter the room "${room}"`);
+      }
+    } else if (!policy.includes(room)) {
+      throw new ChatError('NOT_FOUND', `There is no room "${room}"`);
+    }
+  }
+
+  /** Counts distinct visitors in the room on every node and tells the room. */
+  async #announcePresence(room: string): Promise<number> {
+    const sockets = await this.io.in(room).fetchSockets();
+    const online = new Set(sockets.map((socket) => socket.data.visitorId)).size;
+    this.io.to(room).emit('presence', { room, online });
+    return online;
+  }
+
+  #updateLocalVisitor(visitorId: string, name: string, details: VisitorDetails): void {
+    const namespace = this.io.of('/');
+    for (const socketId of namespace.adapter.rooms.get(visitorRoom(visitorId)) ?? []) {
+      const socket = namespace.sockets.get(socketId);
+      if (!socket) continue;
+      socket.data.name = name;
+      socket.data.details = details;
+    }
+  }
+}
+
+function visitorOf(socket: ChatSocket): Visitor {
+  return { id: socket.data.visitorId, name: socket.data.name, verified: socket.data.verified };
+}
+
+function publicSender(socket: ChatSocket): ChatMessage['sender'] {
+  return { id: socket.data.visitorId, name: socket.data.name };
+}

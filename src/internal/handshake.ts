@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'socket.io';
+import type { VisitorDetails } from '../protocol.js';
+import type { ChatStore, UserRecord } from '../stores/types.js';
+import { ChatError } from './errors.js';
+import {
+  guestName,
+  hostUserVisitorId,
+  newVisitorId,
+  verifyUserHash,
+  type VisitorTokens,
+} from './identity.js';
+import type { ChatLogger, ChatServerOptions, IdentifiedUser } from './options.js';
+
+/** What the server keeps on each socket (`socket.data`). */
+export interface SocketData {
+  visitorId: string;
+  verified: boolean;
+  /** The display name other visitors see. */
+  name: string;
+  /** Sent back to this visitor only. */
+  details?: VisitorDetails;
+  /** A fallback display name from the host's `identify`, used while no details are saved. */
+  hostName?: string;
+}
+
+type Handshake = Socket['handshake'];
+
+const MAX_USER_ID_LENGTH = 128;
+
+/**
+ * Whether a browser page on `origin` may open a chat connection. Requests without an Origin
+ * header come from non-browser clients, which could send any header they like, so the check
+ * guards what it can: other sites' pages acting in a visitor's browser.
+ */
+export function isOriginAllowed(req: IncomingMessage, allowed: readonly string[] | '*'): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || allowed === '*') return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  return host === req.headers.host || allowed.includes(origin);
+}
+
+interface AuthenticateContext {
+  store: ChatStore;
+  tokens: VisitorTokens;
+  secret: string;
+  identify: ChatServerOptions['identify'];
+  logger: ChatLogger;
+}
+
+/**
+ * Decides who a connecting client is, strongest proof first: the host's `identify`, then
+ * identity verification (`userId` + `userHash`), then a visitor token, else a new visitor.
+ */
+export async function authenticate(handshake: Handshake, context: AuthenticateContext): Promise<SocketData> {
+  const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
+  let visitorId: string;
+  let verified = false;
+  let hostName: string | undefined;
+
+  const hostUser = context.identify
+    ? await context.identify({ headers: handshake.headers, auth, address: handshake.address })
+    : null;
+  if (hostUser) {
+    visitorId = hostUserVisitorId(checkHostUserId(hostUser));
+    verified = true;
+    if (typeof hostUser.name === 'string' && hostUser.name.trim()) hostName = hostUser.name.trim().slice(0, 100);
+  } else if (auth.userId !== undefined || auth.userHash !== undefined) {
+    const { userId, userHash } = auth;
+    if (
+      typeof userId !== 'string' ||
+      typeof userHash !== 'string' ||
+      userId.length === 0 ||
+      userId.length > MAX_USER_ID_LENGTH ||
+      !verifyUserHash(userId, userHash, context.secret)
+    ) {
+      throw new ChatError('UNAUTHORIZED', 'Identity verification failed: userHash does not match userId');
+    }
+    visitorId = hostUserVisitorId(userId);
+    verified = true;
+  } else {
+    visitorId = context.tokens.verify(auth.token) ?? newVisitorId();
+  }
+
+  let user: UserRecord | null = null;
+  try {
+    user = await context.store.getUser(visitorId);
+  } catch (error) {
+    // The visitor may still connect and read; storing will answer STORAGE_UNAVAILABLE itself.
+    context.logger.warn('parley-chat: could not load visitor details', error);
+  }
+  const data: SocketData = {
+    visitorId,
+    verified,
+    name: user?.name || hostName || guestName(visitorId),
+  };
+  if (user) data.details = toVisitorDetails(user);
+  if (hostName) data.hostName = hostName;
+  return data;
+}
+
+export function toVisitorDetails(user: UserRecord): VisitorDetails {
+  return { id: user.id, name: user.name, email: user.email, phone: user.phone };
+}
+
+function checkHostUserId(user: IdentifiedUser): string {
+  const id: unknown = user.id;
+  if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0 || String(id).length > MAX_USER_ID_LENGTH) {
+    // A host bug, not the visitor's fault: logged by the caller as INTERNAL.
+    throw new TypeError('parley-chat: identify() must return { id: string } (1–128 characters) or null');
+  }
+  return String(id);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

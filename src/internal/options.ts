@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CountryCode } from 'libphonenumber-js/min';
+import type { Connection, Mongoose } from 'mongoose';
+import type { ServerOptions } from 'socket.io';
+import type { ChatMessage } from '../protocol.js';
+import { MongooseStore } from '../stores/mongoose.js';
+import type { ChatStore, UserRecord } from '../stores/types.js';
+import type { RateLimit } from './rate-limiter.js';
+
+/** What `identify` and hooks can read of a connecting client's handshake. */
+export interface ChatHandshake {
+  headers: IncomingHttpHeaders;
+  /** The handshake `auth` object as the client sent it; untrusted. */
+  auth: Record<string, unknown>;
+  address: string;
+}
+
+/** A user of the host app, vouched for by the host through `identify`. */
+export interface IdentifiedUser {
+  id: string;
+  name?: string;
+  email?: string;
+}
+
+/** Who is behind a socket, as hooks and the `rooms` policy see it. */
+export interface Visitor {
+  /** `v_…` for anonymous visitors, `user:<id>` for host users (identify or identity verification). */
+  id: string;
+  name: string;
+  /** True for host users: identified by `identify` or by a valid `userHash`. */
+  verified: boolean;
+}
+
+export interface ChatLimits {
+  /** Longest message text, in UTF-16 code units; longer gets `TOO_LARGE`. @default 2000 */
+  maxMessageLength: number;
+  /** Messages in the `join` ack and the default `history` page size. @default 50 */
+  pageSize: number;
+  /** Largest `history` page a client may ask for. @default 100 */
+  maxPageSize: number;
+  /** Most messages one `join { since }` returns; `hasMore` says when to join again. @default 500 */
+  catchUpLimit: number;
+  /** Messages per visitor. @default { max: 20, perMs: 10_000 } */
+  messageRate: RateLimit;
+  /** Other events (join, history, userDetails, typing) per visitor. @default { max: 60, perMs: 10_000 } */
+  eventRate: RateLimit;
+  /** Largest Socket.IO packet; a client sending more is disconnected. @default 65_536 */
+  maxPayloadBytes: number;
+}
+
+export interface ChatHooks {
+  /** Before a message is stored; throw a `ChatError` to refuse it (e.g. `FORBIDDEN`). */
+  beforeMessage?: (draft: { room: string; message: string; sender: Visitor }) => void | Promise<void>;
+  /** After a new message is stored and broadcast (not for repeats). Errors are logged, not sent. */
+  onMessage?: (message: ChatMessage, sender: Visitor) => void | Promise<void>;
+  /** After a visitor saved their details. Errors are logged, not sent. */
+  onUserDetails?: (user: UserRecord, visitor: Visitor) => void | Promise<void>;
+}
+
+export interface ChatLogger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** Which rooms exist: a fixed list (others are `NOT_FOUND`) or a policy (false is `FORBIDDEN`). */
+export type RoomPolicy =
+  | readonly string[]
+  | ((room: string, visitor: Visitor) => boolean | Promise<boolean>);
+
+export interface ChatServerOptions {
+  /**
+   * The host app's Mongoose Connection (or the `mongoose` instance for its default connection).
+   * The chat registers its models on it and never closes it. Give this or `store`.
+   */
+  mongoose?: Connection | Mongoose;
+  /** Replaces storage, e.g. `new MemoryStore()` for tests. Give this or `mongoose`. */
+  store?: ChatStore;
+  /** Prefix of the chat's Mongoose model and collection names. @default 'chat_' */
+  collectionPrefix?: string;
+  /**
+   * Signs visitor tokens and checks identity-verification hashes; at least 32 characters.
+   * @default a random per-process secret, with a warning: visitors then lose their identity
+   * when the process restarts, and multi-node deployments cannot share tokens.
+   */
+  secret?: string;
+  /** Where the chat's HTTP routes live; Socket.IO is at `<basePath>/socket.io`. @default '/chat' */
+  basePath?: string;
+  /**
+   * Origins (e.g. `https://shop.example`) whose pages may connect, checked on every handshake
+   * (polling and WebSocket). Same-origin pages and non-browser clients (no `Origin` header) are
+   * always allowed; `'*'` allows every origin.
+   * @default [] (same origin only)
+   */
+  allowedOrigins?: readonly string[] | '*';
+  /** Lets the host app vouch for its logged-in user, e.g. from a session cookie. @default none */
+  identify?: (handshake: ChatHandshake) => IdentifiedUser | null | undefined | Promise<IdentifiedUser | null | undefined>;
+  /** @default see {@link ChatLimits} */
+  limits?: Partial<ChatLimits>;
+  /** Which rooms visitors may join. @default every valid room name */
+  rooms?: RoomPolicy;
+  /** @default none */
+  hooks?: ChatHooks;
+  /** A Socket.IO adapter for multi-node deployments, e.g. `createAdapter(pub, sub)` from `@socket.io/redis-adapter`. @default in-memory */
+  adapter?: ServerOptions['adapter'];
+  /** Country for phone numbers typed without a `+country` prefix, e.g. `'GB'`. @default none: a prefix is required */
+  defaultPhoneCountry?: CountryCode;
+  /** How long a visitor token keeps a visitor's identity. @default 365 days */
+  tokenMaxAgeMs?: number;
+  /** Where warnings and server-side errors go. @default console */
+  logger?: ChatLogger;
+}
+
+export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
+  maxMessageLength: 2000,
+  pageSize: 50,
+  maxPageSize: 100,
+  catchUpLimit: 500,
+  messageRate: { max: 20, perMs: 10_000 },
+  eventRate: { max: 60, perMs: 10_000 },
+  maxPayloadBytes: 65_536,
+};
+
+export interface ResolvedOptions {
+  store: ChatStore;
+  secret: string;
+  basePath: string;
+  allowedOrigins: readonly string[] | '*';
+  identify: ChatServerOptions['identify'];
+  limits: ChatLimits;
+  rooms: RoomPolicy | undefined;
+  hooks: ChatHooks;
+  adapter: ServerOptions['adapter'] | undefined;
+  defaultPhoneCountry: CountryCode | undefined;
+  tokenMaxAgeMs: number;
+  logger: ChatLogger;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Merges defaults and throws at once, with the fix in the message, on misconfiguration. */
+export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') {
+    throw new TypeError('parley-chat: createChatServer() needs an options object, e.g. { mongoose: connection, secret }');
+  }
+  if (options.mongoose && options.store) {
+    throw new TypeError('parley-chat: pass either `mongoose` or `store`, not both');
+  }
+  if (!options.mongoose && !options.store) {
+    throw new TypeError(
+      'parley-chat: pass `mongoose` (a Mongoose Connection) to store the chat in MongoDB, or `store` (e.g. new MemoryStore())',
+    );
+  }
+  const logger = options.logger ?? console;
+
+  let secret = options.secret;
+  if (secret === undefined) {
+    secret = randomBytes(32).toString('base64url');
+    logger.warn(
+      'parley-chat: no `secret` given; using a random one for this process. Visitors will lose their identity ' +
+        'when it restarts. Pass a secret of at least 32 characters, e.g. from process.env.CHAT_SECRET.',
+    );
+  } else if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(`parley-chat: \`secret\` must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+  }
+
+  const basePath = normaliseBasePath(options.basePath ?? '/chat');
+  const limits: ChatLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  checkLimits(limits);
+
+  const allowedOrigins = options.allowedOrigins ?? [];
+  if (allowedOrigins !== '*' && !Array.isArray(allowedOrigins)) {
+    throw new TypeError("parley-chat: `allowedOrigins` must be an array of origins like 'https://example.com', or '*'");
+  }
+
+  const store =
+    options.store ?? new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_' });
+
+  return {
+    store,
+    secret,
+    basePath,
+    allowedOrigins: allowedOrigins === '*' ? '*' : allowedOrigins.map((origin) => origin.replace(/\/+$/, '')),
+    identify: options.identify,
+    limits,
+    rooms: options.rooms,
+    hooks: options.hooks ?? {},
+    adapter: options.adapter,
+    defaultPhoneCountry: options.defaultPhoneCountry,
+    tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
+    logger,
+  };
+}
+
+function normaliseBasePath(basePath: string): string {
+  if (typeof basePath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(basePath)) {
+    throw new TypeError(`parley-chat: \`basePath\` must look like '/chat'; got ${JSON.stringify(basePath)}`);
+  }
+  return basePath.replace(/\/$/, '');
+}
+
+function checkLimits(limits: ChatLimits): void {
+  for (const key of ['maxMessageLength', 'pageSize', 'maxPageSize', 'catchUpLimit', 'maxPayloadBytes'] as const) {
+    if (!Number.isInteger(limits[key]) || limits[key] < 1) {
+      throw new TypeError(`parley-chat: limits.${key} must be a positive integer`);
+    }
+  }
+  if (limits.pageSize > limits.maxPageSize) {
+    throw new TypeError('parley-chat: limits.pageSize must not exceed limits.maxPageSize');
+  }
+  for (const key of ['messageRate', 'eventRate'] as const) {
+    const rate = limits[key];
+    if (!(rate?.max >= 1) || !(rate.perMs > 0)) {
+      throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { z } from 'zod';
+import type {
+  HistoryPayload,
+  JoinPayload,
+  MessagePayload,
+  TypingPayload,
+  UserDetailsPayload,
+} from '../protocol.js';
+import { ChatError } from './errors.js';
+
+// C0 and C1 control characters and DEL. Messages may still hold line breaks and tabs.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** Room names: 1–64 of letters, digits, `_ - . :`, starting with a letter or digit. */
+export const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const room = z.string().regex(ROOM_PATTERN, 'Room names are 1–64 letters, digits, _ - . or :');
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export interface SchemaLimits {
+  maxMessageLength: number;
+  maxPageSize: number;
+}
+
+/**
+ * One schema per client event. Each is the documentation of its payload: anything it does not
+ * name is dropped, and anything of the wrong type is refused before a handler runs.
+ */
+export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: CountryCode) {
+  const join = z.object({
+    room,
+    since: seq.optional(),
+  }) satisfies z.ZodType<JoinPayload>;
+
+  const message = z.object({
+    room,
+    message: z
+      .string()
+      .max(limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
+      .refine((text) => text.trim().length > 0, 'The message is empty')
+      .refine((text) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(text), 'The message contains control characters'),
+    clientId: z.string().regex(CLIENT_ID_PATTERN, 'clientId is 1–64 letters, digits, _ or -'),
+  }) satisfies z.ZodType<MessagePayload>;
+
+  const history = z.object({
+    room,
+    before: seq.min(1),
+    limit: z.number().int().min(1).max(limits.maxPageSize).optional(),
+  }) satisfies z.ZodType<HistoryPayload>;
+
+  const userDetails = z.object({
+    name: z
+      .string('Please enter your name')
+      .trim()
+      .min(1, 'Please enter your name')
+      .max(100, 'Names are at most 100 characters')
+      .refine((name) => !CONTROL_CHARS.test(name), 'The name contains control characters'),
+    email: z
+      .string('Please enter your email address')
+      .trim()
+      .max(254, 'Email addresses are at most 254 characters')
+      .pipe(z.email('Please enter a valid email address')),
+    phone: z
+      .string('Please enter a phone number')
+      .trim()
+      .max(32, 'Please enter a valid phone number')
+      .transform((value, ctx) => {
+        if (value === '') return '';
+        const parsed = parsePhoneNumberFromString(value, defaultPhoneCountry);
+        if (!parsed?.isValid()) {
+          ctx.addIssue({
+            code: 'custom',
+            message: defaultPhoneCountry
+              ? 'Please enter a valid phone number'
+              : 'Please enter a valid phone number with its country code, e.g. +44 20 7946 0958',
+          });
+          return z.NEVER;
+        }
+        return parsed.number;
+      })
+      .optional()
+      .transform((value) => value ?? ''),
+  }) satisfies z.ZodType<{ name: string; email: string; phone: string }, UserDetailsPayload>;
+
+  const typing = z.object({
+    room,
+    typing: z.boolean(),
+  }) satisfies z.ZodType<TypingPayload>;
+
+  return { join, message, history, userDetails, typing };
+}
+
+export type Schemas = ReturnType<typeof createSchemas>;
+
+/** Parses a payload or throws the coded error a client should see. */
+export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown): z.output<S> {
+  const result = schema.safeParse(payload);
+  if (result.success) return result.data;
+
+  const issues = result.error.issues;
+  if (issues.some((issue) => issue.code === 'too_big' && issue.path[0] === 'message')) {
+    throw new ChatError('TOO_LARGE', issues.find((issue) => issue.path[0] === 'message')!.message);
+  }
+  if (issues.some((issue) => issue.path.length === 0)) {
+    throw new ChatError('VALIDATION', 'The payload must be an object');
+  }
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const field = String(issue.path[0]);
+    fields[field] ??= issue.code === 'invalid_type' ? `${field} has the wrong type` : issue.message;
+  }
+  throw new ChatError('VALIDATION', `Invalid ${Object.keys(fields).join(', ')}`, { fields });
+}
