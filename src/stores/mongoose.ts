@@ -106,7 +106,7 @@ export class MongooseStore implements ChatStore {
         visitorId: { type: String, required: true, unique: true },
         name: { type: String, required: true },
         email: { type: String, required: true },
-        phone: { type: String, required: true },
+        phone: { type: String, default: '' },
       },
       { ...SCHEMA_OPTIONS, timestamps: true },
     );
@@ -175,10 +175,13 @@ export class MongooseStore implements ChatStore {
   async listMessages({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
     this.#assertConnected();
     const newerFirst = after === undefined;
-    const seq = after !== undefined ? { $gt: after } : before !== undefined ? { $lt: before } : undefined;
+    // sanitizeFilter neutralises any operator smuggled into `room`; our own range is marked trusted.
+    const range = after !== undefined ? { $gt: after } : before !== undefined ? { $lt: before } : undefined;
+    const filter = range ? { room, seq: this.#connection.base.trusted(range) } : { room };
     // One extra document tells whether more exist without a second query.
     const docs = await this.#messages
-      .find(seq ? { room, seq } : { room })
+      .find(filter)
+      .setOptions({ sanitizeFilter: true })
       .sort({ seq: newerFirst ? -1 : 1 })
       .limit(limit + 1)
       .lean<MessageDoc[]>();
