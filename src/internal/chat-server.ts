@@ -50,7 +50,9 @@ export interface ChatServer {
   ready(): Promise<void>;
   /**
    * Stops accepting connections, waits for requests in progress (at most `drainTimeoutMs`),
-   * then disconnects every chat socket. Leaves the HTTP server and the Mongoose connection open.
+   * then closes every chat connection; clients see a transport close and reconnect by themselves
+   * (to another node, or to this one once it is back). Leaves the HTTP server and the Mongoose
+   * connection open.
    */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
 }
@@ -193,8 +195,8 @@ class ChatServerImpl implements ChatServer {
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
       } else {
-        this.#io?.of('/').disconnectSockets(true);
-        this.#engine.close();
+        // Dropping the transport (not a disconnect packet) lets clients reconnect by themselves.
+        for (const socket of this.#io?.of('/').sockets.values() ?? []) socket.conn.close();
       }
     })();
     return this.#closing;

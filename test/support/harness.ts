@@ -53,14 +53,14 @@ export interface RunningChat {
 }
 
 /** A real http.Server on port 0 with the chat attached, closed at the end of the file. */
-export async function startChat(options: ChatServerOptions): Promise<RunningChat> {
+export async function startChat(options: ChatServerOptions, { waitUntilReady = true } = {}): Promise<RunningChat> {
   const server = createServer((_req, res) => {
     res.statusCode = 404;
     res.end('host app');
   });
   const chat = createChatServer({ secret: SECRET, logger: quietLogger(), ...options });
   chat.attach(server);
-  await chat.ready();
+  if (waitUntilReady) await chat.ready();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
