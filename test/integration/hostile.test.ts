@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import type { Socket } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from 'parley-chat';
 import {
@@ -20,6 +21,8 @@ let attacker: ChatClient;
 let bystander: ChatClient;
 let bystanderGot: ChatMessage[];
 let bystanderTyping: unknown[];
+// The attacker sends what the typed protocol forbids, so it speaks through an untyped view.
+const raw = () => attacker as unknown as Socket;
 
 // Values an attacker can put anywhere a string, number or boolean is expected.
 const HOSTILE_VALUES: Array<[string, unknown]> = [
@@ -134,11 +137,11 @@ describe('hostile payloads', () => {
   it('ignores events without an ack callback: nothing stored, nothing broadcast', async () => {
     const before = await storedCounts();
     const seen = bystanderGot.length;
-    attacker.emit('message', { room: ROOM, message: 'no callback', clientId: clientId() });
-    attacker.emit('userDetails', { name: 'No Callback', email: 'nc@example.com' });
-    attacker.emit('join', { room: 'elsewhere' });
-    attacker.emit('history', { room: ROOM, before: 5 });
-    attacker.emit('message');
+    raw().emit('message', { room: ROOM, message: 'no callback', clientId: clientId() });
+    raw().emit('userDetails', { name: 'No Callback', email: 'nc@example.com' });
+    raw().emit('join', { room: 'elsewhere' });
+    raw().emit('history', { room: ROOM, before: 5 });
+    raw().emit('message');
     await settle(300);
     expect(await storedCounts()).toEqual(before);
     expect(bystanderGot.length).toBe(seen);
@@ -146,11 +149,11 @@ describe('hostile payloads', () => {
 
   it('drops invalid typing events silently', async () => {
     for (const [label, value] of HOSTILE_VALUES) {
-      attacker.emit('typing', { room: value, typing: true });
-      if (!VALID_FOR_FIELD['typing.typing']!.includes(label)) attacker.emit('typing', { room: ROOM, typing: value });
-      attacker.emit('typing', value);
+      raw().emit('typing', { room: value, typing: true });
+      if (!VALID_FOR_FIELD['typing.typing']!.includes(label)) raw().emit('typing', { room: ROOM, typing: value });
+      raw().emit('typing', value);
     }
-    attacker.emit('typing', { room: 'not-joined', typing: true });
+    raw().emit('typing', { room: 'not-joined', typing: true });
     await settle(300);
     expect(bystanderTyping).toEqual([]);
   });
