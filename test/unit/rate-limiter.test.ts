@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/internal/rate-limiter.js';
+
+describe('RateLimiter', () => {
+  it('allows a burst of max, then says how long until the next token', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ max: 3, perMs: 3000 }, () => now);
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 0]);
+    expect(limiter.take('a')).toBe(1000);
+    now = 400;
+    expect(limiter.take('a')).toBe(600);
+    now = 1000;
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(1000);
+  });
+
+  it('keeps keys apart', () => {
+    const limiter = new RateLimiter({ max: 1, perMs: 1000 }, () => 0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBeGreaterThan(0);
+    expect(limiter.take('b')).toBe(0);
+  });
+
+  it('refills to max, never beyond', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ max: 2, perMs: 1000 }, () => now);
+    now = 1_000_000;
+    expect([limiter.take('a'), limiter.take('a')]).toEqual([0, 0]);
+    expect(limiter.take('a')).toBeGreaterThan(0);
+  });
+});
