@@ -112,6 +112,13 @@ async function startJongodb(): Promise<{ uri: string; child: ChildProcess }> {
   return { uri, child };
 }
 
+/** The same server with another database name, keeping credentials and options. */
+export function withDatabase(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`Not a MongoDB connection string: ${redact(uri)}`);
+  return `${match[1]}/${dbName}${match[2] ?? ''}`;
+}
+
 function redact(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
