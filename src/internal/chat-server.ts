@@ -60,6 +60,10 @@ export interface ChatServer {
 const SHUTTING_DOWN = () =>
   new ChatError('STORAGE_UNAVAILABLE', 'The chat server is restarting; try again shortly', { retryable: true });
 
+// Socket.IO rooms live in two namespaces of our own, so no chat room name a client picks can ever
+// be a visitor's private room (which carries their details) or another socket's own room.
+const CHAT_ROOM_PREFIX = 'room:';
+const chatRoom = (room: string) => `${CHAT_ROOM_PREFIX}${room}`;
 const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
 
 /**
@@ -251,7 +255,7 @@ class ChatServerImpl implements ChatServer {
       await this.#checkRoomAccess(socket, room);
       // Join before reading, so a message stored meanwhile is broadcast to this socket rather than
       // missed; the client merges by seq.
-      await socket.join(room);
+      await socket.join(chatRoom(room));
       const { limits } = this.#options;
       const page =
         since === undefined
@@ -262,7 +266,7 @@ class ChatServerImpl implements ChatServer {
     });
 
     this.#handle(socket, 'message', schemas.message, this.#messageLimiter, async ({ room, message, clientId }) => {
-      if (!socket.rooms.has(room)) throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
+      if (!socket.rooms.has(chatRoom(room))) throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
       const sender = visitorOf(socket);
       await this.#options.hooks.beforeMessage?.({ room, message, sender });
       const result = await this.#roomQueue.run(room, async () => {
@@ -275,7 +279,7 @@ class ChatServerImpl implements ChatServer {
         });
         // Broadcast inside the room's queue, so every client receives the room in seq order. The
         // sending socket has the message in its ack; the visitor's other tabs get the broadcast.
-        if (!appended.duplicate) socket.to(room).emit('message', appended.message);
+        if (!appended.duplicate) socket.to(chatRoom(room)).emit('message', appended.message);
         return appended;
       });
       if (!result.duplicate) this.#runHook('onMessage', () => this.#options.hooks.onMessage?.(result.message, sender));
@@ -283,7 +287,7 @@ class ChatServerImpl implements ChatServer {
     });
 
     this.#handle(socket, 'history', schemas.history, this.#eventLimiter, async ({ room, before, limit }) => {
-      if (!socket.rooms.has(room)) await this.#checkRoomAccess(socket, room);
+      if (!socket.rooms.has(chatRoom(room))) await this.#checkRoomAccess(socket, room);
       return this.store.listMessages({ room, before, limit: limit ?? this.#options.limits.pageSize });
     });
 
@@ -306,14 +310,16 @@ class ChatServerImpl implements ChatServer {
     socket.on('typing', (payload: unknown) => {
       if (this.#closing || this.#eventLimiter.take(socket.data.visitorId) > 0) return;
       const parsed = this.#schemas.typing.safeParse(payload);
-      if (!parsed.success || !socket.rooms.has(parsed.data.room)) return;
+      if (!parsed.success || !socket.rooms.has(chatRoom(parsed.data.room))) return;
       const { room, typing } = parsed.data;
-      socket.to(room).volatile.emit('typing', { room, sender: publicSender(socket), typing });
+      socket.to(chatRoom(room)).volatile.emit('typing', { room, sender: publicSender(socket), typing });
     });
 
     socket.on('disconnecting', () => {
       if (this.#closing) return;
-      const rooms = [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('visitor:'));
+      const rooms = [...socket.rooms]
+        .filter((room) => room.startsWith(CHAT_ROOM_PREFIX))
+        .map((room) => room.slice(CHAT_ROOM_PREFIX.length));
       // After the disconnect the socket is out of its rooms, so the count no longer includes it.
       socket.once('disconnect', () => {
         for (const room of rooms) void this.#announcePresence(room).catch(() => undefined);
@@ -381,9 +387,9 @@ class ChatServerImpl implements ChatServer {
 
   /** Counts distinct visitors in the room on every node and tells the room. */
   async #announcePresence(room: string): Promise<number> {
-    const sockets = await this.io.in(room).fetchSockets();
+    const sockets = await this.io.in(chatRoom(room)).fetchSockets();
     const online = new Set(sockets.map((socket) => socket.data.visitorId)).size;
-    this.io.to(room).emit('presence', { room, online });
+    this.io.to(chatRoom(room)).emit('presence', { room, online });
     return online;
   }
 

@@ -184,3 +184,24 @@ describe('hostile payloads', () => {
     expect(await request(newcomer, 'join', { room: ROOM })).toMatchObject({ ok: true, online: 3 });
   });
 });
+
+describe('private rooms', () => {
+  it("cannot be entered by naming another visitor's private room or socket id as a chat room", async () => {
+    const victim = await running.connect();
+    const spy = await running.connect();
+    const spiedSessions = collect(spy, 'session');
+    const spiedMessages = collect<ChatMessage>(spy, 'message');
+    await request(spy, 'join', { room: `visitor:${victim.session.visitorId}` });
+    await request(spy, 'join', { room: victim.id! });
+
+    await request(victim, 'userDetails', { name: 'Victim', email: 'victim@example.com', phone: '+442079460958' });
+    const victimTab = await running.connect({ auth: { token: victim.session.token } });
+    await request(victimTab, 'userDetails', { name: 'Victim', email: 'victim@example.com', phone: '+442079460958' });
+    const victimGot = collect<ChatMessage>(victim, 'message');
+    await request(spy, 'message', { room: victim.id!, message: 'injected', clientId: clientId() });
+    await settle(300);
+    expect(spiedSessions).toEqual([]);
+    expect(JSON.stringify(spiedMessages)).not.toContain('victim@example.com');
+    expect(victimGot).toEqual([]);
+  });
+});
