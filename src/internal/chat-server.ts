@@ -96,7 +96,10 @@ class ChatServerImpl implements ChatServer {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
   #initialising: Promise<void> | undefined;
+  /** Set when close() starts: no new connections or requests are accepted. */
   #closing: Promise<void> | undefined;
+  /** Set once draining is over: the chat's HTTP traffic is no longer served. */
+  #closed = false;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -126,10 +129,8 @@ class ChatServerImpl implements ChatServer {
     });
 
     this.handler = (req, res, next) => {
-      if (this.#isSocketRequest(req)) {
-        this.#bind(this.#ownIo);
-        this.#engine.handleRequest(req, res);
-      } else if (next) {
+      if (this.#serve(req, res)) return;
+      if (next) {
         next();
       } else {
         res.statusCode = 404;
@@ -171,15 +172,12 @@ class ChatServerImpl implements ChatServer {
     const hostListeners = target.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     target.removeAllListeners('request');
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      if (!this.#closing && this.#isSocketRequest(req)) {
-        this.#engine.handleRequest(req, res);
-        return;
-      }
+      if (this.#serve(req, res)) return;
       for (const listener of hostListeners) listener.call(target, req, res);
     };
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Other paths are left to the host's own upgrade listeners (its Socket.IO, say).
-      if (!this.#closing && this.#isSocketRequest(req)) this.#engine.handleUpgrade(req, socket, head);
+      if (!this.#closed && this.#isSocketRequest(req)) this.#engine.handleUpgrade(req, socket, head);
     };
     target.on('request', onRequest);
     target.on('upgrade', onUpgrade);
@@ -195,6 +193,7 @@ class ChatServerImpl implements ChatServer {
         new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
       ]);
       clearTimeout(timer);
+      this.#closed = true;
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
@@ -204,6 +203,19 @@ class ChatServerImpl implements ChatServer {
       }
     })();
     return this.#closing;
+  }
+
+  /**
+   * Serves the request if it is the chat's, and says whether it was. Polling keeps being served
+   * while close() drains, so clients still receive the acks of requests in progress.
+   */
+  #serve(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.#closed || !this.#isSocketRequest(req)) return false;
+    // With the host's own Socket.IO server, its engine serves the traffic, not ours.
+    if (this.#io && this.#io !== this.#ownIo) return false;
+    this.#bind(this.#ownIo);
+    this.#engine.handleRequest(req, res);
+    return true;
   }
 
   #isSocketRequest(req: IncomingMessage): boolean {

@@ -295,3 +295,19 @@ describe('visitor identity and details', () => {
     expect((await bobReceives).sender.name).toBe('Dana');
   });
 });
+
+describe('inside a host app', () => {
+  it("leaves the host's own User model and users collection untouched", async () => {
+    const User = db.model('User', new mongoose.Schema({ username: String, email: String, phone: String }));
+    await User.create({ username: 'host-admin', email: 'admin@host.example', phone: '555' });
+    const alice = await running.connect();
+    await request(alice, 'userDetails', { name: 'Alice', email: 'admin@host.example', phone: '+442079460958' });
+    await request(alice, 'join', { room: 'host-app' });
+    await sendOk(alice, 'host-app', 'hello');
+    const hostUsers = await User.find().lean();
+    expect(hostUsers).toHaveLength(1);
+    expect(hostUsers[0]).toMatchObject({ username: 'host-admin', email: 'admin@host.example', phone: '555' });
+    expect(mongoose.modelNames()).not.toContain('chat_messages');
+    expect(await db.collection('chat_users').countDocuments({ visitorId: alice.session.visitorId })).toBe(1);
+  });
+});

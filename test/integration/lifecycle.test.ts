@@ -53,7 +53,7 @@ describe('close()', () => {
     again.close();
   });
 
-  it('waits for a slow store before disconnecting, up to drainTimeoutMs', async () => {
+  it.each([['websocket'], ['polling']])('waits for a slow store before disconnecting (%s)', async (transport) => {
     const store = new MemoryStore();
     const append = store.appendMessage.bind(store);
     store.appendMessage = async (draft: MessageDraft) => {
@@ -61,7 +61,7 @@ describe('close()', () => {
       return append(draft);
     };
     const running = await startChat({ store });
-    const client = await running.connect();
+    const client = await running.connect({ transports: [transport] });
     await request(client, 'join', { room: 'slow' });
     const inFlight = request<MessageAck>(client, 'message', { room: 'slow', message: 'slow one', clientId: clientId() });
     await new Promise((resolve) => setTimeout(resolve, 50));
