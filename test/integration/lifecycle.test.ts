@@ -65,7 +65,11 @@ describe('close()', () => {
     await request(client, 'join', { room: 'slow' });
     const inFlight = request<MessageAck>(client, 'message', { room: 'slow', message: 'slow one', clientId: clientId() });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await running.chat.close({ drainTimeoutMs: 5000 });
+    const closed = running.chat.close({ drainTimeoutMs: 5000 });
+    // A request arriving while the chat drains is answered (retryable), not left on a dead transport.
+    const late = await request(client, 'message', { room: 'slow', message: 'too late', clientId: clientId() });
+    expect(late).toMatchObject({ ok: false, error: { code: 'STORAGE_UNAVAILABLE', retryable: true } });
+    await closed;
     expect((await inFlight).ok).toBe(true);
     expect((await store.listMessages({ room: 'slow', limit: 10 })).messages).toHaveLength(1);
   });
