@@ -12,8 +12,9 @@ import type {
 } from '../protocol.js';
 import type { ChatStore } from '../stores/types.js';
 import { ChatError, toChatError } from './errors.js';
-import { authenticate, isOriginAllowed, toVisitorDetails, type SocketData } from './handshake.js';
-import { VisitorTokens } from './identity.js';
+import { authenticate, identifyVisitor, isOriginAllowed, toVisitorDetails, type SocketData } from './handshake.js';
+import { createHttpRoutes } from './http-routes.js';
+import { guestName, VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -27,8 +28,11 @@ export interface InterServerEvents {
 export type ChatIO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** A Node request handler; calls `next` for requests that are not the chat's. */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+/**
+ * A Node request handler for the chat's routes. Returns whether the chat took the request; for
+ * any other request it calls `next` (or, without `next`, answers 404).
+ */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => boolean;
 
 export interface ChatServer {
   /** The Socket.IO server the chat runs on (the host's own, if one was passed to `attach`). */
@@ -37,13 +41,17 @@ export interface ChatServer {
   /** The normalised base path, e.g. `/chat`. */
   readonly basePath: string;
   /**
-   * Serves the chat's HTTP traffic (Socket.IO polling under `<basePath>/socket.io/`), for hosts
-   * and adapters that route requests themselves; WebSocket upgrades still need `attach`.
+   * Serves the chat's HTTP routes: `GET <basePath>/widget.js`, `GET <basePath>/history`,
+   * `GET <basePath>/health` and Socket.IO polling. Framework adapters mount it; WebSocket
+   * upgrades still need `attach`.
    */
   readonly handler: NodeHandler;
+  /** The HTTP routes `handler` serves (full paths), e.g. for registering them with a router. */
+  readonly routes: readonly string[];
   /**
-   * Takes the chat's requests and WebSocket upgrades on `server` (other requests reach the
-   * host's own listeners), or runs the chat on the host's Socket.IO server, main namespace.
+   * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
+   * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
+   * open chat connections. Or runs the chat on the host's Socket.IO server, main namespace.
    */
   attach(target: HttpServer | Server): ChatServer;
   /** Resolves when storage is initialised (indexes made and checked); rejects with the reason it is not. */
@@ -82,8 +90,10 @@ class ChatServerImpl implements ChatServer {
   readonly store: ChatStore;
   readonly basePath: string;
   readonly handler: NodeHandler;
+  readonly routes: readonly string[];
 
   readonly #options: ResolvedOptions;
+  readonly #serveHttpRoute: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly #socketPath: string;
   readonly #ownIo: ChatIO;
   readonly #engine: EngineServer;
@@ -128,14 +138,23 @@ class ChatServerImpl implements ChatServer {
       ...(options.adapter ? { adapter: options.adapter } : {}),
     });
 
+    this.routes = ['widget.js', 'history', 'health'].map((route) => `${options.basePath}/${route}`);
+    this.#serveHttpRoute = createHttpRoutes({
+      basePath: options.basePath,
+      widgetBundle: options.widgetBundle,
+      history: (payload, req) => this.#httpHistory(payload, req),
+      health: () => this.#health(),
+      report: (error) => this.#report(error),
+    });
     this.handler = (req, res, next) => {
-      if (this.#serve(req, res)) return;
+      if (this.#serve(req, res)) return true;
       if (next) {
         next();
       } else {
         res.statusCode = 404;
         res.end();
       }
+      return false;
     };
 
     // Storage starts initialising at once; a failure is logged here and retried by the next
@@ -181,7 +200,19 @@ class ChatServerImpl implements ChatServer {
     };
     target.on('request', onRequest);
     target.on('upgrade', onUpgrade);
-    this.#detachers.push(() => target.off('upgrade', onUpgrade));
+
+    // An HTTP server's close() waits for every open connection, chat WebSockets included; closing
+    // the chat first lets the host's server.close() (and the frameworks' app close) finish.
+    const hostClose = target.close;
+    target.close = ((...args: Parameters<HttpServer['close']>) => {
+      const result = hostClose.apply(target, args);
+      void this.close();
+      return result;
+    }) as HttpServer['close'];
+    this.#detachers.push(() => {
+      target.off('upgrade', onUpgrade);
+      if (target.close !== hostClose) target.close = hostClose;
+    });
     return this;
   }
 
@@ -210,7 +241,8 @@ class ChatServerImpl implements ChatServer {
    * while close() drains, so clients still receive the acks of requests in progress.
    */
   #serve(req: IncomingMessage, res: ServerResponse): boolean {
-    if (this.#closed || !this.#isSocketRequest(req)) return false;
+    if (this.#closed) return false;
+    if (!this.#isSocketRequest(req)) return this.#serveHttpRoute(req, res);
     // With the host's own Socket.IO server, its engine serves the traffic, not ours.
     if (this.#io && this.#io !== this.#ownIo) return false;
     this.#bind(this.#ownIo);
@@ -264,7 +296,7 @@ class ChatServerImpl implements ChatServer {
 
     const schemas = this.#schemas;
     this.#handle(socket, 'join', schemas.join, this.#eventLimiter, async ({ room, since }) => {
-      await this.#checkRoomAccess(socket, room);
+      await this.#checkRoomAccess(room, visitorOf(socket));
       // Join before reading, so a message stored meanwhile is broadcast to this socket rather than
       // missed; the client merges by seq.
       await socket.join(chatRoom(room));
@@ -298,10 +330,9 @@ class ChatServerImpl implements ChatServer {
       return { message: result.message };
     });
 
-    this.#handle(socket, 'history', schemas.history, this.#eventLimiter, async ({ room, before, limit }) => {
-      if (!socket.rooms.has(chatRoom(room))) await this.#checkRoomAccess(socket, room);
-      return this.store.listMessages({ room, before, limit: limit ?? this.#options.limits.pageSize });
-    });
+    this.#handle(socket, 'history', schemas.history, this.#eventLimiter, (payload) =>
+      this.#readHistory(payload, visitorOf(socket), socket.rooms.has(chatRoom(payload.room))),
+    );
 
     this.#handle(socket, 'userDetails', schemas.userDetails, this.#eventLimiter, async (details) => {
       const record = await this.store.saveUserDetails(socket.data.visitorId, details);
@@ -355,10 +386,7 @@ class ChatServerImpl implements ChatServer {
       const run = (async () => {
         try {
           if (this.#closing) throw SHUTTING_DOWN();
-          const retryAfterMs = limiter.take(socket.data.visitorId);
-          if (retryAfterMs > 0) {
-            throw new ChatError('RATE_LIMITED', 'Too many requests; slow down', { retryAfterMs });
-          }
+          takeToken(limiter, socket.data.visitorId);
           const result = await handler(parsePayload(schema, payload));
           ack({ ok: true, ...result });
         } catch (error) {
@@ -385,11 +413,50 @@ class ChatServerImpl implements ChatServer {
       .catch((error: unknown) => this.#options.logger.error(`parley-chat: hooks.${name} failed`, error));
   }
 
-  async #checkRoomAccess(socket: ChatSocket, room: string): Promise<void> {
+  async #readHistory(
+    { room, before, limit }: z.output<Schemas['history']>,
+    visitor: Visitor,
+    joined: boolean,
+  ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    if (!joined) await this.#checkRoomAccess(room, visitor);
+    return this.store.listMessages({ room, before, limit: limit ?? this.#options.limits.pageSize });
+  }
+
+  /** `GET <basePath>/history`: the socket event's rules, with the visitor from headers. */
+  async #httpHistory(payload: unknown, req: IncomingMessage): Promise<object> {
+    if (this.#closing) throw SHUTTING_DOWN();
+    const address = req.socket.remoteAddress ?? 'unknown';
+    takeToken(this.#eventLimiter, `ip:${address}`);
+    const input = parsePayload(this.#schemas.history, payload);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const { secret, identify } = this.#options;
+    const identity = await identifyVisitor(
+      { headers: req.headers, auth: bearer ? { token: bearer } : {}, address },
+      { tokens: this.#tokens, secret, identify },
+    );
+    const visitor: Visitor = {
+      id: identity.visitorId,
+      name: identity.hostName ?? guestName(identity.visitorId),
+      verified: identity.verified,
+    };
+    return { ok: true, ...(await this.#readHistory(input, visitor, false)) };
+  }
+
+  async #health(): Promise<void> {
+    try {
+      await this.ready();
+      await this.store.ping();
+    } catch (error) {
+      if (error instanceof ChatError) throw error;
+      throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database', { cause: error });
+    }
+  }
+
+  async #checkRoomAccess(room: string, visitor: Visitor): Promise<void> {
     const policy = this.#options.rooms;
     if (policy === undefined) return;
     if (typeof policy === 'function') {
-      if (!(await policy(room, visitorOf(socket)))) {
+      if (!(await policy(room, visitor))) {
         throw new ChatError('FORBIDDEN', `You may not enter the room "${room}"`);
       }
     } else if (!policy.includes(room)) {
@@ -414,6 +481,12 @@ class ChatServerImpl implements ChatServer {
       socket.data.details = details;
     }
   }
+}
+
+/** Takes a token from the limiter or refuses the request with how long to wait. */
+function takeToken(limiter: RateLimiter, key: string): void {
+  const retryAfterMs = limiter.take(key);
+  if (retryAfterMs > 0) throw new ChatError('RATE_LIMITED', 'Too many requests; slow down', { retryAfterMs });
 }
 
 function visitorOf(socket: ChatSocket): Visitor {

@@ -53,11 +53,21 @@ interface AuthenticateContext {
   logger: ChatLogger;
 }
 
+export interface Identity {
+  visitorId: string;
+  verified: boolean;
+  /** The name the host's `identify` gave, if any. */
+  hostName?: string;
+}
+
 /**
- * Decides who a connecting client is, strongest proof first: the host's `identify`, then
- * identity verification (`userId` + `userHash`), then a visitor token, else a new visitor.
+ * Decides who a client is, strongest proof first: the host's `identify`, then identity
+ * verification (`userId` + `userHash`), then a visitor token, else a new anonymous visitor.
  */
-export async function authenticate(handshake: Handshake, context: AuthenticateContext): Promise<SocketData> {
+export async function identifyVisitor(
+  handshake: Pick<Handshake, 'headers' | 'auth' | 'address'>,
+  context: Omit<AuthenticateContext, 'store' | 'logger'>,
+): Promise<Identity> {
   const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
   let visitorId: string;
   let verified = false;
@@ -86,7 +96,12 @@ export async function authenticate(handshake: Handshake, context: AuthenticateCo
   } else {
     visitorId = context.tokens.verify(auth.token) ?? newVisitorId();
   }
+  return hostName ? { visitorId, verified, hostName } : { visitorId, verified };
+}
 
+/** Identifies a connecting socket and loads the visitor's saved details. */
+export async function authenticate(handshake: Handshake, context: AuthenticateContext): Promise<SocketData> {
+  const { visitorId, verified, hostName } = await identifyVisitor(handshake, context);
   let user: UserRecord | null = null;
   try {
     user = await context.store.getUser(visitorId);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
@@ -109,6 +111,11 @@ export interface ChatServerOptions {
   tokenMaxAgeMs?: number;
   /** Where warnings and server-side errors go. @default console */
   logger?: ChatLogger;
+  /**
+   * File served at `<basePath>/widget.js`.
+   * @default the widget's browser bundle shipped in this package (`parley-chat/widget.js`)
+   */
+  widgetBundle?: string;
 }
 
 export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
@@ -134,6 +141,7 @@ export interface ResolvedOptions {
   defaultPhoneCountry: CountryCode | undefined;
   tokenMaxAgeMs: number;
   logger: ChatLogger;
+  widgetBundle: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -189,7 +197,14 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     defaultPhoneCountry: options.defaultPhoneCountry,
     tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
     logger,
+    widgetBundle: options.widgetBundle ?? defaultWidgetBundle(),
   };
+}
+
+/** The bundle in this package's build, found the same way from the sources and from `dist/`. */
+function defaultWidgetBundle(): string {
+  const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
+  return join(dirname(packageJson), 'dist', 'browser', 'widget.js');
 }
 
 function normaliseBasePath(basePath: string): string {

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import type { AckError } from '../protocol.js';
+import { ChatError } from './errors.js';
+
+export interface HttpRoutesContext {
+  basePath: string;
+  /** Answers a history request exactly as the socket `history` event does. */
+  history(payload: unknown, req: IncomingMessage): Promise<object>;
+  /** Resolves when storage is ready and reachable. */
+  health(): Promise<void>;
+  widgetBundle: string;
+  /** Normalises and logs an error; the client gets only its payload. */
+  report(error: unknown): ChatError;
+}
+
+interface CachedFile {
+  body: Buffer;
+  gzipped: Buffer;
+  etag: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The chat's plain HTTP routes under the base path: `GET widget.js`, `GET history`, `GET health`.
+ * Returns a function that serves a request if it is one of them and says whether it did.
+ */
+export function createHttpRoutes(context: HttpRoutesContext): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { basePath } = context;
+  let widget: Promise<CachedFile> | undefined;
+
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>> = {
+    [`${basePath}/widget.js`]: async (req, res) => {
+      // Read once and kept: the bundle only changes with a new version of the package.
+      widget ??= loadFile(context.widgetBundle).catch((error: unknown) => {
+        widget = undefined;
+        throw error;
+      });
+      let file: CachedFile;
+      try {
+        file = await widget;
+      } catch (error) {
+        throw new ChatError('NOT_FOUND', 'The chat widget bundle is not available', { cause: error });
+      }
+      res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+      res.setHeader('ETag', file.etag);
+      // Same URL across versions, so browsers revalidate every time; a 304 costs a few bytes.
+      res.setHeader('Cache-Control', 'public, no-cache');
+      res.setHeader('Vary', 'Accept-Encoding');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      if (matchesETag(req.headers['if-none-match'], file.etag)) {
+        res.statusCode = 304;
+        res.end();
+        return;
+      }
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const body = gzip ? file.gzipped : file.body;
+      if (gzip) res.setHeader('Content-Encoding', 'gzip');
+      res.setHeader('Content-Length', body.length);
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    [`${basePath}/history`]: async (req, res, query) => {
+      sendJson(res, 200, await context.history(historyPayload(query), req), req.method === 'HEAD');
+    },
+    [`${basePath}/health`]: async (req, res) => {
+      await context.health();
+      sendJson(res, 200, { ok: true }, req.method === 'HEAD');
+    },
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (!route) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendJson(res, 405, { ok: false, error: { code: 'VALIDATION', message: 'Only GET is supported here' } });
+      return true;
+    }
+    route(req, res, url.searchParams).catch((error: unknown) => {
+      const chatError = context.report(error);
+      if (chatError.retryAfterMs !== undefined) {
+        res.setHeader('Retry-After', Math.ceil(chatError.retryAfterMs / 1000));
+      }
+      const body: AckError = { ok: false, error: chatError.toPayload() };
+      sendJson(res, chatError.httpStatus, body, req.method === 'HEAD');
+    });
+    return true;
+  };
+}
+
+/**
+ * Query string to the socket event's payload shape. Numbers are converted only when they are
+ * plain digits; anything else (and repeated parameters) reaches the schema as-is and is refused.
+ */
+function historyPayload(query: URLSearchParams): Record<string, unknown> {
+  const payload: Record<string, unknown> = {};
+  for (const key of ['room', 'before', 'limit']) {
+    const values = query.getAll(key);
+    if (values.length === 0) continue;
+    const value = values.length === 1 ? values[0]! : values;
+    payload[key] = key !== 'room' && typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  }
+  return payload;
+}
+
+async function loadFile(path: string): Promise<CachedFile> {
+  const body = await readFile(path);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, gzipped: gzipSync(body, { level: 9 }), etag };
+}
+
+function matchesETag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(headOnly ? undefined : json);
+}
+
