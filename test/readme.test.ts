@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MessageAck } from 'parley-chat';
 import { connectClient, mongoInfo, onCleanup, request } from './support/harness.js';
-import { withDatabase } from './support/mongodb.js';
+import { withDatabase } from '../demo/mongodb.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { resolveMongo } from './mongodb.js';
+import { resolveMongo } from '../../demo/mongodb.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,27 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export type MongoKind = 'MONGODB_URI' | 'mongodb-memory-server' | 'jongodb';
-
-export interface ResolvedMongo {
-  uri: string;
-  kind: MongoKind;
-  /** Human-readable: which server, and why this one. */
-  description: string;
-  /** jongodb lacks drop/create/listCollections and honours no projections (see DESIGN.md). */
-  emulated: boolean;
-  stop(): Promise<void>;
-}
+/**
+ * @typedef {object} ResolvedMongo
+ * @property {string} uri
+ * @property {'MONGODB_URI' | 'mongodb-memory-server' | 'jongodb'} kind
+ * @property {string} description Human-readable: which server, and why this one.
+ * @property {boolean} emulated jongodb lacks drop/create/listCollections and honours no projections.
+ * @property {() => Promise<void>} stop
+ */
 
 const JONGODB_PACKAGE = '@jongodb/memory-server-bin-linux-x64-gnu';
 
 /**
- * Finds a MongoDB for tests, in the design's order: `MONGODB_URI` (a real server the user points
+ * Finds a MongoDB for the demo and the tests, in this order: `MONGODB_URI` (a real server the user points
  * to), then `mongodb-memory-server` (a real mongod, where it has or can download a binary), then
  * the jongodb emulator (an optional dependency of the demo workspace, Linux x64 glibc only).
  */
-export async function resolveMongo(log: (line: string) => void = console.log): Promise<ResolvedMongo> {
+/**
+ * @param {(line: string) => void} [log]
+ * @returns {Promise<ResolvedMongo>}
+ */
+export async function resolveMongo(log = console.log) {
   const fromEnv = process.env.MONGODB_URI;
   if (fromEnv) {
     return {
@@ -33,7 +34,8 @@ export async function resolveMongo(log: (line: string) => void = console.log): P
     };
   }
 
-  const reasons: string[] = [];
+  /** @type {string[]} */
+  const reasons = [];
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const server = await withoutConsoleNoise(() => MongoMemoryServer.create());
@@ -76,59 +78,74 @@ export async function resolveMongo(log: (line: string) => void = console.log): P
   );
 }
 
-async function startJongodb(): Promise<{ uri: string; child: ChildProcess }> {
+/** @returns {Promise<{ uri: string, child: import('node:child_process').ChildProcess }>} */
+async function startJongodb() {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve(`${JONGODB_PACKAGE}/package.json`);
   const binary = join(dirname(packageJson), 'bin', 'jongodb');
   const child = spawn(binary, ['--host=127.0.0.1', '--port=0', '--database=parley'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const uri = await new Promise<string>((resolve, reject) => {
+  /** @type {string} */
+  const uri = await new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error('jongodb printed no JONGODB_URI within 20 s')), 20_000);
-    const fail = (error: Error) => {
+    /** @param {Error} error */
+    const fail = (error) => {
       clearTimeout(timer);
       child.kill();
       reject(error);
     };
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`jongodb exited with code ${code}: ${output.trim()}`)));
-    const onData = (chunk: Buffer) => {
+    /** @param {Buffer} chunk */
+    const onData = (chunk) => {
       output += chunk.toString();
       const match = /JONGODB_URI=(\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        child.stdout!.off('data', onData);
-        resolve(match[1]!);
+        child.stdout.off('data', onData);
+        resolve(/** @type {string} */ (match[1]));
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (/** @type {Buffer} */ chunk) => (output += chunk.toString()));
   });
   // The emulator logs to stdout/stderr; keep the pipes drained so it never blocks.
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return { uri, child };
 }
 
 /** The same server with another database name, keeping credentials and options. */
-export function withDatabase(uri: string, dbName: string): string {
+/**
+ * @param {string} uri
+ * @param {string} dbName
+ */
+export function withDatabase(uri, dbName) {
   const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
   if (!match) throw new Error(`Not a MongoDB connection string: ${redact(uri)}`);
   return `${match[1]}/${dbName}${match[2] ?? ''}`;
 }
 
-function redact(uri: string): string {
+/** @param {string} uri */
+function redact(uri) {
   return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0]!;
+/** @param {unknown} error */
+function firstLine(error) {
+  return String(error instanceof Error ? error.message : error).split('\n')[0];
 }
 
 /** mongodb-memory-server prints a stack trace when it cannot download; the reason is reported once instead. */
-async function withoutConsoleNoise<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+async function withoutConsoleNoise(fn) {
   const { warn, error } = console;
   console.warn = () => {};
   console.error = () => {};

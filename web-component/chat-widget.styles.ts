@@ -1,0 +1,375 @@
+import { css } from 'lit';
+
+// Each custom property falls back to a theme token, so a page can restyle one piece without
+// restating the rest. Colours meet WCAG AA contrast in both themes.
+const darkTokens = css`
+  --_background: var(--chat-background, #111827);
+  --_foreground: var(--chat-foreground, #f9fafb);
+  --_muted: var(--chat-muted, #b4bcc8);
+  --_border: var(--chat-border, #374151);
+  --_bubble: var(--chat-bubble, #1f2937);
+  --_error: var(--chat-error, #fca5a5);
+  --_shadow: 0 12px 40px rgb(0 0 0 / 0.5);
+`;
+
+export const styles = css`
+  :host {
+    --_accent: var(--chat-accent, #2563eb);
+    --_accent-contrast: var(--chat-accent-contrast, #ffffff);
+    --_background: var(--chat-background, #ffffff);
+    --_foreground: var(--chat-foreground, #111827);
+    --_muted: var(--chat-muted, #4b5563);
+    --_border: var(--chat-border, #d1d5db);
+    --_bubble: var(--chat-bubble, #f3f4f6);
+    --_error: var(--chat-error, #b91c1c);
+    --_radius: var(--chat-radius, 14px);
+    --_offset: var(--chat-offset, 20px);
+    --_shadow: 0 12px 40px rgb(15 23 42 / 0.18);
+    position: fixed;
+    bottom: var(--_offset);
+    right: var(--_offset);
+    z-index: var(--chat-z-index, 2147483000);
+    font-family: var(--chat-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    font-size: 15px;
+    line-height: 1.4;
+    color: var(--_foreground);
+  }
+  :host([position='bottom-left']) {
+    right: auto;
+    left: var(--_offset);
+  }
+  :host([theme='dark']) {
+    ${darkTokens}
+  }
+  @media (prefers-color-scheme: dark) {
+    :host([theme='auto']) {
+      ${darkTokens}
+    }
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+  button,
+  input,
+  textarea {
+    font: inherit;
+    color: inherit;
+  }
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  .launcher {
+    position: relative;
+    display: grid;
+    place-items: center;
+    width: var(--chat-launcher-size, 56px);
+    height: var(--chat-launcher-size, 56px);
+    border: none;
+    border-radius: 50%;
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+    box-shadow: var(--_shadow);
+    cursor: pointer;
+    transition: transform 0.15s ease;
+  }
+  .launcher:hover {
+    transform: scale(1.05);
+  }
+  .launcher svg {
+    width: 26px;
+    height: 26px;
+    fill: currentColor;
+  }
+  .badge {
+    position: absolute;
+    top: -4px;
+    right: -4px;
+    min-width: 22px;
+    height: 22px;
+    padding: 0 6px;
+    border-radius: 11px;
+    background: #b91c1c;
+    color: #ffffff;
+    font-size: 12px;
+    font-weight: 700;
+    line-height: 22px;
+  }
+
+  .panel {
+    position: absolute;
+    bottom: calc(var(--chat-launcher-size, 56px) + 12px);
+    right: 0;
+    display: flex;
+    flex-direction: column;
+    width: min(var(--chat-width, 370px), calc(100vw - 2 * var(--_offset)));
+    height: min(var(--chat-height, 560px), calc(100vh - 120px));
+    overflow: hidden;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_background);
+    box-shadow: var(--_shadow);
+    animation: rise 0.18s ease-out;
+  }
+  :host([position='bottom-left']) .panel {
+    right: auto;
+    left: 0;
+  }
+  @keyframes rise {
+    from {
+      opacity: 0;
+      transform: translateY(8px);
+    }
+  }
+
+  .header {
+    display: flex;
+    align-items: flex-start;
+    gap: 8px;
+    padding: 14px 14px 10px 16px;
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+  }
+  .header > div {
+    flex: 1;
+    min-width: 0;
+  }
+  h2 {
+    margin: 0;
+    font-size: 17px;
+  }
+  .status {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    margin: 2px 0 0;
+    font-size: 13px;
+  }
+  .dot {
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: #fbbf24;
+  }
+  .status[data-status='online'] .dot {
+    background: #4ade80;
+  }
+  .status[data-status='offline'] .dot {
+    background: #f87171;
+  }
+  .header .link {
+    color: inherit;
+  }
+  .close {
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    padding: 0;
+    border: none;
+    border-radius: 8px;
+    background: transparent;
+    color: inherit;
+    cursor: pointer;
+  }
+  .close svg {
+    width: 20px;
+    height: 20px;
+    stroke: currentColor;
+    stroke-width: 2;
+  }
+
+  .log {
+    flex: 1;
+    padding: 12px 14px;
+    overflow-y: auto;
+    overscroll-behavior: contain;
+  }
+  .messages {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .older {
+    text-align: center;
+  }
+  .message {
+    max-width: 85%;
+    margin: 0 0 10px;
+    padding: 8px 11px;
+    border-radius: var(--_radius);
+    background: var(--_bubble);
+    overflow-wrap: anywhere;
+  }
+  .message.own {
+    margin-left: auto;
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+  }
+  .message.pending {
+    opacity: 0.75;
+  }
+  .message.failed {
+    border: 2px solid var(--_error);
+    background: var(--_background);
+    color: var(--_foreground);
+  }
+  .sender {
+    display: block;
+    font-size: 12px;
+    font-weight: 700;
+  }
+  .text {
+    margin: 2px 0;
+    white-space: pre-wrap;
+  }
+  .text a {
+    color: inherit;
+  }
+  .meta {
+    display: flex;
+    gap: 8px;
+    justify-content: flex-end;
+    font-size: 12px;
+  }
+  .failed .state {
+    color: var(--_error);
+  }
+
+  .typing {
+    min-height: 1.4em;
+    margin: 0;
+    padding: 0 16px;
+    color: var(--_muted);
+    font-size: 13px;
+  }
+  .notice {
+    margin: 0;
+    padding: 4px 16px;
+    color: var(--_muted);
+    font-size: 13px;
+  }
+
+  .details {
+    display: grid;
+    gap: 8px;
+    padding: 12px 16px;
+    border-top: 1px solid var(--_border);
+  }
+  .details h3 {
+    margin: 0;
+    font-size: 15px;
+  }
+  .field {
+    display: grid;
+    gap: 2px;
+  }
+  .field label {
+    font-size: 13px;
+    font-weight: 600;
+  }
+  .hint {
+    margin: 0;
+    color: var(--_muted);
+    font-size: 12px;
+  }
+  .error {
+    margin: 0;
+    color: var(--_error);
+    font-size: 13px;
+  }
+  input,
+  textarea {
+    width: 100%;
+    padding: 8px 10px;
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_background);
+    /* 16px keeps mobile browsers from zooming into the field. */
+    font-size: 16px;
+  }
+  .actions {
+    display: flex;
+    gap: 12px;
+    align-items: center;
+  }
+  input[aria-invalid='true'] {
+    border-color: var(--_error);
+  }
+
+  .composer {
+    display: flex;
+    gap: 8px;
+    align-items: flex-end;
+    padding: 10px 12px 12px;
+    border-top: 1px solid var(--_border);
+  }
+  textarea {
+    flex: 1;
+    max-height: 120px;
+    resize: none;
+  }
+  .send,
+  .primary {
+    padding: 9px 16px;
+    border: none;
+    border-radius: 8px;
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+    font-weight: 600;
+    cursor: pointer;
+  }
+  .send:disabled {
+    opacity: 0.55;
+    cursor: default;
+  }
+  .link {
+    padding: 2px 4px;
+    border: none;
+    background: none;
+    text-decoration: underline;
+    cursor: pointer;
+    font-size: 13px;
+  }
+
+  @media (max-width: 480px) {
+    .panel {
+      position: fixed;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+      border: none;
+      border-radius: 0;
+    }
+    :host([open]) .launcher {
+      display: none;
+    }
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    .panel {
+      animation: none;
+    }
+    .launcher {
+      transition: none;
+    }
+    .launcher:hover {
+      transform: none;
+    }
+  }
+`;
