@@ -55,6 +55,9 @@ describe('README', () => {
 
     const url = `http://127.0.0.1:${port}`;
     expect(await (await fetch(url)).text()).toBe('Your app');
+    const widget = await fetch(`${url}/chat/widget.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const [alice, bob] = await Promise.all([connectClient(url), connectClient(url)]);
     await request(alice, 'join', { room: 'lobby' });
     await request(bob, 'join', { room: 'lobby' });

@@ -13,7 +13,9 @@ interface Check {
  * each polls the page until it holds, or fails after a few seconds with what it last saw.
  */
 function retrying(description: string, check: (locator: Locator, ...args: any[]) => Promise<Check>) {
-  return async function (this: { isNot: boolean }, locator: Locator, ...args: unknown[]) {
+  return async function (this: { isNot?: boolean }, locator: Locator, ...args: unknown[]) {
+    // Vitest leaves isNot undefined unless the assertion is negated.
+    const negated = Boolean(this.isNot);
     const deadline = Date.now() + TIMEOUT_MS;
     let last: Check = { pass: false, actual: undefined };
     for (;;) {
@@ -22,14 +24,14 @@ function retrying(description: string, check: (locator: Locator, ...args: any[])
       } catch (error) {
         last = { pass: false, actual: error instanceof Error ? error.message.split('\n')[0] : error };
       }
-      if (last.pass !== this.isNot || Date.now() > deadline) break;
+      if (last.pass !== negated || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const expected = args.length ? ` ${args.map((arg) => JSON.stringify(String(arg))).join(' ')}` : '';
     return {
       pass: last.pass,
       message: () =>
-        `expected ${locator} ${this.isNot ? 'not ' : ''}${description}${expected}; last saw ${JSON.stringify(last.actual)}`,
+        `expected ${locator} ${negated ? 'not ' : ''}${description}${expected}; last saw ${JSON.stringify(last.actual)}`,
     };
   };
 }

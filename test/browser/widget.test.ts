@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
@@ -325,15 +325,31 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('runs under the strict CSP of the demo, and a screenshot of the open widget is saved', async () => {
-    const { page, problems } = await openPage(browser, `${site.url}/`);
-    const csp = (await page.request.get(`${site.url}/`)).headers()['content-security-policy'];
+    // A site of its own, so the picture shows one conversation rather than this file's traffic.
+    const quiet = await startDemo({ connection: await connectMongo(), port: 0 });
+    onCleanup(() => quiet.close());
+    const { page, problems } = await openPage(browser, `${quiet.url}/`);
+    const csp = (await page.request.get(`${quiet.url}/`)).headers()['content-security-policy'];
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
+
+    const agent = await connectClient(quiet.url);
+    await request(agent, 'userDetails', { name: 'Maya from Parley', email: 'maya@parley.example' });
+    await request(agent, 'join', { room: 'lobby' });
     await openWidget(page);
     await sendMessage(page, 'Hi! Do you ship the trail tent to Norway?');
     await expect(widget(page).locator('[part~="message-own"]').last()).toContainText('Sent');
+    await request(agent, 'message', {
+      room: 'lobby',
+      message: 'We do: 3–5 days, free over 100 €. Details: https://parley.example/shipping',
+      clientId: 'screenshot-answer',
+    });
+    await expect.poll(() => logTexts(page)).toHaveLength(2);
+    await page.getByRole('textbox', { name: 'Message' }).fill('Perfect, thank you!');
     mkdirSync(`${root}/test-results`, { recursive: true });
     await page.screenshot({ path: `${root}/test-results/widget-open.png` });
+    // UPDATE_SCREENSHOT=1 npm test refreshes the picture in the README.
+    if (process.env.UPDATE_SCREENSHOT) copyFileSync(`${root}/test-results/widget-open.png`, `${root}/docs/screenshot.png`);
     expect(problems).toEqual([]);
   });
 });
