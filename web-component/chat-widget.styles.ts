@@ -137,6 +137,13 @@ export const styles = css`
     }
   }
 
+  /* In a short window the log and the details form give up space; header and composer never do. */
+  .header,
+  .composer,
+  .typing,
+  ::slotted([slot='intro']) {
+    flex-shrink: 0;
+  }
   .header {
     display: flex;
     align-items: flex-start;
@@ -195,7 +202,8 @@ export const styles = css`
   }
 
   .log {
-    flex: 1;
+    flex: 1 1 auto;
+    min-height: 48px;
     padding: 12px 14px;
     overflow-y: auto;
     overscroll-behavior: contain;
@@ -267,6 +275,9 @@ export const styles = css`
 
   .details {
     display: grid;
+    flex: 0 1 auto;
+    min-height: 0;
+    overflow-y: auto;
     gap: 8px;
     padding: 12px 16px;
     border-top: 1px solid var(--_border);
