@@ -19,15 +19,22 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Starts the demo site on `port` (0 for any free port) with the chat stored through `connection`.
- * @param {{ connection: import('mongoose').Connection, port?: number, host?: string, secret?: string }} options
+ * Starts the demo site on `port` (0 for any free port) with the chat stored through `connection`;
+ * `chatOptions` adds to or replaces the demo's createChatServer() options.
+ * @param {{
+ *   connection: import('mongoose').Connection,
+ *   port?: number,
+ *   host?: string,
+ *   chatOptions?: Partial<import('parley-chat').ChatServerOptions>,
+ * }} options
  */
-export async function startDemo({ connection, port = 3000, host, secret }) {
+export async function startDemo({ connection, port = 3000, host, chatOptions = {} }) {
   const app = express();
   const chat = createChatServer({
     mongoose: connection,
-    secret: secret ?? process.env.CHAT_SECRET ?? 'parley-chat-demo-secret-do-not-use-in-production',
+    secret: process.env.CHAT_SECRET ?? 'parley-chat-demo-secret-do-not-use-in-production',
     rooms: ['lobby', 'support'],
+    ...chatOptions,
   });
   app.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);

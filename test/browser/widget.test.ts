@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ChatError } from 'parley-chat';
 import { startDemo } from '../../demo/app.js';
 import { connectClient, connectMongo, onCleanup, request } from '../support/harness.js';
 import { launchChromium, logTexts, openPage, openWidget, sendMessage, waitForConnected } from './browser.js';
@@ -164,6 +165,38 @@ describe('<chat-widget> in Chromium', () => {
     expect(await countStored('Survives a reload')).toBe(1);
   });
 
+  it('marks a refused message as not sent, reports chat-error, and sends it once on Retry', async () => {
+    let refuse = true;
+    const strict = await startDemo({
+      connection: db,
+      port: 0,
+      chatOptions: {
+        hooks: {
+          beforeMessage: () => {
+            if (refuse) throw new ChatError('FORBIDDEN', 'Messages are paused for a moment');
+          },
+        },
+      },
+    });
+    onCleanup(() => strict.close());
+    const { page } = await openPage(browser, `${strict.url}/`);
+    await recordEvents(page);
+    await openWidget(page);
+    await sendMessage(page, 'Refused at first');
+    const failed = widget(page).locator('[part~="message-failed"]', { hasText: 'Refused at first' });
+    await expect(failed).toContainText('Not sent: Messages are paused for a moment');
+    const error = (await recordedEvents(page)).find((event) => event.type === 'chat-error');
+    expect(error).toMatchObject({ composed: true, detail: { error: { code: 'FORBIDDEN' } } });
+    expect(await countStored('Refused at first')).toBe(0);
+
+    refuse = false;
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await expect(failed).toHaveCount(0);
+    const sent = widget(page).locator('[part~="message-own"]', { hasText: 'Refused at first' });
+    await expect(sent).toContainText('Sent');
+    expect(await countStored('Refused at first')).toBe(1);
+  });
+
   it('catches up after a reconnect with no gap and no duplicate', async () => {
     const watcher = await openPage(browser, `${site.url}/`);
     await openWidget(watcher.page);
@@ -304,6 +337,16 @@ describe('<chat-widget> in Chromium', () => {
       (document.querySelector('chat-widget') as HTMLElement & { strings: object }).strings = { openChat: 'Talk to us' };
     });
     await expect(page.getByRole('button', { name: 'Talk to us' })).toBeVisible();
+
+    // ::part() from the page's own stylesheet (a constructed one: the demo's CSP allows no inline style).
+    await page.evaluate(() => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync('chat-widget::part(launcher) { border-radius: 4px } chat-widget::part(send-button) { color: rgb(1, 2, 3) }');
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    });
+    await expect(page.getByRole('button', { name: 'Talk to us' })).toHaveCSS('border-radius', '4px');
+    await page.getByRole('button', { name: 'Talk to us' }).click();
+    await expect(page.getByRole('button', { name: 'Enviar' })).toHaveCSS('color', 'rgb(1, 2, 3)');
   });
 
   it('has no serious accessibility violations, open, in light and dark themes', async () => {
