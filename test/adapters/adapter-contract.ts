@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, get, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import mongoose from 'mongoose';
 import { Server as SocketIOServer } from 'socket.io';
@@ -35,6 +36,24 @@ export interface RunningApp {
 export interface AdapterHarness {
   name: string;
   start(chatOptions: ChatServerOptions): Promise<RunningApp>;
+}
+
+/**
+ * For frameworks whose `listen()` returns the HTTP server (Express, Koa): waits until it listens,
+ * attaches the chat as the README shows, and closes it with `server.close()`.
+ */
+export async function listenAndAttach(chat: ChatServer, listen: () => HttpServer): Promise<RunningApp> {
+  const server = listen();
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  chat.attach(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    chat,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Room policy for the contract: `private-*` rooms are forbidden, `missing-*` rooms do not exist. */
