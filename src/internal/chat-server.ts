@@ -2,6 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { Server, type Socket } from 'socket.io';
+import { Adapter as InMemoryAdapter } from 'socket.io-adapter';
 import type { z } from 'zod';
 import type {
   ChatErrorPayload,
@@ -338,7 +339,12 @@ class ChatServerImpl implements ChatServer {
       const record = await this.store.saveUserDetails(socket.data.visitorId, details);
       const user = toVisitorDetails(record);
       this.#updateLocalVisitor(record.id, record.name, user);
-      this.io.serverSideEmit('visitorUpdated', record.id, record.name, user);
+      // Other nodes' sockets of this visitor take the new name too; the in-memory adapter has no
+      // other nodes (and would only print a warning).
+      const adapter = this.io.of('/').adapter;
+      if (adapter.serverSideEmit !== InMemoryAdapter.prototype.serverSideEmit) {
+        this.io.serverSideEmit('visitorUpdated', record.id, record.name, user);
+      }
       // The visitor's other tabs learn their new details too; nobody else does.
       socket.to(visitorRoom(record.id)).emit('session', {
         visitorId: record.id,

@@ -20,8 +20,6 @@ export interface SocketData {
   name: string;
   /** Sent back to this visitor only. */
   details?: VisitorDetails;
-  /** A fallback display name from the host's `identify`, used while no details are saved. */
-  hostName?: string;
 }
 
 type Handshake = Socket['handshake'];
@@ -115,7 +113,6 @@ export async function authenticate(handshake: Handshake, context: AuthenticateCo
     name: user?.name || hostName || guestName(visitorId),
   };
   if (user) data.details = toVisitorDetails(user);
-  if (hostName) data.hostName = hostName;
   return data;
 }
 

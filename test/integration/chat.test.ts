@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChatMessage, JoinAck, MessageAck } from 'parley-chat';
 import {
   clientId,
@@ -287,7 +287,11 @@ describe('visitor identity and details', () => {
     await request(tab2, 'join', { room });
     await request(bob, 'join', { room });
     const tab2Session = nextEvent(tab2, 'session');
+    const warn = vi.spyOn(console, 'warn');
     const ack = await request(tab1, 'userDetails', { name: 'Dana', email: 'dana@example.com' });
+    // A single node has no other nodes to tell, and says nothing about it.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
     expect(ack.user).toMatchObject({ name: 'Dana', phone: '' });
     expect((await tab2Session).user).toEqual(ack.user);
     const bobReceives = nextEvent<ChatMessage>(bob, 'message');
