@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type mongoose from 'mongoose';
+import { createClient } from 'redis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChatMessage, JoinAck, MessageAck } from 'parley-chat';
+import { clientId, connectMongo, nextEvent, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Whether a Redis answers; CI always has one, so there a missing Redis fails the run instead. */
+async function redisAnswers(): Promise<boolean> {
+  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    await probe.quit();
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`No Redis at ${REDIS_URL}: the multi-node tests need one in CI`);
+    console.log(`Skipping the multi-node tests: no Redis answers at ${REDIS_URL} (set REDIS_URL)`);
+    return false;
+  }
+}
+
+const hasRedis = await redisAnswers();
+
+describe.runIf(hasRedis)('several server nodes on the Redis adapter (needs Redis)', () => {
+  let db: mongoose.Connection;
+  let nodeA: RunningChat;
+  let nodeB: RunningChat;
+
+  /** A chat node with its own Redis clients, on a channel prefix of this test run. */
+  async function startNode(key: string): Promise<RunningChat> {
+    const pub = createClient({ url: REDIS_URL });
+    const sub = pub.duplicate();
+    await Promise.all([pub.connect(), sub.connect()]);
+    onCleanup(async () => {
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    });
+    return startChat({ mongoose: db, adapter: createAdapter(pub, sub, { key }) });
+  }
+
+  beforeAll(async () => {
+    db = await connectMongo();
+    const key = `parley-test-${randomBytes(6).toString('hex')}`;
+    nodeA = await startNode(key);
+    nodeB = await startNode(key);
+  });
+
+  it('broadcasts a message stored on one node to clients on the other, in seq order', async () => {
+    const alice = await nodeA.connect();
+    const bob = await nodeB.connect();
+    await request(alice, 'join', { room: 'across' });
+    await request(bob, 'join', { room: 'across' });
+    const received: ChatMessage[] = [];
+    bob.on('message', (message) => received.push(message));
+    const acks: MessageAck[] = [];
+    for (let i = 1; i <= 5; i++) {
+      acks.push(await request<MessageAck>(alice, 'message', { room: 'across', message: `m${i}`, clientId: clientId() }));
+    }
+    await expect.poll(() => received.length).toBe(5);
+    expect(received).toEqual(acks.map((ack) => ack.ok && ack.message));
+    expect(received.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps one seq sequence for a room written from both nodes', async () => {
+    const [a, b] = [await nodeA.connect(), await nodeB.connect()];
+    await request(a, 'join', { room: 'shared-seq' });
+    await request(b, 'join', { room: 'shared-seq' });
+    const acks = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        request<MessageAck>(i % 2 ? a : b, 'message', { room: 'shared-seq', message: `m${i}`, clientId: clientId() }),
+      ),
+    );
+    const seqs = acks.map((ack) => (ack.ok ? ack.message.seq : -1)).sort((x, y) => x - y);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('counts visitors online across nodes', async () => {
+    const alice = await nodeA.connect();
+    await request(alice, 'join', { room: 'presence-across' });
+    const presence = nextEvent(alice, 'presence');
+    const bob = await nodeB.connect();
+    const joined = await request<JoinAck>(bob, 'join', { room: 'presence-across' });
+    expect(joined.ok && joined.online).toBe(2);
+    expect(await presence).toEqual({ room: 'presence-across', online: 2 });
+  });
+
+  it("renames a visitor's tabs on every node when they save details", async () => {
+    const tabOnA = await nodeA.connect();
+    const tabOnB = await nodeB.connect({ auth: { token: tabOnA.session.token } });
+    const watcher = await nodeA.connect();
+    await request(tabOnB, 'join', { room: 'rename' });
+    await request(watcher, 'join', { room: 'rename' });
+    const sessionOnB = nextEvent(tabOnB, 'session');
+    await request(tabOnA, 'userDetails', { name: 'Renamed Rosa', email: 'rosa@example.com' });
+    expect((await sessionOnB).user).toMatchObject({ name: 'Renamed Rosa' });
+    await expect
+      .poll(async () => {
+        const ack = await request<MessageAck>(tabOnB, 'message', { room: 'rename', message: 'who am I', clientId: clientId() });
+        return ack.ok && ack.message.sender.name;
+      })
+      .toBe('Renamed Rosa');
+  });
+
+  it('relays typing across nodes', async () => {
+    const alice = await nodeA.connect();
+    const bob = await nodeB.connect();
+    await request(alice, 'join', { room: 'typing-across' });
+    await request(bob, 'join', { room: 'typing-across' });
+    const typing = nextEvent(bob, 'typing');
+    alice.emit('typing', { room: 'typing-across', typing: true });
+    expect(await typing).toMatchObject({ room: 'typing-across', typing: true, sender: { id: alice.session.visitorId } });
+  });
+});
+
