@@ -43,7 +43,10 @@ type FieldName = 'name' | 'email' | 'phone';
  * @csspart status - Connection status and online count.
  * @csspart close-button - The header's close button.
  * @csspart log - The message list.
- * @csspart message - Each message; own messages also have `message-own`, unsent ones `message-pending` or `message-failed`.
+ * @csspart message - Each message.
+ * @csspart message-own - The visitor's own messages (also `message`).
+ * @csspart message-pending - Own messages not yet acknowledged by the server.
+ * @csspart message-failed - Own messages the server refused; they offer Retry.
  * @csspart sender - A message's sender name.
  * @csspart text - A message's text.
  * @csspart form - The visitor details form.
@@ -64,6 +67,7 @@ type FieldName = 'name' | 'email' | 'phone';
  * @cssproperty --chat-width - Window width. Default `370px`.
  * @cssproperty --chat-height - Window height. Default `560px`.
  * @cssproperty --chat-offset - Distance from the viewport edges. Default `20px`.
+ * @cssproperty --chat-launcher-size - Diameter of the launcher. Default `56px`.
  * @cssproperty --chat-z-index - Stacking order. Default `2147483000`.
  */
 export class ChatWidget extends LitElement {
