@@ -321,16 +321,21 @@ export class ChatClient {
    * reload can lose an ack, never the message). Returns whether anything was new.
    */
   #merge(messages: readonly ChatMessage[]): boolean {
-    let added = false;
+    const fresh: ChatMessage[] = [];
+    let inOrder = true;
     for (const message of messages) {
       if (this.#messages.has(message.id)) continue;
+      // Live messages and catch-up arrive in seq order and are appended; older pages need a sort.
+      const newest = fresh.at(-1) ?? this.#sorted.at(-1);
+      if (newest && message.seq < newest.seq) inOrder = false;
       this.#messages.set(message.id, message);
-      added = true;
+      fresh.push(message);
     }
-    if (!added) return false;
-    this.#sorted = [...this.#messages.values()].sort((a, b) => a.seq - b.seq);
+    if (fresh.length === 0) return false;
+    if (inOrder) this.#sorted.push(...fresh);
+    else this.#sorted = [...this.#messages.values()].sort((a, b) => a.seq - b.seq);
     const stored = new Set(
-      messages.filter((message) => message.sender.id === this.visitorId).map((message) => message.clientId),
+      fresh.filter((message) => message.sender.id === this.visitorId).map((message) => message.clientId),
     );
     if (stored.size && this.#outbox.some((entry) => stored.has(entry.clientId))) {
       this.#outbox = this.#outbox.filter((entry) => !stored.has(entry.clientId));
