@@ -14,7 +14,7 @@ import type {
 import type { ChatStore } from '../stores/types.js';
 import { ChatError, toChatError } from './errors.js';
 import { authenticate, identifyVisitor, isOriginAllowed, toVisitorDetails, type SocketData } from './handshake.js';
-import { createHttpRoutes } from './http-routes.js';
+import { createHttpRoutes, type HttpRoutes } from './http-routes.js';
 import { guestName, VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
@@ -94,7 +94,7 @@ class ChatServerImpl implements ChatServer {
   readonly routes: readonly string[];
 
   readonly #options: ResolvedOptions;
-  readonly #serveHttpRoute: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly #httpRoutes: HttpRoutes;
   readonly #socketPath: string;
   readonly #ownIo: ChatIO;
   readonly #engine: EngineServer;
@@ -139,14 +139,14 @@ class ChatServerImpl implements ChatServer {
       ...(options.adapter ? { adapter: options.adapter } : {}),
     });
 
-    this.routes = ['widget.js', 'history', 'health'].map((route) => `${options.basePath}/${route}`);
-    this.#serveHttpRoute = createHttpRoutes({
+    this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
       widgetBundle: options.widgetBundle,
       history: (payload, req) => this.#httpHistory(payload, req),
       health: () => this.#health(),
       report: (error) => this.#report(error),
     });
+    this.routes = this.#httpRoutes.paths;
     this.handler = (req, res, next) => {
       if (this.#serve(req, res)) return true;
       if (next) {
@@ -243,7 +243,7 @@ class ChatServerImpl implements ChatServer {
    */
   #serve(req: IncomingMessage, res: ServerResponse): boolean {
     if (this.#closed) return false;
-    if (!this.#isSocketRequest(req)) return this.#serveHttpRoute(req, res);
+    if (!this.#isSocketRequest(req)) return this.#httpRoutes.serve(req, res);
     // With the host's own Socket.IO server, its engine serves the traffic, not ours.
     if (this.#io && this.#io !== this.#ownIo) return false;
     this.#bind(this.#ownIo);

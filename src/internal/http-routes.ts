@@ -24,11 +24,15 @@ interface CachedFile {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/**
- * The chat's plain HTTP routes under the base path: `GET widget.js`, `GET history`, `GET health`.
- * Returns a function that serves a request if it is one of them and says whether it did.
- */
-export function createHttpRoutes(context: HttpRoutesContext): (req: IncomingMessage, res: ServerResponse) => boolean {
+export interface HttpRoutes {
+  /** The full paths served, e.g. `/chat/widget.js`. */
+  paths: readonly string[];
+  /** Serves the request if it is one of the routes, and says whether it did. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** The chat's plain HTTP routes under the base path: `GET widget.js`, `GET history`, `GET health`. */
+export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   const { basePath } = context;
   let widget: Promise<CachedFile> | undefined;
 
@@ -71,7 +75,7 @@ export function createHttpRoutes(context: HttpRoutesContext): (req: IncomingMess
     },
   };
 
-  return (req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) return false;
@@ -90,6 +94,7 @@ export function createHttpRoutes(context: HttpRoutesContext): (req: IncomingMess
     });
     return true;
   };
+  return { paths: Object.keys(routes), serve };
 }
 
 /**
