@@ -109,9 +109,8 @@ export class ChatWidget extends LitElement {
   private heightBeforeOlder: number | undefined;
   private stickToBottom = true;
 
-  private get text(): ChatStrings {
-    return resolveStrings(this.lang, this.strings);
-  }
+  /** The strings in use, resolved when `lang` or `strings` change rather than on every render. */
+  private text: ChatStrings = resolveStrings(undefined);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -125,6 +124,7 @@ export class ChatWidget extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('lang') || changed.has('strings')) this.text = resolveStrings(this.lang, this.strings);
     const connectionKeys = ['server', 'basePath', 'room', 'userId', 'userHash'] as const;
     if (this.client && connectionKeys.some((key) => changed.has(key) && changed.get(key) !== undefined)) {
       this.client.disconnect();
