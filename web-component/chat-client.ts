@@ -126,7 +126,9 @@ export class ChatClient {
       if (!error.data) return; // a transport error: Socket.IO retries by itself
       this.#listeners.error(error.data);
       // The server refused the handshake; Socket.IO leaves retrying to us.
-      if (error.data.retryable) setTimeout(() => socket.connect(), RETRY_DELAY_MS);
+      if (error.data.retryable || error.data.code === 'RATE_LIMITED') {
+        setTimeout(() => socket.connect(), error.data.retryAfterMs ?? RETRY_DELAY_MS);
+      }
     });
     socket.on('message', (message) => {
       if (message.room !== this.#options.room) return;

@@ -13,13 +13,17 @@ import type {
 } from '../protocol.js';
 import type { ChatStore } from '../stores/types.js';
 import { ChatError, toChatError } from './errors.js';
-import { authenticate, identifyVisitor, isOriginAllowed, toVisitorDetails, type SocketData } from './handshake.js';
+import { clientAddress } from './client-address.js';
+import { identifyVisitor, isOriginAllowed, loadSocketData, toVisitorDetails, type SocketData } from './handshake.js';
 import { createHttpRoutes, type HttpRoutes } from './http-routes.js';
 import { guestName, VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { resolveOptions, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
+import { RoomPresence } from './presence.js';
 import { RateLimiter } from './rate-limiter.js';
+import { splitRequestTarget } from './request-target.js';
 import { createSchemas, parsePayload, type Schemas } from './schemas.js';
+import { dropWhenUnread } from './slow-readers.js';
 
 /** Events between chat server nodes (through the Socket.IO adapter). */
 export interface InterServerEvents {
@@ -28,6 +32,7 @@ export interface InterServerEvents {
 
 export type ChatIO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type EngineClients = { clients: Record<string, { close(discard?: boolean): void } | undefined> };
 
 /**
  * A Node request handler for the chat's routes. Returns whether the chat took the request; for
@@ -55,7 +60,11 @@ export interface ChatServer {
    * open chat connections. Or runs the chat on the host's Socket.IO server, main namespace.
    */
   attach(target: HttpServer | Server): ChatServer;
-  /** Resolves when storage is initialised (indexes made and checked); rejects with the reason it is not. */
+  /**
+   * Resolves when storage is initialised (indexes made and checked); rejects at once, with
+   * `STORAGE_UNAVAILABLE`, while the database is unreachable. The chat gets ready again by itself
+   * whenever the database (re)connects; until then handshakes are refused and `/health` says 503.
+   */
   ready(): Promise<void>;
   /**
    * Stops accepting connections, waits for requests in progress (at most `drainTimeoutMs`),
@@ -68,6 +77,9 @@ export interface ChatServer {
 
 const SHUTTING_DOWN = () =>
   new ChatError('STORAGE_UNAVAILABLE', 'The chat server is restarting; try again shortly', { retryable: true });
+
+/** `/health` answers within this, 503 when storage has not answered by then. */
+const HEALTH_TIMEOUT_MS = 750;
 
 // Socket.IO rooms live in two namespaces of our own, so no chat room name a client picks can ever
 // be a visitor's private room (which carries their details) or another socket's own room.
@@ -102,11 +114,18 @@ class ChatServerImpl implements ChatServer {
   readonly #tokens: VisitorTokens;
   readonly #schemas: Schemas;
   readonly #messageLimiter: RateLimiter;
+  readonly #addressMessageLimiter: RateLimiter;
+  readonly #newVisitorLimiter: RateLimiter;
   readonly #eventLimiter: RateLimiter;
+  readonly #presence: RoomPresence;
   readonly #roomQueue = new KeyedQueue();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
+  readonly #boundedConnections = new WeakSet<object>();
   #initialising: Promise<void> | undefined;
+  /** Whether the last storage initialisation failed, so an outage is logged once, not per client. */
+  #storageDown = false;
+  readonly #stopWatchingStore: (() => void) | undefined;
   /** Set when close() starts: no new connections or requests are accepted. */
   #closing: Promise<void> | undefined;
   /** Set once draining is over: the chat's HTTP traffic is no longer served. */
@@ -120,7 +139,10 @@ class ChatServerImpl implements ChatServer {
     this.#tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
     this.#schemas = createSchemas(options.limits, options.defaultPhoneCountry);
     this.#messageLimiter = new RateLimiter(options.limits.messageRate);
+    this.#addressMessageLimiter = new RateLimiter(options.limits.addressMessageRate);
+    this.#newVisitorLimiter = new RateLimiter(options.limits.newVisitorRate);
     this.#eventLimiter = new RateLimiter(options.limits.eventRate);
+    this.#presence = new RoomPresence(() => this.io.of('/'), chatRoom);
 
     // Socket.IO runs on a detached engine: the chat routes its own requests and upgrades, so it
     // never takes over or closes the host's HTTP server and coexists with a host Socket.IO.
@@ -148,7 +170,7 @@ class ChatServerImpl implements ChatServer {
     });
     this.routes = this.#httpRoutes.paths;
     this.handler = (req, res, next) => {
-      if (this.#serve(req, res)) return true;
+      if (this.#serveSafely(req, res)) return true;
       if (next) {
         next();
       } else {
@@ -158,11 +180,13 @@ class ChatServerImpl implements ChatServer {
       return false;
     };
 
-    // Storage starts initialising at once; a failure is logged here and retried by the next
-    // handshake, so a database that comes up late does not need a restart.
-    this.ready().catch((error: unknown) => {
-      options.logger.error('parley-chat: storage is not ready; handshakes will be refused until it is', error);
+    // Storage starts initialising at once, and again whenever the store reports it reachable
+    // (a database that comes up late or comes back); handshakes retry it too.
+    this.#stopWatchingStore = this.store.onAvailable?.(() => {
+      this.#initialising = undefined;
+      void this.ready().catch(() => undefined);
     });
+    void this.ready().catch(() => undefined);
   }
 
   get io(): ChatIO {
@@ -170,10 +194,24 @@ class ChatServerImpl implements ChatServer {
   }
 
   ready(): Promise<void> {
-    this.#initialising ??= this.store.init().catch((error: unknown) => {
-      this.#initialising = undefined;
-      throw error;
-    });
+    this.#initialising ??= this.store.init().then(
+      () => {
+        if (this.#storageDown) this.#options.logger.warn('parley-chat: storage is ready again');
+        this.#storageDown = false;
+      },
+      (error: unknown) => {
+        this.#initialising = undefined;
+        if (!this.#storageDown) {
+          this.#options.logger.error('parley-chat: storage is not ready; handshakes will be refused until it is', error);
+        }
+        this.#storageDown = true;
+        throw error instanceof ChatError
+          ? error
+          : new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly', {
+              cause: error,
+            });
+      },
+    );
     return this.#initialising;
   }
 
@@ -192,12 +230,23 @@ class ChatServerImpl implements ChatServer {
     const hostListeners = target.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     target.removeAllListeners('request');
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      if (this.#serve(req, res)) return;
+      if (this.#serveSafely(req, res)) return;
       for (const listener of hostListeners) listener.call(target, req, res);
     };
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      // Other paths are left to the host's own upgrade listeners (its Socket.IO, say).
-      if (!this.#closed && this.#isSocketRequest(req)) this.#engine.handleUpgrade(req, socket, head);
+      if (this.#closed || !this.#isSocketRequest(req)) {
+        // Other paths are left to the host's own upgrade listeners (its Socket.IO, say). Without
+        // one, Node would have served the request as a plain one; now that the chat listens,
+        // it comes here instead, and must be answered rather than left hanging.
+        if (target.listenerCount('upgrade') === 1) refuseUpgrade(socket);
+        return;
+      }
+      try {
+        this.#engine.handleUpgrade(req, socket, head);
+      } catch (error) {
+        this.#report(error);
+        socket.destroy();
+      }
     };
     target.on('request', onRequest);
     target.on('upgrade', onUpgrade);
@@ -226,6 +275,7 @@ class ChatServerImpl implements ChatServer {
       ]);
       clearTimeout(timer);
       this.#closed = true;
+      this.#stopWatchingStore?.();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
@@ -238,6 +288,28 @@ class ChatServerImpl implements ChatServer {
   }
 
   /**
+   * The chat sees every request of the host's server first, so nothing may escape from here: a
+   * failure is logged, and the request answered 500 if it was the chat's, else left to the host.
+   */
+  #serveSafely(req: IncomingMessage, res: ServerResponse): boolean {
+    try {
+      return this.#serve(req, res);
+    } catch (error) {
+      this.#report(error);
+      if (!this.#isSocketRequest(req) && !this.#httpRoutes.paths.includes(splitRequestTarget(req.url)?.path ?? '')) {
+        return false;
+      }
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      } else {
+        res.destroy();
+      }
+      return true;
+    }
+  }
+
+  /**
    * Serves the request if it is the chat's, and says whether it was. Polling keeps being served
    * while close() drains, so clients still receive the acks of requests in progress.
    */
@@ -247,13 +319,27 @@ class ChatServerImpl implements ChatServer {
     // With the host's own Socket.IO server, its engine serves the traffic, not ours.
     if (this.#io && this.#io !== this.#ownIo) return false;
     this.#bind(this.#ownIo);
+    if (req.method === 'POST') this.#closeSessionOnOversizedPost(req, res);
     this.#engine.handleRequest(req, res);
     return true;
   }
 
+  /**
+   * engine.io answers a polling POST over `maxHttpBufferSize` with 413 and keeps the session; a
+   * WebSocket frame over the limit closes the connection. Both close it, as the README says.
+   */
+  #closeSessionOnOversizedPost(req: IncomingMessage, res: ServerResponse): void {
+    const sid = new URLSearchParams(splitRequestTarget(req.url)?.query ?? '').get('sid');
+    if (!sid) return;
+    res.once('finish', () => {
+      // `clients` is documented public in engine.io's README, though typed protected.
+      if (res.statusCode === 413) (this.#engine as unknown as EngineClients).clients[sid]?.close(true);
+    });
+  }
+
   #isSocketRequest(req: IncomingMessage): boolean {
-    const path = (req.url ?? '').split('?', 1)[0]!;
-    return path === this.#socketPath || path.startsWith(`${this.#socketPath}/`);
+    const path = splitRequestTarget(req.url)?.path;
+    return path !== undefined && (path === this.#socketPath || path.startsWith(`${this.#socketPath}/`));
   }
 
   #bind(io: ChatIO): void {
@@ -274,14 +360,34 @@ class ChatServerImpl implements ChatServer {
   async #handshake(socket: ChatSocket): Promise<void> {
     if (this.#closing) throw SHUTTING_DOWN();
     try {
-      await this.ready();
-    } catch (error) {
-      throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly', {
-        cause: error,
-      });
+      await this.#withinStorageTimeout(this.ready());
+    } catch {
+      // ready() logged the outage once; refused handshakes are not logged again one by one.
+      throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly');
     }
-    const { store, secret, identify, logger } = this.#options;
-    socket.data = await authenticate(socket.handshake, { store, tokens: this.#tokens, secret, identify, logger });
+    const { handshake } = socket;
+    const { store, secret, identify, trustedProxies } = this.#options;
+    const address = clientAddress(handshake.address, handshake.headers['x-forwarded-for'], trustedProxies);
+    const identity = await identifyVisitor(handshake, { tokens: this.#tokens, secret, identify });
+    // A new visitor id costs a client nothing, so minting them is limited per address.
+    if (identity.isNew) takeToken(this.#newVisitorLimiter, address);
+    socket.data = await this.#withinStorageTimeout(loadSocketData(identity, address, store));
+  }
+
+  /**
+   * Answers `STORAGE_UNAVAILABLE` when `work` takes longer than `limits.storageTimeoutMs`. The work
+   * itself goes on (nothing can cancel a driver operation), so a write may still land: that is
+   * why the error is retryable and retries carry the same clientId.
+   */
+  #withinStorageTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ChatError('STORAGE_UNAVAILABLE', 'The chat database is not answering; try again shortly')),
+        this.#options.limits.storageTimeoutMs,
+      );
+    });
+    return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
   }
 
   /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
@@ -292,25 +398,44 @@ class ChatServerImpl implements ChatServer {
 
   #onConnection(socket: ChatSocket): void {
     const { visitorId, details } = socket.data;
+    // One engine connection may carry several namespaces; it is bounded once.
+    if (!this.#boundedConnections.has(socket.conn)) {
+      this.#boundedConnections.add(socket.conn);
+      dropWhenUnread(socket.conn, this.#options.limits.maxUnsentBytes);
+    }
     void socket.join(visitorRoom(visitorId));
     socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
 
     const schemas = this.#schemas;
-    this.#handle(socket, 'join', schemas.join, this.#eventLimiter, async ({ room, since }) => {
+    const limitEvents = () => takeToken(this.#eventLimiter, socket.data.visitorId);
+    const limitMessages = () => {
+      takeToken(this.#messageLimiter, socket.data.visitorId);
+      takeToken(this.#addressMessageLimiter, socket.data.address);
+    };
+
+    this.#handle(socket, 'join', schemas.join, limitEvents, async ({ room, since }) => {
       await this.#checkRoomAccess(room, visitorOf(socket));
       // Join before reading, so a message stored meanwhile is broadcast to this socket rather than
       // missed; the client merges by seq.
+      const wasIn = socket.rooms.has(chatRoom(room));
       await socket.join(chatRoom(room));
       const { limits } = this.#options;
-      const page =
-        since === undefined
-          ? await this.store.listMessages({ room, limit: limits.pageSize })
-          : await this.store.listMessages({ room, after: since, limit: limits.catchUpLimit });
-      const online = await this.#announcePresence(room);
+      let page;
+      try {
+        page =
+          since === undefined
+            ? await this.store.listMessages({ room, limit: limits.pageSize })
+            : await this.store.listMessages({ room, after: since, limit: limits.catchUpLimit });
+      } catch (error) {
+        // A failed join leaves the socket where it was: not receiving a room it could not read.
+        if (!wasIn) await socket.leave(chatRoom(room));
+        throw error;
+      }
+      const online = await this.#presence.announce(room);
       return { room, messages: page.messages, hasMore: page.hasMore, online };
     });
 
-    this.#handle(socket, 'message', schemas.message, this.#messageLimiter, async ({ room, message, clientId }) => {
+    this.#handle(socket, 'message', schemas.message, limitMessages, async ({ room, message, clientId }) => {
       if (!socket.rooms.has(chatRoom(room))) throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
       const sender = visitorOf(socket);
       await this.#options.hooks.beforeMessage?.({ room, message, sender });
@@ -331,11 +456,11 @@ class ChatServerImpl implements ChatServer {
       return { message: result.message };
     });
 
-    this.#handle(socket, 'history', schemas.history, this.#eventLimiter, (payload) =>
+    this.#handle(socket, 'history', schemas.history, limitEvents, (payload) =>
       this.#readHistory(payload, visitorOf(socket), socket.rooms.has(chatRoom(payload.room))),
     );
 
-    this.#handle(socket, 'userDetails', schemas.userDetails, this.#eventLimiter, async (details) => {
+    this.#handle(socket, 'userDetails', schemas.userDetails, limitEvents, async (details) => {
       const record = await this.store.saveUserDetails(socket.data.visitorId, details);
       const user = toVisitorDetails(record);
       this.#updateLocalVisitor(record.id, record.name, user);
@@ -371,7 +496,7 @@ class ChatServerImpl implements ChatServer {
         .map((room) => room.slice(CHAT_ROOM_PREFIX.length));
       // After the disconnect the socket is out of its rooms, so the count no longer includes it.
       socket.once('disconnect', () => {
-        for (const room of rooms) void this.#announcePresence(room).catch(() => undefined);
+        for (const room of rooms) void this.#presence.announce(room);
       });
     });
   }
@@ -384,7 +509,7 @@ class ChatServerImpl implements ChatServer {
     socket: ChatSocket,
     event: 'join' | 'message' | 'history' | 'userDetails',
     schema: S,
-    limiter: RateLimiter,
+    rateLimit: () => void,
     handler: (payload: z.output<S>) => Promise<R>,
   ): void {
     socket.on(event, (payload: unknown, ack: unknown) => {
@@ -392,8 +517,8 @@ class ChatServerImpl implements ChatServer {
       const run = (async () => {
         try {
           if (this.#closing) throw SHUTTING_DOWN();
-          takeToken(limiter, socket.data.visitorId);
-          const result = await handler(parsePayload(schema, payload));
+          rateLimit();
+          const result = await this.#withinStorageTimeout(handler(parsePayload(schema, payload)));
           ack({ ok: true, ...result });
         } catch (error) {
           ack({ ok: false, error: this.#report(error).toPayload() });
@@ -431,11 +556,11 @@ class ChatServerImpl implements ChatServer {
   /** `GET <basePath>/history`: the socket event's rules, with the visitor from headers. */
   async #httpHistory(payload: unknown, req: IncomingMessage): Promise<object> {
     if (this.#closing) throw SHUTTING_DOWN();
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const { secret, identify, trustedProxies } = this.#options;
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
     takeToken(this.#eventLimiter, `ip:${address}`);
     const input = parsePayload(this.#schemas.history, payload);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const { secret, identify } = this.#options;
     const identity = await identifyVisitor(
       { headers: req.headers, auth: bearer ? { token: bearer } : {}, address },
       { tokens: this.#tokens, secret, identify },
@@ -448,13 +573,26 @@ class ChatServerImpl implements ChatServer {
     return { ok: true, ...(await this.#readHistory(input, visitor, false)) };
   }
 
+  /** Answers within HEALTH_TIMEOUT_MS: a load balancer must not wait on a database that hangs. */
   async #health(): Promise<void> {
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ChatError('STORAGE_UNAVAILABLE', 'The chat database did not answer in time')),
+        HEALTH_TIMEOUT_MS,
+      );
+    });
+    const check = async () => {
       await this.ready();
       await this.store.ping();
+    };
+    try {
+      await Promise.race([check(), timedOut]);
     } catch (error) {
       if (error instanceof ChatError) throw error;
       throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database', { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -470,14 +608,6 @@ class ChatServerImpl implements ChatServer {
     }
   }
 
-  /** Counts distinct visitors in the room on every node and tells the room. */
-  async #announcePresence(room: string): Promise<number> {
-    const sockets = await this.io.in(chatRoom(room)).fetchSockets();
-    const online = new Set(sockets.map((socket) => socket.data.visitorId)).size;
-    this.io.to(chatRoom(room)).emit('presence', { room, online });
-    return online;
-  }
-
   #updateLocalVisitor(visitorId: string, name: string, details: VisitorDetails): void {
     const namespace = this.io.of('/');
     for (const socketId of namespace.adapter.rooms.get(visitorRoom(visitorId)) ?? []) {
@@ -487,6 +617,13 @@ class ChatServerImpl implements ChatServer {
       socket.data.details = details;
     }
   }
+}
+
+/** Answers an upgrade request nobody serves, as Node answers a request for an unknown path. */
+function refuseUpgrade(socket: Duplex): void {
+  if (!socket.writable) return;
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  socket.once('error', () => undefined);
 }
 
 /** Takes a token from the limiter or refuses the request with how long to wait. */

@@ -10,7 +10,7 @@ import {
   verifyUserHash,
   type VisitorTokens,
 } from './identity.js';
-import type { ChatLogger, ChatServerOptions, IdentifiedUser } from './options.js';
+import type { ChatServerOptions, IdentifiedUser } from './options.js';
 
 /** What the server keeps on each socket (`socket.data`). */
 export interface SocketData {
@@ -20,6 +20,8 @@ export interface SocketData {
   name: string;
   /** Sent back to this visitor only. */
   details?: VisitorDetails;
+  /** The client's address as rate limits count it (see `trustProxy`). */
+  address: string;
 }
 
 type Handshake = Socket['handshake'];
@@ -43,17 +45,17 @@ export function isOriginAllowed(req: IncomingMessage, allowed: readonly string[]
   return host === req.headers.host || allowed.includes(origin);
 }
 
-interface AuthenticateContext {
-  store: ChatStore;
+interface IdentifyContext {
   tokens: VisitorTokens;
   secret: string;
   identify: ChatServerOptions['identify'];
-  logger: ChatLogger;
 }
 
 export interface Identity {
   visitorId: string;
   verified: boolean;
+  /** A new anonymous visitor: no valid token, no host user. */
+  isNew: boolean;
   /** The name the host's `identify` gave, if any. */
   hostName?: string;
 }
@@ -64,11 +66,12 @@ export interface Identity {
  */
 export async function identifyVisitor(
   handshake: Pick<Handshake, 'headers' | 'auth' | 'address'>,
-  context: Omit<AuthenticateContext, 'store' | 'logger'>,
+  context: IdentifyContext,
 ): Promise<Identity> {
   const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
   let visitorId: string;
   let verified = false;
+  let isNew = false;
   let hostName: string | undefined;
 
   const hostUser = context.identify
@@ -77,7 +80,7 @@ export async function identifyVisitor(
   if (hostUser) {
     visitorId = hostUserVisitorId(checkHostUserId(hostUser));
     verified = true;
-    if (typeof hostUser.name === 'string' && hostUser.name.trim()) hostName = hostUser.name.trim().slice(0, 100);
+    if (typeof hostUser.name === 'string' && hostUser.name.trim()) hostName = displayName(hostUser.name);
   } else if (auth.userId !== undefined || auth.userHash !== undefined) {
     const { userId, userHash } = auth;
     if (
@@ -92,28 +95,42 @@ export async function identifyVisitor(
     visitorId = hostUserVisitorId(userId);
     verified = true;
   } else {
-    visitorId = context.tokens.verify(auth.token) ?? newVisitorId();
+    const returning = context.tokens.verify(auth.token);
+    isNew = returning === null;
+    visitorId = returning ?? newVisitorId();
   }
-  return hostName ? { visitorId, verified, hostName } : { visitorId, verified };
+  return hostName ? { visitorId, verified, isNew, hostName } : { visitorId, verified, isNew };
 }
 
-/** Identifies a connecting socket and loads the visitor's saved details. */
-export async function authenticate(handshake: Handshake, context: AuthenticateContext): Promise<SocketData> {
-  const { visitorId, verified, hostName } = await identifyVisitor(handshake, context);
-  let user: UserRecord | null = null;
-  try {
-    user = await context.store.getUser(visitorId);
-  } catch (error) {
-    // The visitor may still connect and read; storing will answer STORAGE_UNAVAILABLE itself.
-    context.logger.warn('parley-chat: could not load visitor details', error);
-  }
+/**
+ * What a socket carries for its visitor, with their saved details. A storage failure refuses the
+ * handshake (`STORAGE_UNAVAILABLE`, retryable): a visitor let in without their details would
+ * show up under another name.
+ */
+export async function loadSocketData(identity: Identity, address: string, store: ChatStore): Promise<SocketData> {
+  const { visitorId, verified, hostName } = identity;
+  const user: UserRecord | null = await store.getUser(visitorId);
   const data: SocketData = {
     visitorId,
     verified,
     name: user?.name || hostName || guestName(visitorId),
+    address,
   };
   if (user) data.details = toVisitorDetails(user);
   return data;
+}
+
+const MAX_NAME_LENGTH = 100;
+
+/** A name from the host, trimmed to the length visitors may type, never split inside a character. */
+function displayName(name: string): string {
+  let trimmed = name.trim();
+  if (trimmed.length > MAX_NAME_LENGTH) {
+    trimmed = trimmed.slice(0, MAX_NAME_LENGTH);
+    if (/[\uD800-\uDBFF]$/.test(trimmed)) trimmed = trimmed.slice(0, -1);
+  }
+  // Stored as UTF-8, so a lone surrogate would come back as U+FFFD: make it that from the start.
+  return trimmed.toWellFormed();
 }
 
 export function toVisitorDetails(user: UserRecord): VisitorDetails {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { AckError } from '../protocol.js';
 import { ChatError } from './errors.js';
+import { splitRequestTarget } from './request-target.js';
 
 export interface HttpRoutesContext {
   basePath: string;
@@ -76,16 +77,21 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   };
 
   const serve = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
-    if (!route) return false;
+    const target = splitRequestTarget(req.url);
+    if (!target || !Object.hasOwn(routes, target.path)) return false;
+    const route = routes[target.path]!;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       sendJson(res, 405, { ok: false, error: { code: 'VALIDATION', message: 'Only GET is supported here' } });
       return true;
     }
-    route(req, res, url.searchParams).catch((error: unknown) => {
+    route(req, res, new URLSearchParams(target.query)).catch((error: unknown) => {
       const chatError = context.report(error);
+      // Too late for an error status: cut the response short rather than throw from here.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       if (chatError.retryAfterMs !== undefined) {
         res.setHeader('Retry-After', Math.ceil(chatError.retryAfterMs / 1000));
       }

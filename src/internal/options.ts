@@ -45,10 +45,37 @@ export interface ChatLimits {
   catchUpLimit: number;
   /** Messages per visitor. @default { max: 20, perMs: 10_000 } */
   messageRate: RateLimit;
+  /**
+   * Messages per client address, all its visitors together: a new visitor id costs nothing, so
+   * the per-visitor limit alone is sidestepped by opening fresh connections. Sized for a team
+   * behind one office NAT. @default { max: 100, perMs: 10_000 }
+   */
+  addressMessageRate: RateLimit;
+  /**
+   * Handshakes per client address that start a new anonymous visitor (no valid token); more are
+   * refused with `RATE_LIMITED`. Returning visitors and host users do not count.
+   * @default { max: 30, perMs: 60_000 }
+   */
+  newVisitorRate: RateLimit;
   /** Other events (join, history, userDetails, typing) per visitor. @default { max: 60, perMs: 10_000 } */
   eventRate: RateLimit;
-  /** Largest Socket.IO packet; a client sending more is disconnected. @default 65_536 */
+  /** Largest Socket.IO packet; a client sending more is disconnected, on WebSocket and polling alike. @default 65_536 */
   maxPayloadBytes: number;
+  /**
+   * Most data waiting to be sent to one connection (string length of the encoded packets, close
+   * to bytes). A client that stops reading is disconnected once it passes this, long before the
+   * ping timeout, so it cannot make the server hold its rooms' traffic; reading clients stay far
+   * below it. @default 1_048_576
+   */
+  maxUnsentBytes: number;
+  /**
+   * How long a request (an event, a handshake) waits on storage before it is answered
+   * `STORAGE_UNAVAILABLE` (retryable). A database that went away can hold operations for the
+   * driver's whole server-selection timeout (30 s) before anyone notices. A write answered so
+   * may still complete once the database is back: a retry with the same `clientId` then returns
+   * it. @default 5000
+   */
+  storageTimeoutMs: number;
 }
 
 export interface ChatHooks {
@@ -95,6 +122,13 @@ export interface ChatServerOptions {
    * @default [] (same origin only)
    */
   allowedOrigins?: readonly string[] | '*';
+  /**
+   * Whether to take the client's address for rate limits from `X-Forwarded-For`: `true` behind one
+   * proxy (a load balancer) that appends the address it saw, or the number of such proxies in a
+   * chain. Without it the header is ignored, since any client can write one.
+   * @default false (the TCP peer's address)
+   */
+  trustProxy?: boolean | number;
   /** Lets the host app vouch for its logged-in user, e.g. from a session cookie. @default none */
   identify?: (handshake: ChatHandshake) => IdentifiedUser | null | undefined | Promise<IdentifiedUser | null | undefined>;
   /** @default see {@link ChatLimits} */
@@ -124,8 +158,12 @@ export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
   maxPageSize: 100,
   catchUpLimit: 500,
   messageRate: { max: 20, perMs: 10_000 },
+  addressMessageRate: { max: 100, perMs: 10_000 },
+  newVisitorRate: { max: 30, perMs: 60_000 },
   eventRate: { max: 60, perMs: 10_000 },
   maxPayloadBytes: 65_536,
+  maxUnsentBytes: 1_048_576,
+  storageTimeoutMs: 5000,
 };
 
 export interface ResolvedOptions {
@@ -133,6 +171,8 @@ export interface ResolvedOptions {
   secret: string;
   basePath: string;
   allowedOrigins: readonly string[] | '*';
+  /** How many proxies in front of the chat append to `X-Forwarded-For` (0: ignore the header). */
+  trustedProxies: number;
   identify: ChatServerOptions['identify'];
   limits: ChatLimits;
   rooms: RoomPolicy | undefined;
@@ -181,6 +221,11 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     throw new TypeError("parley-chat: `allowedOrigins` must be an array of origins like 'https://example.com', or '*'");
   }
 
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
+    throw new TypeError('parley-chat: `trustProxy` must be true, false or the number of proxies in front of the chat');
+  }
+
   const store =
     options.store ?? new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_' });
 
@@ -189,6 +234,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     secret,
     basePath,
     allowedOrigins: allowedOrigins === '*' ? '*' : allowedOrigins.map((origin) => origin.replace(/\/+$/, '')),
+    trustedProxies: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
     identify: options.identify,
     limits,
     rooms: options.rooms,
@@ -215,7 +261,7 @@ function normaliseBasePath(basePath: string): string {
 }
 
 function checkLimits(limits: ChatLimits): void {
-  for (const key of ['maxMessageLength', 'pageSize', 'maxPageSize', 'catchUpLimit', 'maxPayloadBytes'] as const) {
+  for (const key of ['maxMessageLength', 'pageSize', 'maxPageSize', 'catchUpLimit', 'maxPayloadBytes', 'maxUnsentBytes', 'storageTimeoutMs'] as const) {
     if (!Number.isInteger(limits[key]) || limits[key] < 1) {
       throw new TypeError(`parley-chat: limits.${key} must be a positive integer`);
     }
@@ -223,7 +269,7 @@ function checkLimits(limits: ChatLimits): void {
   if (limits.pageSize > limits.maxPageSize) {
     throw new TypeError('parley-chat: limits.pageSize must not exceed limits.maxPageSize');
   }
-  for (const key of ['messageRate', 'eventRate'] as const) {
+  for (const key of ['messageRate', 'addressMessageRate', 'newVisitorRate', 'eventRate'] as const) {
     const rate = limits[key];
     if (!(rate?.max >= 1) || !(rate.perMs > 0)) {
       throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);

@@ -18,6 +18,23 @@ export const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const room = z.string().regex(ROOM_PATTERN, 'Room names are 1–64 letters, digits, _ - . or :');
+
+/**
+ * Text a person typed. It must be well-formed UTF-16: MongoDB stores UTF-8, so a lone surrogate
+ * would be stored as U+FFFD and the ack, the broadcast and the history would disagree. Lengths
+ * count UTF-16 code units (`String.length`), as the widget's `maxlength` and the documented
+ * limits do; zod's own `max` counts code points, which lets 1,001 emoji through a limit of 2,000.
+ */
+function text(what: string, maxLength: number, tooLong: string) {
+  return z
+    .string()
+    .refine((value) => value.isWellFormed(), { message: `${what} contains an unpaired surrogate`, abort: true })
+    .superRefine((value, ctx) => {
+      if (value.length > maxLength) {
+        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: maxLength, inclusive: true, input: value, message: tooLong });
+      }
+    });
+}
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export interface SchemaLimits {
@@ -37,9 +54,7 @@ export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: Countr
 
   const message = z.object({
     room,
-    message: z
-      .string()
-      .max(limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
+    message: text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
       .refine((text) => text.trim().length > 0, 'The message is empty')
       .refine((text) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(text), 'The message contains control characters'),
     clientId: z.string().regex(CLIENT_ID_PATTERN, 'clientId is 1–64 letters, digits, _ or -'),
@@ -56,17 +71,17 @@ export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: Countr
       .string('Please enter your name')
       .trim()
       .min(1, 'Please enter your name')
-      .max(100, 'Names are at most 100 characters')
+      .pipe(text('The name', 100, 'Names are at most 100 characters'))
       .refine((name) => !CONTROL_CHARS.test(name), 'The name contains control characters'),
     email: z
       .string('Please enter your email address')
       .trim()
-      .max(254, 'Email addresses are at most 254 characters')
+      .pipe(text('The email address', 254, 'Email addresses are at most 254 characters'))
       .pipe(z.email('Please enter a valid email address')),
     phone: z
       .string('Please enter a phone number')
       .trim()
-      .max(32, 'Please enter a valid phone number')
+      .pipe(text('The phone number', 32, 'Please enter a valid phone number'))
       .transform((value, ctx) => {
         if (value === '') return '';
         const parsed = parsePhoneNumberFromString(value, defaultPhoneCountry);

@@ -121,9 +121,13 @@ export class MongooseStore implements ChatStore {
     this.#counters = ownModel(connection, `${prefix}counters`, counterSchema);
   }
 
-  /** Creates the indexes that uniqueness depends on, then checks that the server has them. */
+  /**
+   * Creates the indexes that uniqueness depends on, then checks that the server has them. Fails at
+   * once while the connection is not connected: the connection's own initial-connect promise can
+   * take the driver's whole server-selection timeout, and never settles again once it failed.
+   */
   async init(): Promise<void> {
-    await this.#connection.asPromise();
+    this.#assertConnected();
     for (const model of [this.#messages, this.#users]) {
       await model.createIndexes();
       const present = await model.listIndexes();
@@ -139,6 +143,15 @@ export class MongooseStore implements ChatStore {
         }
       }
     }
+  }
+
+  /**
+   * Follows the connection's real state: Mongoose emits `connected` on the first connect, on a
+   * reconnect after an outage, and when the host opens the connection again after it gave up.
+   */
+  onAvailable(listener: () => void): () => void {
+    this.#connection.on('connected', listener);
+    return () => this.#connection.off('connected', listener);
   }
 
   async ping(): Promise<void> {

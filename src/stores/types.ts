@@ -53,12 +53,22 @@ export interface UserRecord extends UserDetails {
  * strings, numbers are finite integers.
  */
 export interface ChatStore {
-  /** Prepares storage (indexes) and checks it; called once before the server accepts clients. */
+  /**
+   * Prepares storage (indexes) and checks it. The server calls it before accepting clients, and
+   * again each time `onAvailable` reports storage back. While storage is unreachable it must
+   * reject at once (a `ChatError` with `STORAGE_UNAVAILABLE`) rather than wait for it.
+   */
   init(): Promise<void>;
+  /**
+   * Calls `listener` each time storage becomes reachable (a database that came up late, or came
+   * back), so the server gets ready again by itself. Returns a function that stops the calls.
+   * Stores that are always reachable leave it out.
+   */
+  onAvailable?(listener: () => void): () => void;
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   listMessages(query: MessageQuery): Promise<MessagePage>;
   saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord>;
   getUser(visitorId: string): Promise<UserRecord | null>;
-  /** Resolves when storage is reachable; rejects otherwise. */
+  /** Resolves when storage is reachable; rejects otherwise (at once when it knows it is unreachable). */
   ping(): Promise<void>;
 }

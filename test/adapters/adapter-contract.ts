@@ -14,9 +14,8 @@ import {
   mongoInfo,
   nextEvent,
   onCleanup,
-  quietLogger,
   request,
-  SECRET,
+  testChatOptions,
 } from '../support/harness.js';
 import { widgetBundlePath } from '../support/widget-bundle.js';
 
@@ -68,7 +67,7 @@ export function describeAdapterContract(harness: AdapterHarness): void {
     let app: RunningApp;
 
     const start = async (options: Partial<ChatServerOptions> = {}) => {
-      const running = await harness.start({ mongoose: db, secret: SECRET, logger: quietLogger(), rooms, ...options });
+      const running = await harness.start(testChatOptions({ mongoose: db, rooms, ...options }));
       onCleanup(() => running.close());
       await running.chat.ready();
       return running;

@@ -5,26 +5,9 @@ import { createClient } from 'redis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, JoinAck, MessageAck } from 'parley-chat';
 import { clientId, connectMongo, nextEvent, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+import { REDIS_URL, redisAnswers } from '../support/redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** Whether a Redis answers; CI always has one, so there a missing Redis fails the run instead. */
-async function redisAnswers(): Promise<boolean> {
-  const probe = createClient({ url: REDIS_URL, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    await probe.quit();
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`No Redis at ${REDIS_URL}: the multi-node tests need one in CI`);
-    console.log(`Skipping the multi-node tests: no Redis answers at ${REDIS_URL} (set REDIS_URL)`);
-    return false;
-  }
-}
-
-const hasRedis = await redisAnswers();
+const hasRedis = await redisAnswers('the multi-node tests');
 
 describe.runIf(hasRedis)('several server nodes on the Redis adapter (needs Redis)', () => {
   let db: mongoose.Connection;

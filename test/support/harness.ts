@@ -52,13 +52,24 @@ export interface RunningChat {
   connect(options?: Partial<ManagerOptions & SocketOptions>): Promise<ChatClient>;
 }
 
+/**
+ * Every test client connects from 127.0.0.1, like a whole office behind one NAT, and most tests
+ * start many new visitors; the per-address limit on new visitors has tests of its own.
+ */
+export const TEST_LIMITS = { newVisitorRate: { max: 10_000, perMs: 1000 } };
+
+/** Options for a chat under test: the test secret, a quiet logger and TEST_LIMITS under `options`. */
+export function testChatOptions(options: ChatServerOptions): ChatServerOptions {
+  return { secret: SECRET, logger: quietLogger(), ...options, limits: { ...TEST_LIMITS, ...options.limits } };
+}
+
 /** A real http.Server on port 0 with the chat attached, closed at the end of the file. */
 export async function startChat(options: ChatServerOptions, { waitUntilReady = true } = {}): Promise<RunningChat> {
   const server = createServer((_req, res) => {
     res.statusCode = 404;
     res.end('host app');
   });
-  const chat = createChatServer({ secret: SECRET, logger: quietLogger(), ...options });
+  const chat = createChatServer(testChatOptions(options));
   chat.attach(server);
   if (waitUntilReady) await chat.ready();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore, type JoinAck, type MessageAck } from 'parley-chat';
+import { clientId, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+import { REDIS_URL, redisAnswers } from '../support/redis.js';
+import { hostAndPort, TcpProxy, throughProxy } from '../support/tcp-proxy.js';
+
+// Presence is best effort: a Redis outage or a frozen peer node must never hold up or fail a
+// join. Each node reaches Redis through its own proxy, which the tests cut or freeze.
+
+const hasRedis = await redisAnswers('the presence outage tests');
+
+describe.runIf(hasRedis)('presence while Redis or a peer node fails (needs Redis)', () => {
+  const store = new MemoryStore(); // both nodes share it, as they would share MongoDB
+  let proxyA: TcpProxy;
+  let proxyB: TcpProxy;
+  let nodeA: RunningChat;
+  let nodeB: RunningChat;
+
+  async function startNode(proxy: TcpProxy, key: string): Promise<RunningChat> {
+    const pub = createClient({ url: throughProxy(REDIS_URL, proxy), socket: { reconnectStrategy: 100 } });
+    const sub = pub.duplicate();
+    // node-redis emits 'error' on every lost connection, and rejects the commands it had pending;
+    // @socket.io/redis-adapter publishes without catching. An app must handle both, or an outage
+    // ends the process (the README's multi-node section shows how).
+    pub.on('error', () => {});
+    sub.on('error', () => {});
+    const publish = pub.publish.bind(pub);
+    Object.assign(pub, { publish: (...args: Parameters<typeof publish>) => publish(...args).catch(() => 0) });
+    await Promise.all([pub.connect(), sub.connect()]);
+    onCleanup(() => Promise.allSettled([pub.close(), sub.close()]));
+    return startChat({ store, adapter: createAdapter(pub, sub, { key }) });
+  }
+
+  const timedJoin = async (running: RunningChat, room: string) => {
+    const client = await running.connect();
+    const started = Date.now();
+    const ack = await request<JoinAck>(client, 'join', { room });
+    return { client, ack, ms: Date.now() - started };
+  };
+
+  beforeAll(async () => {
+    const key = `parley-presence-${randomBytes(6).toString('hex')}`;
+    proxyA = await TcpProxy.start(hostAndPort(REDIS_URL));
+    proxyB = await TcpProxy.start(hostAndPort(REDIS_URL));
+    onCleanup(() => Promise.all([proxyA.close(), proxyB.close()]));
+    nodeA = await startNode(proxyA, key);
+    nodeB = await startNode(proxyB, key);
+  });
+
+  it('answers a join at once with the best count known while a peer node is frozen', async () => {
+    const first = await timedJoin(nodeA, 'frozen-peer');
+    const onB = await timedJoin(nodeB, 'frozen-peer');
+    expect(onB.ack).toMatchObject({ ok: true, online: 2 });
+
+    proxyB.freeze();
+    try {
+      const joined = await timedJoin(nodeA, 'frozen-peer');
+      expect(joined.ack).toMatchObject({ ok: true, room: 'frozen-peer' });
+      expect(joined.ack.ok && joined.ack.online).toBeGreaterThanOrEqual(2);
+      expect(joined.ms).toBeLessThan(1500);
+      const sent = await request<MessageAck>(first.client, 'message', { room: 'frozen-peer', message: 'still here', clientId: clientId() });
+      expect(sent).toMatchObject({ ok: true });
+    } finally {
+      proxyB.restore();
+    }
+  });
+
+  it("answers a join at once while its node's Redis is cut, and counts across nodes again once it is back", async () => {
+    const before = await timedJoin(nodeA, 'cut-redis');
+    const onB = await timedJoin(nodeB, 'cut-redis');
+    expect(onB.ack).toMatchObject({ ok: true, online: 2 });
+    proxyA.cut();
+    try {
+      const joined = await timedJoin(nodeA, 'cut-redis');
+      expect(joined.ack).toMatchObject({ ok: true, room: 'cut-redis', online: 2 });
+      expect(joined.ms).toBeLessThan(1500);
+      const sent = await request<MessageAck>(before.client, 'message', { room: 'cut-redis', message: 'no redis', clientId: clientId() });
+      expect(sent).toMatchObject({ ok: true });
+    } finally {
+      proxyA.restore();
+    }
+    // Once node A's Redis is back, its count includes node B's visitor again.
+    await expect
+      .poll(async () => (await request<JoinAck>(before.client, 'join', { room: 'cut-redis' })), { timeout: 10_000, interval: 250 })
+      .toMatchObject({ ok: true, online: 3 });
+  });
+});
