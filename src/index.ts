@@ -4,6 +4,8 @@
  */
 export { createChatServer } from './internal/chat-server.js';
 export type { ChatIO, ChatServer, InterServerEvents, NodeHandler } from './internal/chat-server.js';
+export type { ConversationListQuery, ConversationSend, ConversationsApi } from './internal/conversations-api.js';
+export type { OperatorSocketData } from './internal/context.js';
 export { ChatError, HTTP_STATUS_BY_CODE, toChatError } from './internal/errors.js';
 export type { ChatErrorOptions } from './internal/errors.js';
 export type { SocketData } from './internal/handshake.js';
@@ -14,7 +16,10 @@ export type {
   ChatLimits,
   ChatLogger,
   ChatServerOptions,
+  ConversationEventType,
   IdentifiedUser,
+  OperatorIdentity,
+  OperatorsOptions,
   RoomPolicy,
   Visitor,
 } from './internal/options.js';
@@ -25,10 +30,16 @@ export type { MongooseStoreOptions } from './stores/mongoose.js';
 export type {
   AppendResult,
   ChatStore,
+  ConversationChange,
+  ConversationChangesQuery,
+  ConversationPage,
+  ConversationQuery,
+  ConversationRecord,
   MessageDraft,
   MessagePage,
   MessageQuery,
   UserDetails,
   UserRecord,
 } from './stores/types.js';
+export { conversationRoom } from './stores/types.js';
 export * from './protocol.js';

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'NOT_FOUND',
   'STORAGE_UNAVAILABLE',
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
@@ -32,22 +33,38 @@ export interface ChatErrorPayload {
   retryAfterMs?: number;
   /** True when the same request may succeed if sent again later (`STORAGE_UNAVAILABLE`). */
   retryable?: boolean;
+  /** For `CONFLICT` on `assign`: who the conversation is assigned to now. */
+  assignee?: Assignee | null;
 }
 
 export type AckError = { ok: false; error: ChatErrorPayload };
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
-/** The public face of a visitor: what other visitors may see. Never an email or phone. */
+export type SenderRole = 'visitor' | 'operator' | 'system';
+
+/**
+ * The public face of whoever wrote a message. Never an email or phone, and for operators never
+ * the host app's user id: an operator's `id` is a stable opaque id (`op_…`).
+ */
 export interface Sender {
   id: string;
   name: string;
+  role: SenderRole;
 }
 
 export interface ChatMessage {
   /** Store-assigned id, unique across rooms. */
   id: string;
+  /**
+   * The room, or for a support conversation `<inbox>/<conversationId>` (and
+   * `<inbox>/<conversationId>/notes` for operators' notes). Room names never contain `/`.
+   */
   room: string;
-  /** Strictly increasing per room; the cursor for `history.before` and `join.since`. */
+  /**
+   * Increases by one per message in its room or conversation, with no gaps in normal operation:
+   * the cursor for `history.before` and `join.since`. (A failure between taking a seq and storing
+   * the message can burn one; clients accept a hole that stays empty after they asked for it.)
+   */
   seq: number;
   sender: Sender;
   message: string;
@@ -55,6 +72,8 @@ export interface ChatMessage {
   timestamp: string;
   /** Made by the client; a repeat of `(room, sender, clientId)` returns the original message. */
   clientId: string;
+  /** Operators only: a note, which visitors never see. Notes have their own seq. */
+  note?: true;
 }
 
 /** A visitor's own details, sent only to that visitor's sockets. */
@@ -100,6 +119,104 @@ export interface TypingPayload {
   typing: boolean;
 }
 
+// Support conversations, visitor side: the same events with `{ inbox }` instead of `{ room }`,
+// naming the visitor's own conversation in that inbox.
+
+export interface InboxJoinPayload {
+  inbox: string;
+  /** The last `seq` the client has of its conversation; the ack then holds every message after it. */
+  since?: number;
+}
+
+export interface InboxMessagePayload {
+  inbox: string;
+  message: string;
+  clientId: string;
+}
+
+export interface InboxHistoryPayload {
+  inbox: string;
+  before: number;
+  limit?: number;
+}
+
+export interface InboxTypingPayload {
+  inbox: string;
+  typing: boolean;
+}
+
+/** The visitor has read their conversation up to and including `seq`. */
+export interface ReadPayload {
+  inbox: string;
+  seq: number;
+}
+
+export type ConversationStatus = 'open' | 'resolved';
+
+/** An operator as other operators see them: the host app's user id and display name. */
+export interface Assignee {
+  id: string;
+  name: string;
+}
+
+/** The visitor's view of their conversation: no operator ids, no internal counters. */
+export interface VisitorConversation {
+  id: string;
+  inbox: string;
+  status: ConversationStatus;
+  /** The display name of the operator who took it, if any. */
+  assignee: { name: string } | null;
+  /** The last seq the visitor has read. */
+  visitorReadSeq: number;
+  /** The last seq an operator has read: the visitor's messages up to it are "Seen". */
+  operatorReadSeq: number;
+}
+
+/** The team's side of a conversation, for operators' lists. */
+export interface ConversationSummary {
+  id: string;
+  inbox: string;
+  status: ConversationStatus;
+  visitor: {
+    /** The visitor id of the visitor's `session` event. */
+    id: string;
+    name: string;
+    online: boolean;
+    /** ISO 8601: when a tab of the visitor last left the conversation; null while never. */
+    lastSeenAt: string | null;
+  };
+  assignee: Assignee | null;
+  /** The newest message visitors can see (notes excluded). */
+  lastMessage: ChatMessage | null;
+  /** Visitor messages after `operatorReadSeq`. */
+  unread: number;
+  visitorReadSeq: number;
+  operatorReadSeq: number;
+  /** ISO 8601: since when the visitor has been waiting for an answer; null when answered. */
+  waitingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Grows with every change of the conversation; opaque, compare only with `<`. */
+  version: number;
+}
+
+export type InboxJoinAck = Ack<{
+  inbox: string;
+  /** Null until the visitor's first message creates it. */
+  conversation: VisitorConversation | null;
+  messages: ChatMessage[];
+  hasMore: boolean;
+  team: { online: number };
+}>;
+export type InboxMessageAck = Ack<{ message: ChatMessage; conversation: VisitorConversation }>;
+export type ReadAck = Ack<{ conversation: VisitorConversation }>;
+
+export interface TeamEvent {
+  inbox: string;
+  /** Operators of this inbox online now. */
+  online: number;
+}
+
 export type JoinAck = Ack<{
   room: string;
   /** Oldest first. */
@@ -122,8 +239,10 @@ export interface SessionEvent {
   user?: VisitorDetails;
 }
 
+/** Someone in the room, or in the visitor's conversation (`inbox`), is typing. */
 export interface TypingEvent {
-  room: string;
+  room?: string;
+  inbox?: string;
   sender: Sender;
   typing: boolean;
 }
@@ -150,16 +269,24 @@ export const EVENTS = {
   history: 'history',
   userDetails: 'userDetails',
   typing: 'typing',
+  read: 'read',
   session: 'session',
   presence: 'presence',
+  conversation: 'conversation',
+  team: 'team',
 } as const;
 
+/**
+ * Visitor events, on namespace `/`. `join`, `message`, `history` and `typing` name either a
+ * public `room` or the visitor's conversation in an `inbox`; the ack has the matching shape.
+ */
 export interface ClientToServerEvents {
-  join(payload: JoinPayload, ack: (res: JoinAck) => void): void;
-  message(payload: MessagePayload, ack: (res: MessageAck) => void): void;
-  history(payload: HistoryPayload, ack: (res: HistoryAck) => void): void;
+  join(payload: JoinPayload | InboxJoinPayload, ack: (res: JoinAck | InboxJoinAck) => void): void;
+  message(payload: MessagePayload | InboxMessagePayload, ack: (res: MessageAck | InboxMessageAck) => void): void;
+  history(payload: HistoryPayload | InboxHistoryPayload, ack: (res: HistoryAck) => void): void;
   userDetails(payload: UserDetailsPayload, ack: (res: UserDetailsAck) => void): void;
-  typing(payload: TypingPayload): void;
+  read(payload: ReadPayload, ack: (res: ReadAck) => void): void;
+  typing(payload: TypingPayload | InboxTypingPayload): void;
 }
 
 export interface ServerToClientEvents {
@@ -167,4 +294,156 @@ export interface ServerToClientEvents {
   message(message: ChatMessage): void;
   typing(event: TypingEvent): void;
   presence(event: PresenceEvent): void;
+  /** The visitor's conversation changed: status, assignee, read marks. */
+  conversation(conversation: VisitorConversation): void;
+  /** How many operators of an inbox the visitor joined are online, when it changes. */
+  team(event: TeamEvent): void;
+}
+
+// Support conversations, operator side: namespace `/operators`, same path. Operators are the host
+// app's users, recognised by `operators.identify`; every event is acknowledged.
+
+export interface OperatorSessionEvent {
+  /** The host app's user id, as `identify` returned it. */
+  id: string;
+  name: string;
+  /** The opaque sender id visitors see on this operator's messages. */
+  senderId: string;
+  /** The inboxes this operator may read; `'*'` for every inbox. */
+  inboxes: string[] | '*';
+}
+
+export type AssigneeFilter = 'me' | 'none' | 'any';
+
+export interface InboxListPayload {
+  /** One inbox; without it, every inbox the operator may read. */
+  inbox?: string;
+  /** @default 'open' */
+  status?: ConversationStatus;
+  /** @default 'any' */
+  assignee?: AssigneeFilter;
+  /** The `version` of the last conversation of the previous page: older ones follow. */
+  before?: number;
+  limit?: number;
+}
+
+export interface ChangesPayload {
+  /** The `version` of the previous `inbox` or `changes` answer. */
+  since: number;
+  inbox?: string;
+}
+
+export interface OpenPayload {
+  conversationId: string;
+  /** The last seq the operator has of the conversation's messages: the ack holds those after it. */
+  since?: number;
+  /** The last seq the operator has of its notes. */
+  notesSince?: number;
+}
+
+export interface OperatorMessagePayload {
+  conversationId: string;
+  message: string;
+  clientId: string;
+  /** A note: seen by operators only. */
+  note?: boolean;
+}
+
+export interface OperatorHistoryPayload {
+  conversationId: string;
+  before: number;
+  limit?: number;
+}
+
+export interface AssignPayload {
+  conversationId: string;
+  /** An operator's host id (the operator's own to take it), or null to unassign. */
+  to: string | null;
+  /** Who the caller believes it is assigned to now; a stale belief gets `CONFLICT`. */
+  expected: string | null;
+}
+
+export interface StatusPayload {
+  conversationId: string;
+  status: ConversationStatus;
+}
+
+export interface OperatorReadPayload {
+  conversationId: string;
+  seq: number;
+}
+
+export interface OperatorTypingPayload {
+  conversationId: string;
+  typing: boolean;
+}
+
+/** The visitor's details, as operators see them. */
+export interface ConversationVisitor {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+export interface ConversationCounts {
+  /** Open conversations assigned to the asking operator. */
+  mine: number;
+  /** Open conversations assigned to nobody. */
+  unassigned: number;
+  open: number;
+  resolved: number;
+}
+
+export type InboxListAck = Ack<{
+  conversations: ConversationSummary[];
+  hasMore: boolean;
+  /** Pass to `changes` to get what changed after this answer. */
+  version: number;
+  counts: ConversationCounts;
+}>;
+export type ChangesAck = Ack<{ conversations: ConversationSummary[]; version: number; hasMore: boolean }>;
+export type OpenAck = Ack<{
+  conversation: ConversationSummary;
+  visitor: ConversationVisitor;
+  messages: ChatMessage[];
+  hasMore: boolean;
+  notes: ChatMessage[];
+}>;
+export type OperatorMessageAck = Ack<{ message: ChatMessage; conversation: ConversationSummary }>;
+export type ConversationAck = Ack<{ conversation: ConversationSummary }>;
+
+export interface OperatorTypingEvent {
+  conversationId: string;
+  sender: Sender;
+  typing: boolean;
+}
+
+export interface VisitorOnlineEvent {
+  conversationId: string;
+  online: boolean;
+}
+
+export interface OperatorClientToServerEvents {
+  inbox(payload: InboxListPayload, ack: (res: InboxListAck) => void): void;
+  changes(payload: ChangesPayload, ack: (res: ChangesAck) => void): void;
+  open(payload: OpenPayload, ack: (res: OpenAck) => void): void;
+  message(payload: OperatorMessagePayload, ack: (res: OperatorMessageAck) => void): void;
+  history(payload: OperatorHistoryPayload, ack: (res: HistoryAck) => void): void;
+  assign(payload: AssignPayload, ack: (res: ConversationAck) => void): void;
+  status(payload: StatusPayload, ack: (res: ConversationAck) => void): void;
+  read(payload: OperatorReadPayload, ack: (res: ConversationAck) => void): void;
+  typing(payload: OperatorTypingPayload): void;
+}
+
+export interface OperatorServerToClientEvents {
+  session(event: OperatorSessionEvent): void;
+  /** To every operator of the conversation's inbox, on every change (new messages included). */
+  conversation(summary: ConversationSummary): void;
+  /** To operators who have the conversation open; notes carry `note: true`. */
+  message(message: ChatMessage & { conversationId: string }): void;
+  typing(event: OperatorTypingEvent): void;
+  visitor(event: VisitorOnlineEvent): void;
 }

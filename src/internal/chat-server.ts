@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import { Adapter as InMemoryAdapter } from 'socket.io-adapter';
-import type { z } from 'zod';
 import type {
   ChatErrorPayload,
   ChatMessage,
@@ -12,26 +11,29 @@ import type {
   VisitorDetails,
 } from '../protocol.js';
 import type { ChatStore } from '../stores/types.js';
-import { ChatError, toChatError } from './errors.js';
+import { ackedEvents } from './acked-events.js';
 import { clientAddress } from './client-address.js';
+import type { ChatContext, InterServerEvents, OperatorNamespace, RateLimitName, VisitorNamespace } from './context.js';
+import { createConversationsApi, type ConversationsApi } from './conversations-api.js';
+import { ConversationService } from './conversations.js';
+import { ChatError, toChatError } from './errors.js';
 import { identifyVisitor, isOriginAllowed, loadSocketData, toVisitorDetails, type SocketData } from './handshake.js';
 import { createHttpRoutes, type HttpRoutes } from './http-routes.js';
 import { guestName, VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { resolveOptions, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
-import { RoomPresence } from './presence.js';
+import { Operators, type OperatorSocket } from './operators.js';
+import { resolveOptions, type ChatHandshake, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { splitRequestTarget } from './request-target.js';
-import { createSchemas, parsePayload, type Schemas } from './schemas.js';
+import { Rooms, visitorOf, type VisitorSocket } from './rooms.js';
+import { createSchemas, namesInbox, parsePayload } from './schemas.js';
 import { dropWhenUnread } from './slow-readers.js';
+import { socketRooms } from './socket-rooms.js';
+import { VisitorInbox } from './visitor-inbox.js';
 
-/** Events between chat server nodes (through the Socket.IO adapter). */
-export interface InterServerEvents {
-  visitorUpdated(visitorId: string, name: string, details: VisitorDetails): void;
-}
+export type { InterServerEvents } from './context.js';
 
 export type ChatIO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type EngineClients = { clients: Record<string, { close(discard?: boolean): void } | undefined> };
 
 /**
@@ -55,6 +57,11 @@ export interface ChatServer {
   /** The HTTP routes `handler` serves (full paths), e.g. for registering them with a router. */
   readonly routes: readonly string[];
   /**
+   * Support conversations from the host's own code: list, read, send as an operator or a bot,
+   * assign, resolve. Needs the `operators` option.
+   */
+  readonly conversations: ConversationsApi;
+  /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
    * open chat connections. Or runs the chat on the host's Socket.IO server, main namespace.
@@ -77,15 +84,11 @@ export interface ChatServer {
 
 const SHUTTING_DOWN = () =>
   new ChatError('STORAGE_UNAVAILABLE', 'The chat server is restarting; try again shortly', { retryable: true });
+const NO_INBOXES = () => new ChatError('NOT_FOUND', 'This site has no support inbox');
 
 /** `/health` answers within this, 503 when storage has not answered by then. */
 const HEALTH_TIMEOUT_MS = 750;
-
-// Socket.IO rooms live in two namespaces of our own, so no chat room name a client picks can ever
-// be a visitor's private room (which carries their details) or another socket's own room.
-const CHAT_ROOM_PREFIX = 'room:';
-const chatRoom = (room: string) => `${CHAT_ROOM_PREFIX}${room}`;
-const visitorRoom = (visitorId: string) => `visitor:${visitorId}`;
+const OPERATORS_NAMESPACE = '/operators';
 
 /**
  * Creates the chat server: Socket.IO handlers over a store. Attach it to the host's HTTP server.
@@ -104,21 +107,21 @@ class ChatServerImpl implements ChatServer {
   readonly basePath: string;
   readonly handler: NodeHandler;
   readonly routes: readonly string[];
+  readonly conversations: ConversationsApi;
 
   readonly #options: ResolvedOptions;
+  readonly #ctx: ChatContext;
   readonly #httpRoutes: HttpRoutes;
   readonly #socketPath: string;
   readonly #ownIo: ChatIO;
   readonly #engine: EngineServer;
   #io: ChatIO | undefined;
   readonly #tokens: VisitorTokens;
-  readonly #schemas: Schemas;
-  readonly #messageLimiter: RateLimiter;
-  readonly #addressMessageLimiter: RateLimiter;
-  readonly #newVisitorLimiter: RateLimiter;
-  readonly #eventLimiter: RateLimiter;
-  readonly #presence: RoomPresence;
-  readonly #roomQueue = new KeyedQueue();
+  readonly #limiters: Record<RateLimitName, RateLimiter>;
+  readonly #rooms: Rooms;
+  readonly #service: ConversationService | undefined;
+  readonly #inbox: VisitorInbox | undefined;
+  readonly #operators: Operators | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
   readonly #boundedConnections = new WeakSet<object>();
@@ -137,18 +140,19 @@ class ChatServerImpl implements ChatServer {
     this.basePath = options.basePath;
     this.#socketPath = `${options.basePath}/socket.io`;
     this.#tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
-    this.#schemas = createSchemas(options.limits, options.defaultPhoneCountry);
-    this.#messageLimiter = new RateLimiter(options.limits.messageRate);
-    this.#addressMessageLimiter = new RateLimiter(options.limits.addressMessageRate);
-    this.#newVisitorLimiter = new RateLimiter(options.limits.newVisitorRate);
-    this.#eventLimiter = new RateLimiter(options.limits.eventRate);
-    this.#presence = new RoomPresence(() => this.io.of('/'), chatRoom);
+    const { limits } = options;
+    this.#limiters = {
+      event: new RateLimiter(limits.eventRate),
+      message: new RateLimiter(limits.messageRate),
+      addressMessage: new RateLimiter(limits.addressMessageRate),
+      newVisitor: new RateLimiter(limits.newVisitorRate),
+    };
 
     // Socket.IO runs on a detached engine: the chat routes its own requests and upgrades, so it
     // never takes over or closes the host's HTTP server and coexists with a host Socket.IO.
     const allowed = options.allowedOrigins;
     this.#engine = new EngineServer({
-      maxHttpBufferSize: options.limits.maxPayloadBytes,
+      maxHttpBufferSize: limits.maxPayloadBytes,
       allowRequest: (req, callback) => {
         if (isOriginAllowed(req, allowed)) callback(null, true);
         else callback('Origin not allowed', false);
@@ -160,6 +164,45 @@ class ChatServerImpl implements ChatServer {
       serveClient: false,
       ...(options.adapter ? { adapter: options.adapter } : {}),
     });
+
+    this.#ctx = {
+      options,
+      store: options.store,
+      schemas: createSchemas(limits, options.defaultPhoneCountry),
+      tokens: this.#tokens,
+      roomQueue: new KeyedQueue(),
+      on: ackedEvents({
+        admit: () => {
+          if (this.#closing) throw SHUTTING_DOWN();
+        },
+        withinStorageTimeout: (work) => this.#withinStorageTimeout(work),
+        report: (error) => this.#report(error),
+        inFlight: this.#inFlight,
+      }),
+      rateLimit: (limit, key) => takeToken(this.#limiters[limit], key),
+      rateLimited: (limit, key) => this.#limiters[limit].take(key) > 0,
+      isClosing: () => this.#closing !== undefined,
+      visitors: () => this.io.of('/') as VisitorNamespace,
+      operators: () => this.io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace,
+      tellOtherNodes: (event, ...args) => {
+        // The in-memory adapter has no other nodes (and would only print a warning).
+        const adapter = this.io.of('/').adapter;
+        if (adapter.serverSideEmit !== InMemoryAdapter.prototype.serverSideEmit) this.io.serverSideEmit(event, ...args);
+      },
+      report: (error) => this.#report(error),
+      runHook: (name, hook) => {
+        Promise.resolve()
+          .then(hook)
+          .catch((error: unknown) => options.logger.error(`parley-chat: hooks.${name} failed`, error));
+      },
+    };
+    this.#rooms = new Rooms(this.#ctx);
+    if (options.operators) {
+      this.#service = new ConversationService(this.#ctx);
+      this.#inbox = new VisitorInbox(this.#ctx, this.#service);
+      this.#operators = new Operators(this.#ctx, this.#service);
+    }
+    this.conversations = createConversationsApi(this.#ctx, this.#service);
 
     this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
@@ -276,12 +319,15 @@ class ChatServerImpl implements ChatServer {
       clearTimeout(timer);
       this.#closed = true;
       this.#stopWatchingStore?.();
+      this.#service?.close();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
       } else {
         // Dropping the transport (not a disconnect packet) lets clients reconnect by themselves.
-        for (const socket of this.#io?.of('/').sockets.values() ?? []) socket.conn.close();
+        for (const name of ['/', OPERATORS_NAMESPACE]) {
+          for (const socket of this.#io?.of(name).sockets.values() ?? []) socket.conn.close();
+        }
       }
     })();
     return this.#closing;
@@ -347,17 +393,37 @@ class ChatServerImpl implements ChatServer {
     if (this.#io) throw new Error('parley-chat: attach() to one Socket.IO server only; create another chat server');
     this.#io = io;
     if (io === this.#ownIo) io.bind(this.#engine);
-    io.use((socket, next) => {
-      this.#handshake(socket).then(
+    const visitors = io.of('/');
+    visitors.use((socket, next) => {
+      this.#visitorHandshake(socket).then(
         () => next(),
         (error: unknown) => next(this.#handshakeError(error)),
       );
     });
-    io.on('connection', (socket) => this.#onConnection(socket));
+    visitors.on('connection', (socket) => this.#onVisitor(socket));
     io.on('visitorUpdated', (visitorId, name, details) => this.#updateLocalVisitor(visitorId, name, details));
+    io.on('visitorOnline', (conversationId, online) => this.#service?.setVisitorOnline(conversationId, online));
+    io.on('teamChanged', (inboxes) => void this.#operators?.notifyTeam(inboxes ?? '*', true));
+
+    // The operators' namespace exists only when the host has operators: without them a client
+    // connecting there gets Socket.IO's "Invalid namespace".
+    const operators = this.#operators;
+    if (operators) {
+      const namespace = io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace;
+      namespace.use((socket, next) => {
+        this.#operatorHandshake(socket as OperatorSocket, operators).then(
+          () => next(),
+          (error: unknown) => next(this.#handshakeError(error)),
+        );
+      });
+      namespace.on('connection', (socket) => {
+        this.#boundConnection(socket.conn);
+        operators.connection(socket as OperatorSocket);
+      });
+    }
   }
 
-  async #handshake(socket: ChatSocket): Promise<void> {
+  async #storageReady(): Promise<void> {
     if (this.#closing) throw SHUTTING_DOWN();
     try {
       await this.#withinStorageTimeout(this.ready());
@@ -365,13 +431,105 @@ class ChatServerImpl implements ChatServer {
       // ready() logged the outage once; refused handshakes are not logged again one by one.
       throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly');
     }
+  }
+
+  async #visitorHandshake(socket: VisitorSocket): Promise<void> {
+    await this.#storageReady();
     const { handshake } = socket;
     const { store, secret, identify, trustedProxies } = this.#options;
     const address = clientAddress(handshake.address, handshake.headers['x-forwarded-for'], trustedProxies);
     const identity = await identifyVisitor(handshake, { tokens: this.#tokens, secret, identify });
     // A new visitor id costs a client nothing, so minting them is limited per address.
-    if (identity.isNew) takeToken(this.#newVisitorLimiter, address);
+    if (identity.isNew) takeToken(this.#limiters.newVisitor, address);
     socket.data = await this.#withinStorageTimeout(loadSocketData(identity, address, store));
+  }
+
+  async #operatorHandshake(socket: OperatorSocket, operators: Operators): Promise<void> {
+    await this.#storageReady();
+    const { handshake } = socket;
+    const address = clientAddress(handshake.address, handshake.headers['x-forwarded-for'], this.#options.trustedProxies);
+    const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
+    const chatHandshake: ChatHandshake = { headers: handshake.headers, auth, address: handshake.address };
+    socket.data = { ...(await operators.identify(chatHandshake)), address, opened: new Map() };
+  }
+
+  /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
+  #handshakeError(error: unknown): Error & { data: ChatErrorPayload } {
+    const chatError = this.#report(error);
+    return Object.assign(new Error(chatError.message), { data: chatError.toPayload() });
+  }
+
+  /** One engine connection may carry several namespaces; it is bounded once. */
+  #boundConnection(connection: VisitorSocket['conn']): void {
+    if (this.#boundedConnections.has(connection)) return;
+    this.#boundedConnections.add(connection);
+    dropWhenUnread(connection, this.#options.limits.maxUnsentBytes);
+  }
+
+  #onVisitor(socket: VisitorSocket): void {
+    this.#boundConnection(socket.conn);
+    const { visitorId, details } = socket.data;
+    void socket.join(socketRooms.visitor(visitorId));
+    socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
+
+    const { on, rateLimit } = this.#ctx;
+    const limitEvents = () => rateLimit('event', socket.data.visitorId);
+    const limitMessages = () => {
+      rateLimit('message', socket.data.visitorId);
+      rateLimit('addressMessage', socket.data.address);
+    };
+    const inbox = () => this.#inbox ?? throwNoInboxes();
+
+    // join, message, history and typing name a public room or, with `inbox`, the visitor's conversation.
+    on<object>(socket, 'join', limitEvents, (payload) =>
+      namesInbox(payload) ? inbox().join(socket, payload) : this.#rooms.join(socket, payload),
+    );
+    on<object>(socket, 'message', limitMessages, (payload) =>
+      namesInbox(payload) ? inbox().message(socket, payload) : this.#rooms.message(socket, payload),
+    );
+    on<object>(socket, 'history', limitEvents, (payload) =>
+      namesInbox(payload)
+        ? inbox().history(payload, visitorOf(socket))
+        : this.#rooms.history(payload, visitorOf(socket), (room) => socket.rooms.has(socketRooms.chatRoom(room))),
+    );
+    on(socket, 'read', limitEvents, (payload) => inbox().read(socket, payload));
+    on(socket, 'userDetails', limitEvents, (payload) => this.#saveDetails(socket, payload));
+
+    // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
+    socket.on('typing', (payload: unknown) => {
+      if (this.#closing || this.#ctx.rateLimited('event', socket.data.visitorId)) return;
+      if (!namesInbox(payload)) this.#rooms.typing(socket, payload);
+      else this.#inbox?.typing(socket, payload);
+    });
+
+    socket.on('disconnecting', () => {
+      if (this.#closing) return;
+      const rooms = this.#rooms.roomsOf(socket);
+      const inboxes = this.#inbox?.inboxesOf(socket) ?? [];
+      // After the disconnect the socket is out of its rooms, so counts no longer include it.
+      socket.once('disconnect', () => {
+        for (const room of rooms) void this.#rooms.announce(room);
+        if (inboxes.length) void this.#inbox!.left(visitorId, inboxes).catch((error: unknown) => this.#report(error));
+      });
+    });
+  }
+
+  async #saveDetails(socket: VisitorSocket, payload: unknown) {
+    const details = parsePayload(this.#ctx.schemas.userDetails, payload);
+    const record = await this.store.saveUserDetails(socket.data.visitorId, details);
+    const user = toVisitorDetails(record);
+    this.#updateLocalVisitor(record.id, record.name, user);
+    // Other nodes' sockets of this visitor take the new name too.
+    this.#ctx.tellOtherNodes('visitorUpdated', record.id, record.name, user);
+    // The visitor's other tabs learn their new details too; nobody else does.
+    socket.to(socketRooms.visitor(record.id)).emit('session', {
+      visitorId: record.id,
+      token: this.#tokens.issue(record.id),
+      user,
+    });
+    const hook = this.#options.hooks.onUserDetails;
+    if (hook) this.#ctx.runHook('onUserDetails', () => hook(record, visitorOf(socket)));
+    return { user };
   }
 
   /**
@@ -390,145 +548,6 @@ class ChatServerImpl implements ChatServer {
     return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
   }
 
-  /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
-  #handshakeError(error: unknown): Error & { data: ChatErrorPayload } {
-    const chatError = this.#report(error);
-    return Object.assign(new Error(chatError.message), { data: chatError.toPayload() });
-  }
-
-  #onConnection(socket: ChatSocket): void {
-    const { visitorId, details } = socket.data;
-    // One engine connection may carry several namespaces; it is bounded once.
-    if (!this.#boundedConnections.has(socket.conn)) {
-      this.#boundedConnections.add(socket.conn);
-      dropWhenUnread(socket.conn, this.#options.limits.maxUnsentBytes);
-    }
-    void socket.join(visitorRoom(visitorId));
-    socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
-
-    const schemas = this.#schemas;
-    const limitEvents = () => takeToken(this.#eventLimiter, socket.data.visitorId);
-    const limitMessages = () => {
-      takeToken(this.#messageLimiter, socket.data.visitorId);
-      takeToken(this.#addressMessageLimiter, socket.data.address);
-    };
-
-    this.#handle(socket, 'join', schemas.join, limitEvents, async ({ room, since }) => {
-      await this.#checkRoomAccess(room, visitorOf(socket));
-      // Join before reading, so a message stored meanwhile is broadcast to this socket rather than
-      // missed; the client merges by seq.
-      const wasIn = socket.rooms.has(chatRoom(room));
-      await socket.join(chatRoom(room));
-      const { limits } = this.#options;
-      let page;
-      try {
-        page =
-          since === undefined
-            ? await this.store.listMessages({ room, limit: limits.pageSize })
-            : await this.store.listMessages({ room, after: since, limit: limits.catchUpLimit });
-      } catch (error) {
-        // A failed join leaves the socket where it was: not receiving a room it could not read.
-        if (!wasIn) await socket.leave(chatRoom(room));
-        throw error;
-      }
-      const online = await this.#presence.announce(room);
-      return { room, messages: page.messages, hasMore: page.hasMore, online };
-    });
-
-    this.#handle(socket, 'message', schemas.message, limitMessages, async ({ room, message, clientId }) => {
-      if (!socket.rooms.has(chatRoom(room))) throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
-      const sender = visitorOf(socket);
-      await this.#options.hooks.beforeMessage?.({ room, message, sender });
-      const result = await this.#roomQueue.run(room, async () => {
-        const appended = await this.store.appendMessage({
-          room,
-          sender: publicSender(socket),
-          message,
-          clientId,
-          timestamp: new Date(),
-        });
-        // Broadcast inside the room's queue, so every client receives the room in seq order. The
-        // sending socket has the message in its ack; the visitor's other tabs get the broadcast.
-        if (!appended.duplicate) socket.to(chatRoom(room)).emit('message', appended.message);
-        return appended;
-      });
-      if (!result.duplicate) this.#runHook('onMessage', () => this.#options.hooks.onMessage?.(result.message, sender));
-      return { message: result.message };
-    });
-
-    this.#handle(socket, 'history', schemas.history, limitEvents, (payload) =>
-      this.#readHistory(payload, visitorOf(socket), socket.rooms.has(chatRoom(payload.room))),
-    );
-
-    this.#handle(socket, 'userDetails', schemas.userDetails, limitEvents, async (details) => {
-      const record = await this.store.saveUserDetails(socket.data.visitorId, details);
-      const user = toVisitorDetails(record);
-      this.#updateLocalVisitor(record.id, record.name, user);
-      // Other nodes' sockets of this visitor take the new name too; the in-memory adapter has no
-      // other nodes (and would only print a warning).
-      const adapter = this.io.of('/').adapter;
-      if (adapter.serverSideEmit !== InMemoryAdapter.prototype.serverSideEmit) {
-        this.io.serverSideEmit('visitorUpdated', record.id, record.name, user);
-      }
-      // The visitor's other tabs learn their new details too; nobody else does.
-      socket.to(visitorRoom(record.id)).emit('session', {
-        visitorId: record.id,
-        token: this.#tokens.issue(record.id),
-        user,
-      });
-      this.#runHook('onUserDetails', () => this.#options.hooks.onUserDetails?.(record, visitorOf(socket)));
-      return { user };
-    });
-
-    // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
-    socket.on('typing', (payload: unknown) => {
-      if (this.#closing || this.#eventLimiter.take(socket.data.visitorId) > 0) return;
-      const parsed = this.#schemas.typing.safeParse(payload);
-      if (!parsed.success || !socket.rooms.has(chatRoom(parsed.data.room))) return;
-      const { room, typing } = parsed.data;
-      socket.to(chatRoom(room)).volatile.emit('typing', { room, sender: publicSender(socket), typing });
-    });
-
-    socket.on('disconnecting', () => {
-      if (this.#closing) return;
-      const rooms = [...socket.rooms]
-        .filter((room) => room.startsWith(CHAT_ROOM_PREFIX))
-        .map((room) => room.slice(CHAT_ROOM_PREFIX.length));
-      // After the disconnect the socket is out of its rooms, so the count no longer includes it.
-      socket.once('disconnect', () => {
-        for (const room of rooms) void this.#presence.announce(room);
-      });
-    });
-  }
-
-  /**
-   * Registers an acknowledged event: rate limit, schema, handler, and exactly one ack of the
-   * `{ ok }` shape. An event without an ack callback is ignored: nothing to answer, nothing stored.
-   */
-  #handle<S extends z.ZodType, R extends object>(
-    socket: ChatSocket,
-    event: 'join' | 'message' | 'history' | 'userDetails',
-    schema: S,
-    rateLimit: () => void,
-    handler: (payload: z.output<S>) => Promise<R>,
-  ): void {
-    socket.on(event, (payload: unknown, ack: unknown) => {
-      if (typeof ack !== 'function') return;
-      const run = (async () => {
-        try {
-          if (this.#closing) throw SHUTTING_DOWN();
-          rateLimit();
-          const result = await this.#withinStorageTimeout(handler(parsePayload(schema, payload)));
-          ack({ ok: true, ...result });
-        } catch (error) {
-          ack({ ok: false, error: this.#report(error).toPayload() });
-        }
-      })();
-      this.#inFlight.add(run);
-      void run.finally(() => this.#inFlight.delete(run));
-    });
-  }
-
   /** Normalises an error for a client, logging what the client is not told. */
   #report(error: unknown): ChatError {
     const chatError = toChatError(error);
@@ -538,28 +557,15 @@ class ChatServerImpl implements ChatServer {
     return chatError;
   }
 
-  #runHook(name: string, hook: () => void | Promise<void> | undefined): void {
-    Promise.resolve()
-      .then(hook)
-      .catch((error: unknown) => this.#options.logger.error(`parley-chat: hooks.${name} failed`, error));
-  }
-
-  async #readHistory(
-    { room, before, limit }: z.output<Schemas['history']>,
-    visitor: Visitor,
-    joined: boolean,
-  ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
-    if (!joined) await this.#checkRoomAccess(room, visitor);
-    return this.store.listMessages({ room, before, limit: limit ?? this.#options.limits.pageSize });
-  }
-
-  /** `GET <basePath>/history`: the socket event's rules, with the visitor from headers. */
+  /**
+   * `GET <basePath>/history`: the socket event's rules, with the visitor from headers. A room's
+   * history is as public as the room; a conversation's needs the visitor's own token.
+   */
   async #httpHistory(payload: unknown, req: IncomingMessage): Promise<object> {
     if (this.#closing) throw SHUTTING_DOWN();
     const { secret, identify, trustedProxies } = this.#options;
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
-    takeToken(this.#eventLimiter, `ip:${address}`);
-    const input = parsePayload(this.#schemas.history, payload);
+    takeToken(this.#limiters.event, `ip:${address}`);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const identity = await identifyVisitor(
       { headers: req.headers, auth: bearer ? { token: bearer } : {}, address },
@@ -570,7 +576,14 @@ class ChatServerImpl implements ChatServer {
       name: identity.hostName ?? guestName(identity.visitorId),
       verified: identity.verified,
     };
-    return { ok: true, ...(await this.#readHistory(input, visitor, false)) };
+    let page: { messages: ChatMessage[]; hasMore: boolean };
+    if (namesInbox(payload)) {
+      if (identity.isNew) throw new ChatError('UNAUTHORIZED', "A conversation's history needs the visitor's token");
+      page = await (this.#inbox ?? throwNoInboxes()).history(payload, visitor);
+    } else {
+      page = await this.#rooms.history(payload, visitor, () => false);
+    }
+    return { ok: true, ...page };
   }
 
   /** Answers within HEALTH_TIMEOUT_MS: a load balancer must not wait on a database that hangs. */
@@ -596,27 +609,19 @@ class ChatServerImpl implements ChatServer {
     }
   }
 
-  async #checkRoomAccess(room: string, visitor: Visitor): Promise<void> {
-    const policy = this.#options.rooms;
-    if (policy === undefined) return;
-    if (typeof policy === 'function') {
-      if (!(await policy(room, visitor))) {
-        throw new ChatError('FORBIDDEN', `You may not enter the room "${room}"`);
-      }
-    } else if (!policy.includes(room)) {
-      throw new ChatError('NOT_FOUND', `There is no room "${room}"`);
-    }
-  }
-
   #updateLocalVisitor(visitorId: string, name: string, details: VisitorDetails): void {
     const namespace = this.io.of('/');
-    for (const socketId of namespace.adapter.rooms.get(visitorRoom(visitorId)) ?? []) {
+    for (const socketId of namespace.adapter.rooms.get(socketRooms.visitor(visitorId)) ?? []) {
       const socket = namespace.sockets.get(socketId);
       if (!socket) continue;
       socket.data.name = name;
       socket.data.details = details;
     }
   }
+}
+
+function throwNoInboxes(): never {
+  throw NO_INBOXES();
 }
 
 /** Answers an upgrade request nobody serves, as Node answers a request for an unknown path. */
@@ -632,10 +637,6 @@ function takeToken(limiter: RateLimiter, key: string): void {
   if (retryAfterMs > 0) throw new ChatError('RATE_LIMITED', 'Too many requests; slow down', { retryAfterMs });
 }
 
-function visitorOf(socket: ChatSocket): Visitor {
-  return { id: socket.data.visitorId, name: socket.data.name, verified: socket.data.verified };
-}
-
-function publicSender(socket: ChatSocket): ChatMessage['sender'] {
-  return { id: socket.data.visitorId, name: socket.data.name };
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

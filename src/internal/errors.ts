@@ -1,4 +1,4 @@
-import type { ChatErrorPayload, ErrorCode } from '../protocol.js';
+import type { Assignee, ChatErrorPayload, ErrorCode } from '../protocol.js';
 
 /** HTTP status for each error code, for the HTTP routes and for hosts mapping errors themselves. */
 export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -9,6 +9,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
+  CONFLICT: 409,
   INTERNAL: 500,
 };
 
@@ -16,6 +17,8 @@ export interface ChatErrorOptions {
   fields?: Record<string, string>;
   retryAfterMs?: number;
   retryable?: boolean;
+  /** For `CONFLICT` on an assignment: the current assignee. */
+  assignee?: Assignee | null;
   cause?: unknown;
 }
 
@@ -33,6 +36,7 @@ export class ChatError extends Error {
   readonly fields?: Record<string, string>;
   readonly retryAfterMs?: number;
   readonly retryable?: boolean;
+  readonly assignee?: Assignee | null;
 
   constructor(code: ErrorCode, message: string, options: ChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -41,6 +45,7 @@ export class ChatError extends Error {
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     const retryable = options.retryable ?? (code === 'STORAGE_UNAVAILABLE' ? true : undefined);
     if (retryable !== undefined) this.retryable = retryable;
+    if (options.assignee !== undefined) this.assignee = options.assignee;
   }
 
   get httpStatus(): number {
@@ -53,6 +58,7 @@ export class ChatError extends Error {
     if (this.fields) payload.fields = this.fields;
     if (this.retryAfterMs !== undefined) payload.retryAfterMs = this.retryAfterMs;
     if (this.retryable !== undefined) payload.retryable = this.retryable;
+    if (this.assignee !== undefined) payload.assignee = this.assignee && { id: this.assignee.id, name: this.assignee.name };
     return payload;
   }
 }

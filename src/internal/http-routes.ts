@@ -109,11 +109,11 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
  */
 function historyPayload(query: URLSearchParams): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
-  for (const key of ['room', 'before', 'limit']) {
+  for (const key of ['room', 'inbox', 'before', 'limit']) {
     const values = query.getAll(key);
     if (values.length === 0) continue;
     const value = values.length === 1 ? values[0]! : values;
-    payload[key] = key !== 'room' && typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+    payload[key] = key !== 'room' && key !== 'inbox' && typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   }
   return payload;
 }

@@ -5,10 +5,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
-import type { ChatMessage } from '../protocol.js';
+import type { ChatMessage, ConversationSummary, ConversationVisitor } from '../protocol.js';
 import { MongooseStore } from '../stores/mongoose.js';
 import type { ChatStore, UserRecord } from '../stores/types.js';
 import type { RateLimit } from './rate-limiter.js';
+import { ROOM_PATTERN } from './schemas.js';
 
 /** What `identify` and hooks can read of a connecting client's handshake. */
 export interface ChatHandshake {
@@ -78,13 +79,55 @@ export interface ChatLimits {
   storageTimeoutMs: number;
 }
 
+/** An operator: a user of the host app who answers support conversations. */
+export interface OperatorIdentity {
+  /** The host app's user id; other operators see it, visitors never do. */
+  id: string;
+  /** The display name visitors see on this operator's messages. */
+  name: string;
+  /** The inboxes this operator may read. @default every inbox */
+  inboxes?: readonly string[];
+}
+
+export interface OperatorsOptions {
+  /**
+   * Decides from the handshake (the host's session cookie, a header) whether a connection to
+   * `/operators` is an operator; `null` refuses it with `UNAUTHORIZED`. The chat stores no
+   * passwords: this is the host app's own login.
+   */
+  identify: (handshake: ChatHandshake) => OperatorIdentity | null | undefined | Promise<OperatorIdentity | null | undefined>;
+  /** The inboxes that exist; a visitor naming another gets `NOT_FOUND`. @default any valid name */
+  inboxes?: readonly string[];
+  /** How long an operator's reply may stay unread before `hooks.onUnseenReply`. @default 120_000 */
+  unseenReplyDelayMs?: number;
+}
+
+export type ConversationEventType = 'created' | 'assigned' | 'resolved' | 'reopened';
+
 export interface ChatHooks {
-  /** Before a message is stored; throw a `ChatError` to refuse it (e.g. `FORBIDDEN`). */
-  beforeMessage?: (draft: { room: string; message: string; sender: Visitor }) => void | Promise<void>;
+  /**
+   * Before a message is stored; throw a `ChatError` to refuse it (e.g. `FORBIDDEN`). For a
+   * visitor's message in a support conversation, `inbox` is set and `room` is the conversation's.
+   */
+  beforeMessage?: (draft: { room: string; inbox?: string; message: string; sender: Visitor }) => void | Promise<void>;
   /** After a new message is stored and broadcast (not for repeats). Errors are logged, not sent. */
   onMessage?: (message: ChatMessage, sender: Visitor) => void | Promise<void>;
   /** After a visitor saved their details. Errors are logged, not sent. */
   onUserDetails?: (user: UserRecord, visitor: Visitor) => void | Promise<void>;
+  /** A support conversation was created (by its first message), assigned, resolved or reopened. */
+  onConversation?: (event: { type: ConversationEventType; conversation: ConversationSummary }) => void | Promise<void>;
+  /** A visitor wrote and no operator of that inbox is online: time for a push or an email to the team. */
+  onVisitorWaiting?: (event: { conversation: ConversationSummary; message: ChatMessage }) => void | Promise<void>;
+  /**
+   * Operator replies the visitor has not read `operators.unseenReplyDelayMs` after the first of
+   * them: called once per batch, not per message, and not at all once the visitor read them. The
+   * place to email the visitor (`visitor.email` is empty when they gave none).
+   */
+  onUnseenReply?: (event: {
+    conversation: ConversationSummary;
+    messages: ChatMessage[];
+    visitor: ConversationVisitor;
+  }) => void | Promise<void>;
 }
 
 export interface ChatLogger {
@@ -135,6 +178,12 @@ export interface ChatServerOptions {
   limits?: Partial<ChatLimits>;
   /** Which rooms visitors may join. @default every valid room name */
   rooms?: RoomPolicy;
+  /**
+   * Support conversations: private threads between each visitor and the site's team. Operators
+   * are the host app's users, recognised by `identify`; they connect to `/operators`.
+   * @default none (visitors naming an `inbox` get `NOT_FOUND`)
+   */
+  operators?: OperatorsOptions;
   /** @default none */
   hooks?: ChatHooks;
   /** A Socket.IO adapter for multi-node deployments, e.g. `createAdapter(pub, sub)` from `@socket.io/redis-adapter`. @default in-memory */
@@ -176,6 +225,7 @@ export interface ResolvedOptions {
   identify: ChatServerOptions['identify'];
   limits: ChatLimits;
   rooms: RoomPolicy | undefined;
+  operators: Required<Omit<OperatorsOptions, 'inboxes'>> & { inboxes: readonly string[] | undefined } | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   defaultPhoneCountry: CountryCode | undefined;
@@ -238,6 +288,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     identify: options.identify,
     limits,
     rooms: options.rooms,
+    operators: resolveOperators(options.operators),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     defaultPhoneCountry: options.defaultPhoneCountry,
@@ -251,6 +302,21 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
 function defaultWidgetBundle(): string {
   const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
   return join(dirname(packageJson), 'dist', 'browser', 'widget.js');
+}
+
+function resolveOperators(operators: OperatorsOptions | undefined): ResolvedOptions['operators'] {
+  if (operators === undefined) return undefined;
+  if (!operators || typeof operators.identify !== 'function') {
+    throw new TypeError('parley-chat: `operators.identify` must be a function (handshake) => { id, name, inboxes? } | null');
+  }
+  const { inboxes, unseenReplyDelayMs = 120_000 } = operators;
+  if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((name) => typeof name !== 'string' || !ROOM_PATTERN.test(name)))) {
+    throw new TypeError('parley-chat: `operators.inboxes` must be a list of names like "support" (letters, digits, _ - . :)');
+  }
+  if (!Number.isInteger(unseenReplyDelayMs) || unseenReplyDelayMs < 0) {
+    throw new TypeError('parley-chat: `operators.unseenReplyDelayMs` must be a number of milliseconds');
+  }
+  return { identify: operators.identify, inboxes, unseenReplyDelayMs };
 }
 
 function normaliseBasePath(basePath: string): string {

@@ -1,68 +1,73 @@
 import type { Namespace } from 'socket.io';
 
-/** How long a join waits for the other nodes' count before answering with the best one known. */
+/** How long a presence count waits for the other nodes before answering with the best one known. */
 const COUNT_TIMEOUT_MS = 500;
 
+interface SocketLike {
+  data: unknown;
+}
+
 /**
- * Counts the distinct visitors in a room across every node. Presence is best effort: a Redis
- * outage or a frozen peer node must never hold up or fail a join, so the cross-node count is
- * bounded in time and falls back to the best count known (the last one that arrived, and never
- * fewer than this node sees itself).
+ * The sockets in any of `rooms` on every node, or undefined when the adapter did not answer in
+ * time. Presence is best effort: a Redis outage or a frozen peer node must never hold up or fail
+ * what asked, so callers fall back to what this node knows.
  */
-export class RoomPresence {
+async function fetchAcrossNodes(namespace: Namespace, rooms: string[]): Promise<SocketLike[] | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      namespace.in(rooms).fetchSockets(),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), COUNT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** This node's sockets in any of `rooms`, from the adapter's own bookkeeping. */
+function localSockets(namespace: Namespace, rooms: string[]): SocketLike[] {
+  const ids = new Set<string>();
+  for (const room of rooms) for (const id of namespace.adapter.rooms.get(room) ?? []) ids.add(id);
+  return [...ids].flatMap((id) => namespace.sockets.get(id) ?? []);
+}
+
+function distinct(sockets: SocketLike[], key: (data: Record<string, unknown>) => unknown): number {
+  return new Set(sockets.map((socket) => key((socket.data ?? {}) as Record<string, unknown>)).filter(Boolean)).size;
+}
+
+/**
+ * Counts distinct keys (visitors, operators) among the sockets in some rooms across every node.
+ * Answers within about half a second whatever the adapter does, with the last count that arrived
+ * (and never fewer than this node sees itself) when the nodes do not answer. Never rejects.
+ */
+export class DistinctCounter {
   readonly #namespace: () => Namespace;
-  readonly #socketRoom: (room: string) => string;
+  readonly #key: (data: Record<string, unknown>) => unknown;
   readonly #lastCount = new Map<string, number>();
 
   /**
-   * @param namespace the chat's namespace, read on every count (the server may be bound later)
-   * @param socketRoom the Socket.IO room a chat room lives in
+   * @param namespace read on every count (the server may be bound later)
+   * @param key what makes two sockets the same person, e.g. the visitor id
    */
-  constructor(namespace: () => Namespace, socketRoom: (room: string) => string) {
+  constructor(namespace: () => Namespace, key: (data: Record<string, unknown>) => unknown) {
     this.#namespace = namespace;
-    this.#socketRoom = socketRoom;
+    this.#key = key;
   }
 
-  /** Never rejects, and answers within about half a second whatever the adapter does. */
-  async count(room: string): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const sockets = await Promise.race([
-        this.#namespace().in(this.#socketRoom(room)).fetchSockets(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('presence count timed out')), COUNT_TIMEOUT_MS);
-        }),
-      ]);
-      const online = new Set(sockets.map((socket) => (socket.data as { visitorId: string }).visitorId)).size;
-      if (online > 0) this.#lastCount.set(room, online);
-      else this.#lastCount.delete(room);
-      return online;
-    } catch {
-      return Math.max(this.#localCount(room), this.#lastCount.get(room) ?? 0);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Counts and tells the room; never rejects. */
-  async announce(room: string): Promise<number> {
-    const online = await this.count(room);
-    try {
-      this.#namespace().to(this.#socketRoom(room)).emit('presence', { room, online });
-    } catch {
-      // An adapter that cannot publish right now: the next change announces again.
-    }
-    return online;
-  }
-
-  /** Distinct visitors of this node in the room, from the adapter's own bookkeeping. */
-  #localCount(room: string): number {
+  async count(rooms: string[]): Promise<number> {
+    const cacheKey = rooms.join('\n');
     const namespace = this.#namespace();
-    const visitors = new Set<string>();
-    for (const id of namespace.adapter.rooms.get(this.#socketRoom(room)) ?? []) {
-      const visitorId = (namespace.sockets.get(id)?.data as { visitorId?: string } | undefined)?.visitorId;
-      if (visitorId) visitors.add(visitorId);
+    const sockets = await fetchAcrossNodes(namespace, rooms);
+    if (sockets) {
+      const count = distinct(sockets, this.#key);
+      if (count > 0) this.#lastCount.set(cacheKey, count);
+      else this.#lastCount.delete(cacheKey);
+      return count;
     }
-    return visitors.size;
+    return Math.max(distinct(localSockets(namespace, rooms), this.#key), this.#lastCount.get(cacheKey) ?? 0);
   }
 }

@@ -1,9 +1,23 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
 import type {
+  AssignPayload,
+  ChangesPayload,
   HistoryPayload,
+  InboxHistoryPayload,
+  InboxJoinPayload,
+  InboxListPayload,
+  InboxMessagePayload,
+  InboxTypingPayload,
   JoinPayload,
   MessagePayload,
+  OpenPayload,
+  OperatorHistoryPayload,
+  OperatorMessagePayload,
+  OperatorReadPayload,
+  OperatorTypingPayload,
+  ReadPayload,
+  StatusPayload,
   TypingPayload,
   UserDetailsPayload,
 } from '../protocol.js';
@@ -18,6 +32,10 @@ export const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const room = z.string().regex(ROOM_PATTERN, 'Room names are 1–64 letters, digits, _ - . or :');
+const inbox = z.string().regex(ROOM_PATTERN, 'Inbox names are 1–64 letters, digits, _ - . or :');
+const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a conversation id');
+const operatorId = z.string().min(1).max(128);
+const status = z.enum(['open', 'resolved']);
 
 /**
  * Text a person typed. It must be well-formed UTF-16: MongoDB stores UTF-8, so a lone surrogate
@@ -47,6 +65,12 @@ export interface SchemaLimits {
  * name is dropped, and anything of the wrong type is refused before a handler runs.
  */
 export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: CountryCode) {
+  const messageText = text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
+    .refine((value) => value.trim().length > 0, 'The message is empty')
+    .refine((value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value), 'The message contains control characters');
+  const clientId = z.string().regex(CLIENT_ID_PATTERN, 'clientId is 1–64 letters, digits, _ or -');
+  const pageLimit = z.number().int().min(1).max(limits.maxPageSize).optional();
+
   const join = z.object({
     room,
     since: seq.optional(),
@@ -54,16 +78,14 @@ export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: Countr
 
   const message = z.object({
     room,
-    message: text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
-      .refine((text) => text.trim().length > 0, 'The message is empty')
-      .refine((text) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(text), 'The message contains control characters'),
-    clientId: z.string().regex(CLIENT_ID_PATTERN, 'clientId is 1–64 letters, digits, _ or -'),
+    message: messageText,
+    clientId,
   }) satisfies z.ZodType<MessagePayload>;
 
   const history = z.object({
     room,
     before: seq.min(1),
-    limit: z.number().int().min(1).max(limits.maxPageSize).optional(),
+    limit: pageLimit,
   }) satisfies z.ZodType<HistoryPayload>;
 
   const userDetails = z.object({
@@ -105,7 +127,47 @@ export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: Countr
     typing: z.boolean(),
   }) satisfies z.ZodType<TypingPayload>;
 
-  return { join, message, history, userDetails, typing };
+  // A visitor's own conversation in an inbox.
+  const inboxJoin = z.object({ inbox, since: seq.optional() }) satisfies z.ZodType<InboxJoinPayload>;
+  const inboxMessage = z.object({ inbox, message: messageText, clientId }) satisfies z.ZodType<InboxMessagePayload>;
+  const inboxHistory = z.object({ inbox, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<InboxHistoryPayload>;
+  const inboxTyping = z.object({ inbox, typing: z.boolean() }) satisfies z.ZodType<InboxTypingPayload>;
+  const read = z.object({ inbox, seq }) satisfies z.ZodType<ReadPayload>;
+
+  // Operators, on /operators.
+  const operators = {
+    inbox: z.object({
+      inbox: inbox.optional(),
+      status: status.optional(),
+      assignee: z.enum(['me', 'none', 'any']).optional(),
+      before: seq.min(1).optional(),
+      limit: pageLimit,
+    }) satisfies z.ZodType<InboxListPayload>,
+    changes: z.object({ since: seq, inbox: inbox.optional() }) satisfies z.ZodType<ChangesPayload>,
+    open: z.object({ conversationId, since: seq.optional(), notesSince: seq.optional() }) satisfies z.ZodType<OpenPayload>,
+    message: z.object({
+      conversationId,
+      message: messageText,
+      clientId,
+      note: z.boolean().optional(),
+    }) satisfies z.ZodType<OperatorMessagePayload>,
+    history: z.object({ conversationId, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<OperatorHistoryPayload>,
+    assign: z.object({
+      conversationId,
+      to: operatorId.nullable(),
+      expected: operatorId.nullable(),
+    }) satisfies z.ZodType<AssignPayload>,
+    status: z.object({ conversationId, status }) satisfies z.ZodType<StatusPayload>,
+    read: z.object({ conversationId, seq }) satisfies z.ZodType<OperatorReadPayload>,
+    typing: z.object({ conversationId, typing: z.boolean() }) satisfies z.ZodType<OperatorTypingPayload>,
+  };
+
+  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, operators };
+}
+
+/** Whether a visitor event names an inbox (the visitor's conversation) rather than a room. */
+export function namesInbox(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && !Array.isArray(payload) && 'inbox' in payload;
 }
 
 export type Schemas = ReturnType<typeof createSchemas>;
@@ -116,7 +178,7 @@ export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown): 
   if (result.success) return result.data;
 
   const issues = result.error.issues;
-  if (issues.some((issue) => issue.code === 'too_big' && issue.path[0] === 'message')) {
+  if (issues.some((issue) => issue.code === 'too_big' && issue.path[0] === 'message' && issue.path.length === 1)) {
     throw new ChatError('TOO_LARGE', issues.find((issue) => issue.path[0] === 'message')!.message);
   }
   if (issues.some((issue) => issue.path.length === 0)) {

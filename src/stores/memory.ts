@@ -1,8 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import type { ChatMessage } from '../protocol.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChatMessage, SenderRole } from '../protocol.js';
 import type {
   AppendResult,
   ChatStore,
+  ConversationChange,
+  ConversationChangesQuery,
+  ConversationPage,
+  ConversationQuery,
+  ConversationRecord,
   MessageDraft,
   MessagePage,
   MessageQuery,
@@ -24,6 +29,9 @@ export class MemoryStore implements ChatStore {
   readonly #rooms = new Map<string, RoomLog>();
   readonly #byClientId = new Map<string, ChatMessage>();
   readonly #users = new Map<string, UserRecord>();
+  readonly #conversations = new Map<string, ConversationRecord>();
+  readonly #conversationByVisitor = new Map<string, string>();
+  #conversationVersion = 0;
 
   async init(): Promise<void> {}
 
@@ -43,7 +51,7 @@ export class MemoryStore implements ChatStore {
       id: randomUUID(),
       room: draft.room,
       seq: ++log.lastSeq,
-      sender: { id: draft.sender.id, name: draft.sender.name },
+      sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
       message: draft.message,
       timestamp: draft.timestamp.toISOString(),
       clientId: draft.clientId,
@@ -70,6 +78,13 @@ export class MemoryStore implements ChatStore {
     return { messages: structuredClone(all.slice(start, end)), hasMore };
   }
 
+  async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
+    const all = this.#rooms.get(room)?.messages ?? [];
+    let count = 0;
+    for (let i = firstIndexAbove(all, after); i < all.length; i++) if (all[i]!.sender.role === role) count++;
+    return count;
+  }
+
   async saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord> {
     const now = new Date();
     const existing = this.#users.get(visitorId);
@@ -88,6 +103,91 @@ export class MemoryStore implements ChatStore {
   async getUser(visitorId: string): Promise<UserRecord | null> {
     const record = this.#users.get(visitorId);
     return record ? structuredClone(record) : null;
+  }
+
+  async openConversation(
+    inbox: string,
+    visitor: { id: string; name: string },
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const key = JSON.stringify([inbox, visitor.id]);
+    const existingId = this.#conversationByVisitor.get(key);
+    if (existingId) return { conversation: structuredClone(this.#conversations.get(existingId)!), created: false };
+    const now = new Date();
+    const record: ConversationRecord = {
+      id: randomBytes(12).toString('hex'),
+      inbox,
+      visitorId: visitor.id,
+      visitorName: visitor.name,
+      status: 'open',
+      assignee: null,
+      lastMessage: null,
+      unread: 0,
+      visitorReadSeq: 0,
+      operatorReadSeq: 0,
+      waitingSince: null,
+      visitorLastSeenAt: null,
+      unseenNotifiedSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+      version: ++this.#conversationVersion,
+    };
+    this.#conversations.set(record.id, record);
+    this.#conversationByVisitor.set(key, record.id);
+    return { conversation: structuredClone(record), created: true };
+  }
+
+  async findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
+    const id = this.#conversationByVisitor.get(JSON.stringify([inbox, visitorId]));
+    return id ? structuredClone(this.#conversations.get(id)!) : null;
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const record = this.#conversations.get(id);
+    return record ? structuredClone(record) : null;
+  }
+
+  async updateConversation(
+    id: string,
+    expectedVersion: number,
+    change: ConversationChange,
+  ): Promise<ConversationRecord | null> {
+    const record = this.#conversations.get(id);
+    if (!record || record.version !== expectedVersion) return null;
+    const updated: ConversationRecord = {
+      ...record,
+      ...structuredClone(change),
+      updatedAt: new Date(),
+      version: ++this.#conversationVersion,
+    };
+    this.#conversations.set(id, updated);
+    return structuredClone(updated);
+  }
+
+  async listConversations({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
+    const matching = this.#matching({ inboxes, status, assigneeId })
+      .filter((record) => before === undefined || record.version < before)
+      .sort((a, b) => b.version - a.version);
+    return { conversations: structuredClone(matching.slice(0, limit)), hasMore: matching.length > limit };
+  }
+
+  async conversationChanges({ inboxes, since, limit }: ConversationChangesQuery) {
+    const changed = this.#matching({ inboxes })
+      .filter((record) => record.version > since)
+      .sort((a, b) => a.version - b.version);
+    return { conversations: structuredClone(changed.slice(0, limit)), hasMore: changed.length > limit };
+  }
+
+  async countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number> {
+    return this.#matching(query).length;
+  }
+
+  #matching({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): ConversationRecord[] {
+    return [...this.#conversations.values()].filter(
+      (record) =>
+        (inboxes === '*' || inboxes.includes(record.inbox)) &&
+        (status === undefined || record.status === status) &&
+        (assigneeId === undefined || (record.assignee?.id ?? null) === assigneeId),
+    );
   }
 }
 

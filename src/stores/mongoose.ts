@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection, Model, Mongoose, Schema } from 'mongoose';
-import type { ChatMessage } from '../protocol.js';
+import type { ChatMessage, SenderRole } from '../protocol.js';
 import { ChatError } from '../internal/errors.js';
 import type {
   AppendResult,
   ChatStore,
+  ConversationChange,
+  ConversationChangesQuery,
+  ConversationPage,
+  ConversationQuery,
+  ConversationRecord,
   MessageDraft,
   MessagePage,
   MessageQuery,
@@ -19,7 +25,7 @@ export interface MongooseStoreOptions {
   mongoose: Connection | Mongoose;
   /**
    * Prefix of the chat's model and collection names (`chat_messages`, `chat_users`,
-   * `chat_counters`), so they never clash with the host app's own models.
+   * `chat_conversations`, `chat_counters`), so they never clash with the host app's own models.
    * @default 'chat_'
    */
   prefix?: string;
@@ -29,10 +35,41 @@ interface MessageDoc {
   _id: { toString(): string };
   room: string;
   seq: number;
-  sender: { id: string; name: string };
+  /** Messages stored before roles existed have none: they are all visitors'. */
+  sender: { id: string; name: string; role?: SenderRole };
   message: string;
   clientId: string;
   timestamp: Date;
+}
+
+/** A conversation's last message, kept on it as the public shape (its id as a string). */
+interface LastMessageDoc {
+  id: string;
+  room: string;
+  seq: number;
+  sender: { id: string; name: string; role: SenderRole };
+  message: string;
+  clientId: string;
+  timestamp: Date;
+}
+
+interface ConversationDoc {
+  _id: string;
+  inbox: string;
+  visitorId: string;
+  visitorName: string;
+  status: 'open' | 'resolved';
+  assignee: { id: string; name: string } | null;
+  lastMessage: LastMessageDoc | null;
+  unread: number;
+  visitorReadSeq: number;
+  operatorReadSeq: number;
+  waitingSince: Date | null;
+  visitorLastSeenAt: Date | null;
+  unseenNotifiedSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
 }
 
 interface UserDoc {
@@ -55,6 +92,8 @@ const ownSchemas = new WeakSet<Schema>();
 
 const DUPLICATE_KEY = 11000;
 const CONNECTED = 1;
+/** The counter every conversation change draws its version from; `#` is in no room name. */
+const CONVERSATION_VERSION_COUNTER = '#conversation-version';
 
 // Never relying on the host app's global Mongoose settings: every schema sets its own.
 const SCHEMA_OPTIONS = {
@@ -73,6 +112,7 @@ export class MongooseStore implements ChatStore {
   readonly #connection: Connection;
   readonly #messages: Model<MessageDoc>;
   readonly #users: Model<UserDoc>;
+  readonly #conversations: Model<ConversationDoc>;
   readonly #counters: Model<CounterDoc>;
 
   constructor(options: MongooseStoreOptions) {
@@ -91,6 +131,7 @@ export class MongooseStore implements ChatStore {
         sender: {
           id: { type: String, required: true },
           name: { type: String, required: true },
+          role: { type: String, enum: ['visitor', 'operator', 'system'] },
         },
         message: { type: String, required: true },
         clientId: { type: String, required: true },
@@ -111,6 +152,57 @@ export class MongooseStore implements ChatStore {
       { ...SCHEMA_OPTIONS, timestamps: true },
     );
 
+    const lastMessageSchema = new Schema<LastMessageDoc>(
+      {
+        id: { type: String, required: true },
+        room: { type: String, required: true },
+        seq: { type: Number, required: true },
+        sender: {
+          id: { type: String, required: true },
+          name: { type: String, required: true },
+          role: { type: String, required: true, enum: ['visitor', 'operator', 'system'] },
+        },
+        message: { type: String, required: true },
+        clientId: { type: String, required: true },
+        timestamp: { type: Date, required: true },
+      },
+      { ...SCHEMA_OPTIONS, _id: false },
+    );
+    const assigneeSchema = new Schema(
+      { id: { type: String, required: true }, name: { type: String, required: true } },
+      { ...SCHEMA_OPTIONS, _id: false },
+    );
+    const conversationSchema = new Schema<ConversationDoc>(
+      {
+        _id: { type: String, required: true },
+        inbox: { type: String, required: true },
+        visitorId: { type: String, required: true },
+        visitorName: { type: String, required: true },
+        status: { type: String, required: true, enum: ['open', 'resolved'] },
+        assignee: { type: assigneeSchema, default: null },
+        lastMessage: { type: lastMessageSchema, default: null },
+        unread: { type: Number, required: true },
+        visitorReadSeq: { type: Number, required: true },
+        operatorReadSeq: { type: Number, required: true },
+        waitingSince: { type: Date, default: null },
+        visitorLastSeenAt: { type: Date, default: null },
+        unseenNotifiedSeq: { type: Number, required: true },
+        createdAt: { type: Date, required: true },
+        updatedAt: { type: Date, required: true },
+        version: { type: Number, required: true },
+      },
+      SCHEMA_OPTIONS,
+    );
+    // One conversation per (inbox, visitor), however many first messages race to create it.
+    conversationSchema.index({ inbox: 1, visitorId: 1 }, { unique: true });
+    // The inbox list (by status and assignee, most recently changed first) and its catch-up.
+    conversationSchema.index({ inbox: 1, status: 1, version: -1 });
+    conversationSchema.index({ inbox: 1, status: 1, 'assignee.id': 1, version: -1 });
+    conversationSchema.index({ inbox: 1, version: 1 });
+    // The same across every inbox, for operators who see them all.
+    conversationSchema.index({ status: 1, 'assignee.id': 1, version: -1 });
+    conversationSchema.index({ version: 1 });
+
     const counterSchema = new Schema<CounterDoc>(
       { _id: { type: String, required: true }, seq: { type: Number, required: true } },
       SCHEMA_OPTIONS,
@@ -118,6 +210,7 @@ export class MongooseStore implements ChatStore {
 
     this.#messages = ownModel(connection, `${prefix}messages`, messageSchema);
     this.#users = ownModel(connection, `${prefix}users`, userSchema);
+    this.#conversations = ownModel(connection, `${prefix}conversations`, conversationSchema);
     this.#counters = ownModel(connection, `${prefix}counters`, counterSchema);
   }
 
@@ -128,21 +221,9 @@ export class MongooseStore implements ChatStore {
    */
   async init(): Promise<void> {
     this.#assertConnected();
-    for (const model of [this.#messages, this.#users]) {
-      await model.createIndexes();
-      const present = await model.listIndexes();
-      for (const [fields, options] of model.schema.indexes()) {
-        const found = present.some(
-          (index) => sameKeys(index.key, fields) && Boolean(index.unique) === Boolean(options.unique),
-        );
-        if (!found) {
-          throw new Error(
-            `parley-chat: index ${JSON.stringify(fields)} is missing on ${model.collection.collectionName}; ` +
-              'message de-duplication and ordering depend on it',
-          );
-        }
-      }
-    }
+    await ensureIndexes(this.#messages);
+    await ensureIndexes(this.#users);
+    await ensureIndexes(this.#conversations);
   }
 
   /**
@@ -166,7 +247,7 @@ export class MongooseStore implements ChatStore {
       const doc = await this.#messages.create({
         room: draft.room,
         seq,
-        sender: { id: draft.sender.id, name: draft.sender.name },
+        sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
         message: draft.message,
         clientId: draft.clientId,
         timestamp: draft.timestamp,
@@ -175,14 +256,34 @@ export class MongooseStore implements ChatStore {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       // The unique (room, sender.id, clientId) index refused a retry: answer with the original.
-      // The seq drawn above stays unused; seqs are increasing, not gapless.
       const original = await this.#messages
         .findOne({ room: draft.room, 'sender.id': draft.sender.id, clientId: draft.clientId })
         .setOptions({ sanitizeFilter: true })
         .lean<MessageDoc>();
       if (!original) throw error;
+      await this.#giveBackSeq(draft.room, seq);
       return { message: toChatMessage(original), duplicate: true };
     }
+  }
+
+  /**
+   * Returns the seq a retry drew, so the room's next message takes it and seqs stay gap-free. It
+   * only works while nobody drew after it; a seq is burnt when another message drew meanwhile
+   * (the same clientId arriving twice at once, on two nodes) or when storing failed between
+   * drawing and inserting. Clients accept a hole that stays empty once they asked for it.
+   */
+  async #giveBackSeq(room: string, seq: number): Promise<void> {
+    await this.#counters
+      .updateOne({ _id: room, seq }, { $inc: { seq: -1 } })
+      .setOptions({ sanitizeFilter: true })
+      .catch(() => undefined);
+  }
+
+  async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
+    this.#assertConnected();
+    return this.#messages
+      .countDocuments({ room, seq: this.#connection.base.trusted({ $gt: after }), 'sender.role': role })
+      .setOptions({ sanitizeFilter: true });
   }
 
   async listMessages({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
@@ -222,7 +323,117 @@ export class MongooseStore implements ChatStore {
     return doc ? toUserRecord(doc) : null;
   }
 
-  /** Atomically draws the room's next seq. */
+  async openConversation(
+    inbox: string,
+    visitor: { id: string; name: string },
+  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    this.#assertConnected();
+    const existing = await this.findConversation(inbox, visitor.id);
+    if (existing) return { conversation: existing, created: false };
+    const now = new Date();
+    const doc: ConversationDoc = {
+      _id: randomBytes(12).toString('hex'),
+      inbox,
+      visitorId: visitor.id,
+      visitorName: visitor.name,
+      status: 'open',
+      assignee: null,
+      lastMessage: null,
+      unread: 0,
+      visitorReadSeq: 0,
+      operatorReadSeq: 0,
+      waitingSince: null,
+      visitorLastSeenAt: null,
+      unseenNotifiedSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+      version: await this.#nextSeq(CONVERSATION_VERSION_COUNTER),
+    };
+    try {
+      await this.#conversations.create(doc);
+      return { conversation: toConversationRecord(doc), created: true };
+    } catch (error) {
+      // Another first message made it meanwhile: the unique (inbox, visitorId) index decides.
+      if (!isDuplicateKey(error)) throw error;
+      const winner = await this.findConversation(inbox, visitor.id);
+      if (!winner) throw error;
+      return { conversation: winner, created: false };
+    }
+  }
+
+  async findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
+    this.#assertConnected();
+    const doc = await this.#conversations
+      .findOne({ inbox, visitorId })
+      .setOptions({ sanitizeFilter: true })
+      .lean<ConversationDoc>();
+    return doc ? toConversationRecord(doc) : null;
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    this.#assertConnected();
+    const doc = await this.#conversations.findOne({ _id: id }).setOptions({ sanitizeFilter: true }).lean<ConversationDoc>();
+    return doc ? toConversationRecord(doc) : null;
+  }
+
+  async updateConversation(
+    id: string,
+    expectedVersion: number,
+    change: ConversationChange,
+  ): Promise<ConversationRecord | null> {
+    this.#assertConnected();
+    const version = await this.#nextSeq(CONVERSATION_VERSION_COUNTER);
+    const set: Record<string, unknown> = { updatedAt: new Date(), version };
+    for (const [key, value] of Object.entries(change)) {
+      if (value === undefined) continue;
+      set[key] = key === 'lastMessage' && value ? toLastMessageDoc(value as ChatMessage) : value;
+    }
+    const doc = await this.#conversations
+      .findOneAndUpdate({ _id: id, version: expectedVersion }, { $set: set }, { returnDocument: 'after', sanitizeFilter: true })
+      .lean<ConversationDoc>();
+    return doc ? toConversationRecord(doc) : null;
+  }
+
+  async listConversations({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
+    this.#assertConnected();
+    const filter = this.#conversationFilter({ inboxes, status, assigneeId });
+    if (before !== undefined) filter.version = this.#connection.base.trusted({ $lt: before });
+    const docs = await this.#conversations
+      .find(filter)
+      .setOptions({ sanitizeFilter: true })
+      .sort({ version: -1 })
+      .limit(limit + 1)
+      .lean<ConversationDoc[]>();
+    return { conversations: docs.slice(0, limit).map(toConversationRecord), hasMore: docs.length > limit };
+  }
+
+  async conversationChanges({ inboxes, since, limit }: ConversationChangesQuery) {
+    this.#assertConnected();
+    const filter = this.#conversationFilter({ inboxes });
+    filter.version = this.#connection.base.trusted({ $gt: since });
+    const docs = await this.#conversations
+      .find(filter)
+      .setOptions({ sanitizeFilter: true })
+      .sort({ version: 1 })
+      .limit(limit + 1)
+      .lean<ConversationDoc[]>();
+    return { conversations: docs.slice(0, limit).map(toConversationRecord), hasMore: docs.length > limit };
+  }
+
+  async countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number> {
+    this.#assertConnected();
+    return this.#conversations.countDocuments(this.#conversationFilter(query)).setOptions({ sanitizeFilter: true });
+  }
+
+  #conversationFilter({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): Record<string, unknown> {
+    const filter: Record<string, unknown> = {};
+    if (inboxes !== '*') filter.inbox = this.#connection.base.trusted({ $in: [...inboxes] });
+    if (status !== undefined) filter.status = status;
+    if (assigneeId !== undefined) filter['assignee.id'] = assigneeId;
+    return filter;
+  }
+
+  /** Atomically draws the next value of a counter: a room's seq, or the conversations' version. */
   async #nextSeq(room: string): Promise<number> {
     const increment = () =>
       this.#counters
@@ -276,6 +487,20 @@ function ownModel<T>(connection: Connection, name: string, schema: Schema<T>): M
   return connection.model<T>(name, schema, name);
 }
 
+async function ensureIndexes<T>(model: Model<T>): Promise<void> {
+  await model.createIndexes();
+  const present = await model.listIndexes();
+  for (const [fields, options] of model.schema.indexes()) {
+    const found = present.some((index) => sameKeys(index.key, fields) && Boolean(index.unique) === Boolean(options.unique));
+    if (!found) {
+      throw new Error(
+        `parley-chat: index ${JSON.stringify(fields)} is missing on ${model.collection.collectionName}; ` +
+          'de-duplication, ordering and the inbox queries depend on it',
+      );
+    }
+  }
+}
+
 function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
@@ -288,15 +513,49 @@ function isDuplicateKey(error: unknown): boolean {
 
 // Documents are mapped field by field to the public shape: no projection is trusted to hide
 // anything, and nothing but these fields ever leaves the store.
-function toChatMessage(doc: MessageDoc): ChatMessage {
+function toChatMessage(doc: MessageDoc | LastMessageDoc): ChatMessage {
   return {
-    id: doc._id.toString(),
+    id: 'id' in doc ? doc.id : doc._id.toString(),
     room: doc.room,
     seq: doc.seq,
-    sender: { id: doc.sender.id, name: doc.sender.name },
+    sender: { id: doc.sender.id, name: doc.sender.name, role: doc.sender.role ?? 'visitor' },
     message: doc.message,
     timestamp: new Date(doc.timestamp).toISOString(),
     clientId: doc.clientId,
+  };
+}
+
+function toLastMessageDoc(message: ChatMessage): LastMessageDoc {
+  return {
+    id: message.id,
+    room: message.room,
+    seq: message.seq,
+    sender: { id: message.sender.id, name: message.sender.name, role: message.sender.role },
+    message: message.message,
+    clientId: message.clientId,
+    timestamp: new Date(message.timestamp),
+  };
+}
+
+function toConversationRecord(doc: ConversationDoc): ConversationRecord {
+  const date = (value: Date | null | undefined) => (value ? new Date(value) : null);
+  return {
+    id: String(doc._id),
+    inbox: doc.inbox,
+    visitorId: doc.visitorId,
+    visitorName: doc.visitorName,
+    status: doc.status,
+    assignee: doc.assignee ? { id: doc.assignee.id, name: doc.assignee.name } : null,
+    lastMessage: doc.lastMessage ? toChatMessage(doc.lastMessage) : null,
+    unread: doc.unread,
+    visitorReadSeq: doc.visitorReadSeq,
+    operatorReadSeq: doc.operatorReadSeq,
+    waitingSince: date(doc.waitingSince),
+    visitorLastSeenAt: date(doc.visitorLastSeenAt),
+    unseenNotifiedSeq: doc.unseenNotifiedSeq,
+    createdAt: new Date(doc.createdAt),
+    updatedAt: new Date(doc.updatedAt),
+    version: doc.version,
   };
 }
 

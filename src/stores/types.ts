@@ -1,7 +1,8 @@
-import type { ChatMessage, Sender } from '../protocol.js';
+import type { Assignee, ChatMessage, ConversationStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
 export interface MessageDraft {
+  /** A room name, or a conversation's message room (`<inbox>/<conversationId>`, see `conversationRoom`). */
   room: string;
   sender: Sender;
   message: string;
@@ -46,11 +47,83 @@ export interface UserRecord extends UserDetails {
   updatedAt: Date;
 }
 
+/** A support conversation as stored: one per (inbox, visitor). */
+export interface ConversationRecord {
+  /** Random and unguessable; every access is still checked against who asks. */
+  id: string;
+  inbox: string;
+  visitorId: string;
+  /** The visitor's display name when the conversation last changed. */
+  visitorName: string;
+  status: ConversationStatus;
+  assignee: Assignee | null;
+  /** The newest message the visitor can see (notes excluded). */
+  lastMessage: ChatMessage | null;
+  /** Visitor messages after `operatorReadSeq`. */
+  unread: number;
+  visitorReadSeq: number;
+  operatorReadSeq: number;
+  /** Since when the visitor has waited for an answer; null when an operator answered last. */
+  waitingSince: Date | null;
+  /** When a tab of the visitor last left the conversation. */
+  visitorLastSeenAt: Date | null;
+  /** The last operator message the `onUnseenReply` hook was called for. */
+  unseenNotifiedSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+  /**
+   * Drawn from one counter for all conversations at every change, so it grows across the whole
+   * store: the inbox's change cursor. Also the compare-and-set token of `updateConversation`.
+   */
+  version: number;
+}
+
+/** What `updateConversation` may change; everything else is the store's. */
+export type ConversationChange = Partial<
+  Pick<
+    ConversationRecord,
+    | 'visitorName'
+    | 'status'
+    | 'assignee'
+    | 'lastMessage'
+    | 'unread'
+    | 'visitorReadSeq'
+    | 'operatorReadSeq'
+    | 'waitingSince'
+    | 'visitorLastSeenAt'
+    | 'unseenNotifiedSeq'
+  >
+>;
+
+export interface ConversationQuery {
+  /** The inboxes to list; `'*'` for all. */
+  inboxes: readonly string[] | '*';
+  status?: ConversationStatus;
+  /** An operator's id; `null` for unassigned; absent for any. */
+  assigneeId?: string | null;
+  /** Only conversations with a version below this one (the previous page's last). */
+  before?: number;
+  limit: number;
+}
+
+export interface ConversationPage {
+  /** Most recently changed first. */
+  conversations: ConversationRecord[];
+  hasMore: boolean;
+}
+
+export interface ConversationChangesQuery {
+  inboxes: readonly string[] | '*';
+  /** Changes with a version above this one. */
+  since: number;
+  limit: number;
+}
+
 /**
  * Storage under the chat server. Implementations must make `appendMessage` atomic per
- * `(room, sender.id, clientId)` (a retry returns the original) and assign strictly
- * increasing `seq` values per room. Values passed in have been validated: strings are
- * strings, numbers are finite integers.
+ * `(room, sender.id, clientId)` (a retry returns the original without taking a new seq) and
+ * give each room seqs 1, 2, 3, … Values passed in have been validated: strings are strings,
+ * numbers are finite integers.
  */
 export interface ChatStore {
   /**
@@ -67,8 +140,39 @@ export interface ChatStore {
   onAvailable?(listener: () => void): () => void;
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   listMessages(query: MessageQuery): Promise<MessagePage>;
+  /** How many messages of `room` after seq `after` were written by senders of `role`. */
+  countMessages(query: { room: string; after: number; role: SenderRole }): Promise<number>;
   saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord>;
   getUser(visitorId: string): Promise<UserRecord | null>;
   /** Resolves when storage is reachable; rejects otherwise (at once when it knows it is unreachable). */
   ping(): Promise<void>;
+
+  /**
+   * The conversation of (inbox, visitor), created open if there is none. Two calls at once, from
+   * any number of nodes, find the same one (a unique index, not a read-then-write); `created` is
+   * true for the call that made it.
+   */
+  openConversation(
+    inbox: string,
+    visitor: { id: string; name: string },
+  ): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null>;
+  getConversation(id: string): Promise<ConversationRecord | null>;
+  /**
+   * Applies `change` if the conversation still has `expectedVersion`, drawing it a new version
+   * and setting `updatedAt`; resolves with the updated record, or null when it changed meanwhile
+   * (or does not exist).
+   */
+  updateConversation(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null>;
+  listConversations(query: ConversationQuery): Promise<ConversationPage>;
+  /** Conversations changed after `since`, oldest change first. */
+  conversationChanges(query: ConversationChangesQuery): Promise<{ conversations: ConversationRecord[]; hasMore: boolean }>;
+  /** How many conversations match (for the inbox's tab counts). */
+  countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number>;
 }
+
+/** The message room of a conversation, or of its notes: never a valid room name (it has `/`). */
+export function conversationRoom(conversation: { inbox: string; id: string }, notes = false): string {
+  return `${conversation.inbox}/${conversation.id}${notes ? '/notes' : ''}`;
+}
+

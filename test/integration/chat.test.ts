@@ -59,7 +59,7 @@ describe('rooms and broadcast', () => {
         id: expect.any(String),
         room,
         seq: 1,
-        sender: { id: alice.session.visitorId, name: expect.stringMatching(/^Guest \d{4}$/) },
+        sender: { id: alice.session.visitorId, name: expect.stringMatching(/^Guest \d{4}$/), role: 'visitor' },
         message: 'hi',
         timestamp: expect.any(String),
         clientId: 'ack-shape',
@@ -123,7 +123,7 @@ describe('rooms and broadcast', () => {
     await request(bob, 'join', { room });
     const typing = nextEvent(bob, 'typing');
     alice.emit('typing', { room, typing: true });
-    expect(await typing).toEqual({ room, typing: true, sender: { id: alice.session.visitorId, name: expect.any(String) } });
+    expect(await typing).toEqual({ room, typing: true, sender: { id: alice.session.visitorId, name: expect.any(String), role: 'visitor' } });
   });
 });
 
@@ -252,7 +252,7 @@ describe('visitor identity and details', () => {
     alice.emit('typing', { room, typing: true });
     await sendOk(alice, room, 'named now');
     const received = await bobReceives;
-    expect(received.sender).toEqual({ id: alice.session.visitorId, name: 'Alice Smith' });
+    expect(received.sender).toEqual({ id: alice.session.visitorId, name: 'Alice Smith', role: 'visitor' });
     const everything = JSON.stringify([received, await typing]);
     expect(everything).not.toContain('alice@example.com');
     expect(everything).not.toContain('7946');

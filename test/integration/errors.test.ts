@@ -187,7 +187,7 @@ describe('identity verification', () => {
     expect(dana.session.visitorId).toBe('user:dana');
     await request(dana, 'join', { room });
     const ack = await request<MessageAck>(dana, 'message', { room, message: 'hi', clientId: clientId() });
-    expect(ack.ok && ack.message.sender).toEqual({ id: 'user:dana', name: 'Dana from the host' });
+    expect(ack.ok && ack.message.sender).toEqual({ id: 'user:dana', name: 'Dana from the host', role: 'visitor' });
   });
 
   it("never lets a visitor's form details or stored token take over a verified identity", async () => {

@@ -16,7 +16,7 @@ describeStoreContract('MongooseStore', async () => store);
 
 describe('MongooseStore in a host app', () => {
   it('registers prefixed models on the given connection only', async () => {
-    expect(Object.keys(connection.models).sort()).toEqual(['chat_counters', 'chat_messages', 'chat_users']);
+    expect(Object.keys(connection.models).sort()).toEqual(['chat_conversations', 'chat_counters', 'chat_messages', 'chat_users']);
     expect(connection.models.chat_messages!.collection.collectionName).toBe('chat_messages');
     expect(mongoose.modelNames()).toEqual([]);
   });
@@ -64,7 +64,7 @@ describe('MongooseStore in a host app', () => {
     await own.close();
     const started = Date.now();
     const error = await downStore
-      .appendMessage({ room: 'r', sender: { id: 'v', name: 'n' }, message: 'm', clientId: 'c', timestamp: new Date() })
+      .appendMessage({ room: 'r', sender: { id: 'v', name: 'n', role: 'visitor' }, message: 'm', clientId: 'c', timestamp: new Date() })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChatError);
     expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });

@@ -13,7 +13,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
     let room: string;
     const draft = (overrides: Partial<MessageDraft> = {}): MessageDraft => ({
       room,
-      sender: { id: 'v_sender', name: 'Ada' },
+      sender: { id: 'v_sender', name: 'Ada', role: 'visitor' },
       message: 'hello',
       clientId: `c${Math.random().toString(36).slice(2)}`,
       timestamp: new Date('2026-01-02T03:04:05.678Z'),
@@ -42,7 +42,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         id: expect.any(String),
         room,
         seq: 1,
-        sender: { id: 'v_sender', name: 'Ada' },
+        sender: { id: 'v_sender', name: 'Ada', role: 'visitor' },
         message: 'hi there',
         timestamp: '2026-01-02T03:04:05.678Z',
         clientId: 'shape-1',
@@ -61,7 +61,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
 
     it('treats the same clientId from another sender or in another room as a new message', async () => {
       await store.appendMessage(draft({ clientId: 'shared' }));
-      const otherSender = await store.appendMessage(draft({ clientId: 'shared', sender: { id: 'v_other', name: 'Bo' } }));
+      const otherSender = await store.appendMessage(draft({ clientId: 'shared', sender: { id: 'v_other', name: 'Bo', role: 'visitor' } }));
       const otherRoom = await store.appendMessage(draft({ clientId: 'shared', room: `${room}-b` }));
       expect(otherSender.duplicate).toBe(false);
       expect(otherRoom.duplicate).toBe(false);
@@ -132,6 +132,141 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         .listMessages({ room: { $ne: '' } as unknown as string, limit: 10 })
         .catch(() => ({ messages: [] }));
       expect(page.messages).toEqual([]);
+    });
+
+    it('keeps seqs gap-free across retries: a repeat takes no seq', async () => {
+      const first = await store.appendMessage(draft({ clientId: 'gap-1' }));
+      await store.appendMessage(draft({ clientId: 'gap-1' }));
+      await store.appendMessage(draft({ clientId: 'gap-1' }));
+      const next = await store.appendMessage(draft({ clientId: 'gap-2' }));
+      expect([first.message.seq, next.message.seq]).toEqual([1, 2]);
+    });
+
+    it('counts the messages of a role after a seq', async () => {
+      const operator = { id: 'op_x', name: 'Olga', role: 'operator' as const };
+      await store.appendMessage(draft());
+      await store.appendMessage(draft({ sender: operator }));
+      await store.appendMessage(draft());
+      await store.appendMessage(draft());
+      expect(await store.countMessages({ room, after: 0, role: 'visitor' })).toBe(3);
+      expect(await store.countMessages({ room, after: 2, role: 'visitor' })).toBe(2);
+      expect(await store.countMessages({ room, after: 0, role: 'operator' })).toBe(1);
+      expect(await store.countMessages({ room: `${room}-none`, after: 0, role: 'visitor' })).toBe(0);
+    });
+
+    it('stores the sender role of every message', async () => {
+      const { message } = await store.appendMessage(draft({ sender: { id: 'op_y', name: 'Olga', role: 'operator' } }));
+      expect(message.sender).toEqual({ id: 'op_y', name: 'Olga', role: 'operator' });
+      expect((await store.listMessages({ room, limit: 1 })).messages[0]!.sender.role).toBe('operator');
+    });
+
+    describe('conversations', () => {
+      const inboxOf = () => `inbox-${room}`;
+
+      it('opens one conversation per (inbox, visitor), however many first messages race', async () => {
+        const inbox = inboxOf();
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.openConversation(inbox, { id: 'v_race', name: 'Ada' })));
+        expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        const other = await store.openConversation(inbox, { id: 'v_other', name: 'Bo' });
+        expect(other.conversation.id).not.toBe(results[0]!.conversation.id);
+        const elsewhere = await store.openConversation(`${inbox}-b`, { id: 'v_race', name: 'Ada' });
+        expect(elsewhere.conversation.id).not.toBe(results[0]!.conversation.id);
+      });
+
+      it('creates an open, unassigned, unread-free conversation with an unguessable id', async () => {
+        const { conversation } = await store.openConversation(inboxOf(), { id: 'v_new', name: 'Ada' });
+        expect(conversation).toMatchObject({
+          inbox: inboxOf(),
+          visitorId: 'v_new',
+          visitorName: 'Ada',
+          status: 'open',
+          assignee: null,
+          lastMessage: null,
+          unread: 0,
+          visitorReadSeq: 0,
+          operatorReadSeq: 0,
+          waitingSince: null,
+          visitorLastSeenAt: null,
+          unseenNotifiedSeq: 0,
+        });
+        expect(conversation.id).toMatch(/^[0-9a-f]{24}$/);
+        expect(await store.getConversation(conversation.id)).toEqual(conversation);
+        expect(await store.findConversation(inboxOf(), 'v_new')).toEqual(conversation);
+        expect(await store.findConversation(inboxOf(), 'v_nobody')).toBeNull();
+        expect(await store.getConversation('0123456789abcdef01234567')).toBeNull();
+      });
+
+      it('updates with compare-and-set on the version, and every change draws a higher one', async () => {
+        const { conversation } = await store.openConversation(inboxOf(), { id: 'v_cas', name: 'Ada' });
+        const message = (await store.appendMessage(draft({ room: `${inboxOf()}/${conversation.id}` }))).message;
+        const updated = await store.updateConversation(conversation.id, conversation.version, {
+          assignee: { id: 'olga', name: 'Olga' },
+          lastMessage: message,
+          waitingSince: new Date('2026-01-02T03:04:05.678Z'),
+          unread: 1,
+        });
+        expect(updated).toMatchObject({ assignee: { id: 'olga', name: 'Olga' }, lastMessage: message, unread: 1 });
+        expect(updated!.waitingSince).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+        expect(updated!.version).toBeGreaterThan(conversation.version);
+        // A second writer holding the old version loses.
+        expect(await store.updateConversation(conversation.id, conversation.version, { status: 'resolved' })).toBeNull();
+        const cleared = await store.updateConversation(conversation.id, updated!.version, { assignee: null, waitingSince: null });
+        expect(cleared).toMatchObject({ assignee: null, waitingSince: null, status: 'open' });
+        expect(await store.getConversation(conversation.id)).toEqual(cleared);
+      });
+
+      it('lists most recently changed first, filtered by status and assignee, in pages', async () => {
+        const inbox = inboxOf();
+        const ids: string[] = [];
+        for (const visitor of ['a', 'b', 'c', 'd']) {
+          ids.push((await store.openConversation(inbox, { id: `v_${visitor}`, name: visitor })).conversation.id);
+        }
+        const change = async (id: string, change: Parameters<ChatStore['updateConversation']>[2]) => {
+          const current = (await store.getConversation(id))!;
+          return store.updateConversation(id, current.version, change);
+        };
+        await change(ids[0]!, { assignee: { id: 'olga', name: 'Olga' } });
+        await change(ids[1]!, { status: 'resolved' });
+        const all = await store.listConversations({ inboxes: [inbox], limit: 10 });
+        expect(all.conversations.map((c) => c.id)).toEqual([ids[1], ids[0], ids[3], ids[2]]);
+        const open = await store.listConversations({ inboxes: [inbox], status: 'open', limit: 2 });
+        expect(open.conversations.map((c) => c.id)).toEqual([ids[0], ids[3]]);
+        expect(open.hasMore).toBe(true);
+        const next = await store.listConversations({ inboxes: [inbox], status: 'open', limit: 2, before: open.conversations[1]!.version });
+        expect(next.conversations.map((c) => c.id)).toEqual([ids[2]]);
+        expect(next.hasMore).toBe(false);
+        expect((await store.listConversations({ inboxes: [inbox], assigneeId: 'olga', limit: 10 })).conversations.map((c) => c.id)).toEqual([ids[0]]);
+        expect((await store.listConversations({ inboxes: [inbox], assigneeId: null, status: 'open', limit: 10 })).conversations).toHaveLength(2);
+        expect(await store.countConversations({ inboxes: [inbox], status: 'open' })).toBe(3);
+        expect(await store.countConversations({ inboxes: [inbox], status: 'open', assigneeId: null })).toBe(2);
+        expect(await store.countConversations({ inboxes: [inbox], status: 'resolved' })).toBe(1);
+        expect((await store.listConversations({ inboxes: [`${inbox}-none`], limit: 10 })).conversations).toEqual([]);
+        expect((await store.listConversations({ inboxes: '*', limit: 1000 })).conversations.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
+      });
+
+      it('returns exactly what changed after a version, oldest change first', async () => {
+        const inbox = inboxOf();
+        const first = (await store.openConversation(inbox, { id: 'v_1', name: 'One' })).conversation;
+        const second = (await store.openConversation(inbox, { id: 'v_2', name: 'Two' })).conversation;
+        const since = second.version;
+        expect((await store.conversationChanges({ inboxes: [inbox], since, limit: 10 })).conversations).toEqual([]);
+        const changed = await store.updateConversation(first.id, first.version, { status: 'resolved' });
+        const changes = await store.conversationChanges({ inboxes: [inbox], since, limit: 10 });
+        expect(changes.conversations).toEqual([changed]);
+        const all = await store.conversationChanges({ inboxes: [inbox], since: 0, limit: 1 });
+        expect(all.conversations.map((c) => c.id)).toEqual([second.id]);
+        expect(all.hasMore).toBe(true);
+      });
+
+      it('never matches a conversation for an operator object smuggled in as a value', async () => {
+        await store.openConversation(inboxOf(), { id: 'v_smuggle', name: 'Ada' });
+        const $ne = { $ne: '' } as unknown as string;
+        expect(await store.getConversation($ne).catch(() => null)).toBeNull();
+        expect(await store.findConversation($ne, $ne).catch(() => null)).toBeNull();
+        const page = await store.listConversations({ inboxes: [$ne], limit: 10 }).catch(() => ({ conversations: [] }));
+        expect(page.conversations).toEqual([]);
+      });
     });
 
     it('answers ping while storage is reachable', async () => {

@@ -1,0 +1,492 @@
+import { createHmac } from 'node:crypto';
+import type {
+  Assignee,
+  ChatMessage,
+  ConversationCounts,
+  ConversationStatus,
+  ConversationSummary,
+  ConversationVisitor,
+  Sender,
+  VisitorConversation,
+} from '../protocol.js';
+import { conversationRoom, type ConversationChange, type ConversationRecord } from '../stores/types.js';
+import type { ChatContext } from './context.js';
+import { ChatError } from './errors.js';
+import type { ConversationEventType, Visitor } from './options.js';
+import { DistinctCounter } from './presence.js';
+import { socketRooms } from './socket-rooms.js';
+import { UnseenReplies } from './unseen-replies.js';
+
+/** Which inboxes an operator (or the host's own code, `'*'`) may read. */
+export interface InboxScope {
+  inboxes: readonly string[] | '*';
+  /** For `assignee: 'me'` and the `mine` count. */
+  operatorId?: string;
+}
+
+export interface ListQuery {
+  inbox?: string | undefined;
+  status?: ConversationStatus | undefined;
+  /** An operator id, `null` for unassigned, undefined for any. */
+  assigneeId?: string | null | undefined;
+  before?: number | undefined;
+  limit: number;
+}
+
+export interface OperatorPost {
+  message: string;
+  clientId: string;
+  /** Who writes: an operator or a bot of the host, by the host's id and a display name. */
+  as: { id: string; name: string };
+  note?: boolean | undefined;
+}
+
+/**
+ * A change older than this has surely landed: the catch-up cursor never moves past a newer one,
+ * so a change that took its version first but was stored after a later one is never skipped.
+ * It covers the time between drawing a version and storing it, and clock skew between nodes.
+ */
+const SETTLED_AFTER_MS = 10_000;
+const MAX_CHANGES_PAGE = 200;
+/** Compare-and-set attempts before a busy conversation is answered as unavailable. */
+const MAX_ATTEMPTS = 10;
+
+const NO_SUCH_CONVERSATION = () => new ChatError('NOT_FOUND', 'There is no such conversation');
+
+/**
+ * Support conversations: one private thread per (inbox, visitor), under the same store, seq and
+ * idempotency rules as rooms. Every change goes through a compare-and-set on the conversation's
+ * version and is then published: a summary to the inbox's operators, the visitor's view to the
+ * visitor's tabs, and the hooks. Socket handlers (visitors and operators) and `chat.conversations`
+ * all go through here, so they cannot disagree.
+ */
+export class ConversationService {
+  readonly #ctx: ChatContext;
+  readonly #inboxes: readonly string[] | undefined;
+  readonly #team: DistinctCounter;
+  readonly #threadVisitors: DistinctCounter;
+  /**
+   * Conversations whose visitor is online, as this node learned it (from its own sockets and
+   * from the other nodes); a visitor who left is dropped, so it only holds who is here now.
+   */
+  readonly #online = new Set<string>();
+  readonly #unseen: UnseenReplies | undefined;
+  readonly #senderKey: Buffer;
+
+  constructor(ctx: ChatContext) {
+    this.#ctx = ctx;
+    const config = ctx.options.operators!;
+    this.#inboxes = config.inboxes;
+    this.#team = new DistinctCounter(() => ctx.operators(), (data) => data.operatorId);
+    this.#threadVisitors = new DistinctCounter(() => ctx.visitors(), (data) => data.visitorId);
+    this.#senderKey = createHmac('sha256', ctx.options.secret).update('parley-chat operator sender v1').digest();
+    // Timers only when the host wants to hear about unseen replies.
+    if (ctx.options.hooks.onUnseenReply) {
+      this.#unseen = new UnseenReplies(config.unseenReplyDelayMs, (id) => this.#notifyUnseen(id), (error) =>
+        ctx.report(error),
+      );
+    }
+  }
+
+  close(): void {
+    this.#unseen?.close();
+  }
+
+  /** Refuses inbox names the host did not list. */
+  checkInbox(inbox: string): void {
+    if (this.#inboxes && !this.#inboxes.includes(inbox)) throw new ChatError('NOT_FOUND', `There is no inbox "${inbox}"`);
+  }
+
+  /** The inboxes a scope reads, narrowed to one when asked; refuses one it may not read. */
+  inboxesOf(scope: InboxScope, inbox?: string): readonly string[] | '*' {
+    if (inbox === undefined) return scope.inboxes === '*' ? (this.#inboxes ?? '*') : scope.inboxes;
+    if (!mayRead(scope, inbox)) throw new ChatError('FORBIDDEN', `You may not read the inbox "${inbox}"`);
+    return [inbox];
+  }
+
+  /** The stable, opaque id visitors see for an operator: never the host's user id. */
+  senderId(operatorId: string): string {
+    return `op_${createHmac('sha256', this.#senderKey).update(operatorId).digest('base64url').slice(0, 22)}`;
+  }
+
+  // Reading -------------------------------------------------------------------------------------
+
+  /** A conversation the scope may read, or NOT_FOUND: guessing ids tells nothing. */
+  async get(scope: InboxScope, id: string): Promise<ConversationRecord> {
+    const record = await this.#ctx.store.getConversation(id);
+    if (!record || !mayRead(scope, record.inbox)) throw NO_SUCH_CONVERSATION();
+    return record;
+  }
+
+  async list(scope: InboxScope, query: ListQuery) {
+    const { store } = this.#ctx;
+    const inboxes = this.inboxesOf(scope, query.inbox);
+    const page = await store.listConversations({
+      inboxes,
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+      ...(query.before === undefined ? {} : { before: query.before }),
+      limit: query.limit,
+    });
+    // The cursor comes from the newest changes of all the inboxes, not of this page's filter.
+    const latest = await store.listConversations({ inboxes, limit: 20 });
+    const [conversations, counts] = await Promise.all([this.summaries(page.conversations), this.#counts(inboxes, scope)]);
+    return {
+      conversations,
+      hasMore: page.hasMore,
+      version: settledCursor([...latest.conversations].reverse(), 0, false),
+      counts,
+    };
+  }
+
+  /** Everything changed after `since`, oldest change first, and the cursor to continue from. */
+  async changes(scope: InboxScope, since: number, inbox?: string) {
+    const inboxes = this.inboxesOf(scope, inbox);
+    const page = await this.#ctx.store.conversationChanges({ inboxes, since, limit: MAX_CHANGES_PAGE });
+    return {
+      conversations: await this.summaries(page.conversations),
+      hasMore: page.hasMore,
+      version: settledCursor(page.conversations, since, page.hasMore),
+    };
+  }
+
+  async #counts(inboxes: readonly string[] | '*', scope: InboxScope): Promise<ConversationCounts> {
+    const count = (query: { status: ConversationStatus; assigneeId?: string | null }) =>
+      this.#ctx.store.countConversations({ inboxes, ...query });
+    const [mine, unassigned, open, resolved] = await Promise.all([
+      scope.operatorId === undefined ? 0 : count({ status: 'open', assigneeId: scope.operatorId }),
+      count({ status: 'open', assigneeId: null }),
+      count({ status: 'open' }),
+      count({ status: 'resolved' }),
+    ]);
+    return { mine, unassigned, open, resolved };
+  }
+
+  /** Summaries with each visitor's presence, asked of every node at once. */
+  async summaries(records: ConversationRecord[]): Promise<ConversationSummary[]> {
+    if (records.length === 0) return [];
+    const online = await Promise.all(
+      records.map(async (record) => {
+        if (this.#online.has(record.id)) return true;
+        const count = await this.#threadVisitors.count([socketRooms.thread(record.inbox, record.visitorId)]);
+        return count > 0;
+      }),
+    );
+    return records.map((record, i) => this.summary(record, online[i]!));
+  }
+
+  summary(record: ConversationRecord, online = this.#online.has(record.id)): ConversationSummary {
+    return {
+      id: record.id,
+      inbox: record.inbox,
+      status: record.status,
+      visitor: {
+        id: record.visitorId,
+        name: record.visitorName,
+        online,
+        lastSeenAt: record.visitorLastSeenAt?.toISOString() ?? null,
+      },
+      assignee: record.assignee && { id: record.assignee.id, name: record.assignee.name },
+      lastMessage: record.lastMessage,
+      unread: record.unread,
+      visitorReadSeq: record.visitorReadSeq,
+      operatorReadSeq: record.operatorReadSeq,
+      waitingSince: record.waitingSince?.toISOString() ?? null,
+      createdAt: record.createdAt.toISOString(),
+      updatedAt: record.updatedAt.toISOString(),
+      version: record.version,
+    };
+  }
+
+  /** What the visitor may know of their conversation: the assignee's display name only. */
+  visitorView(record: ConversationRecord): VisitorConversation {
+    return {
+      id: record.id,
+      inbox: record.inbox,
+      status: record.status,
+      assignee: record.assignee && { name: record.assignee.name },
+      visitorReadSeq: record.visitorReadSeq,
+      operatorReadSeq: record.operatorReadSeq,
+    };
+  }
+
+  async visitorDetails(record: ConversationRecord): Promise<ConversationVisitor> {
+    const user = await this.#ctx.store.getUser(record.visitorId);
+    const summary = (await this.summaries([record]))[0]!;
+    return {
+      id: record.visitorId,
+      name: user?.name || record.visitorName,
+      email: user?.email ?? '',
+      phone: user?.phone ?? '',
+      online: summary.visitor.online,
+      lastSeenAt: summary.visitor.lastSeenAt,
+    };
+  }
+
+  /** Messages of the conversation (or its notes), as `listMessages` pages them. */
+  async messages(record: ConversationRecord, query: { before?: number; after?: number; limit: number }, notes = false) {
+    const page = await this.#ctx.store.listMessages({ room: conversationRoom(record, notes), ...query });
+    return { messages: notes ? page.messages.map(asNote) : page.messages, hasMore: page.hasMore };
+  }
+
+  // Writing -------------------------------------------------------------------------------------
+
+  /**
+   * A visitor's message: the first one creates the conversation, one on a resolved conversation
+   * reopens it. Stored and broadcast inside the conversation's queue, so clients see seq order.
+   */
+  async postVisitorMessage(
+    visitor: Visitor,
+    inbox: string,
+    text: string,
+    clientId: string,
+    exceptSocket?: string,
+  ): Promise<{ message: ChatMessage; conversation: ConversationRecord; duplicate: boolean; created: boolean }> {
+    const { store, roomQueue } = this.#ctx;
+    const { conversation: opened, created } = await store.openConversation(inbox, { id: visitor.id, name: visitor.name });
+    const room = conversationRoom(opened);
+    const sender: Sender = { id: visitor.id, name: visitor.name, role: 'visitor' };
+    return roomQueue.run(room, async () => {
+      const appended = await store.appendMessage({ room, sender, message: text, clientId, timestamp: new Date() });
+      if (appended.duplicate) {
+        const conversation = (await store.getConversation(opened.id)) ?? opened;
+        return { message: appended.message, conversation, duplicate: true, created: false };
+      }
+      const { message } = appended;
+      this.#deliver(opened, message, exceptSocket);
+      const conversation = await this.#record(opened.id, message, created ? 'created' : undefined);
+      if (this.#ctx.options.hooks.onVisitorWaiting && (await this.teamOnline(inbox)) === 0) {
+        const summary = this.summary(conversation);
+        this.#ctx.runHook('onVisitorWaiting', () => this.#ctx.options.hooks.onVisitorWaiting?.({ conversation: summary, message }));
+      }
+      return { message, conversation, duplicate: false, created };
+    });
+  }
+
+  /** An operator's (or the host's bot's) message or note, with the same idempotency as visitors'. */
+  async postOperatorMessage(
+    record: ConversationRecord,
+    post: OperatorPost,
+    exceptSocket?: string,
+  ): Promise<{ message: ChatMessage; conversation: ConversationRecord }> {
+    const { store, roomQueue } = this.#ctx;
+    const note = post.note === true;
+    const room = conversationRoom(record, note);
+    const sender: Sender = { id: this.senderId(post.as.id), name: post.as.name, role: 'operator' };
+    return roomQueue.run(room, async () => {
+      const appended = await store.appendMessage({ room, sender, message: post.message, clientId: post.clientId, timestamp: new Date() });
+      const message = note ? asNote(appended.message) : appended.message;
+      if (appended.duplicate) return { message, conversation: (await store.getConversation(record.id)) ?? record };
+      if (note) {
+        this.#toOpenConversation(record.id, message, exceptSocket);
+        return { message, conversation: record };
+      }
+      this.#deliver(record, message, exceptSocket);
+      const conversation = await this.#record(record.id, message);
+      this.#unseen?.schedule(record.id);
+      return { message, conversation };
+    });
+  }
+
+  /** Compare-and-set: refused with CONFLICT (and who has it now) when `expected` is stale. */
+  async assign(scope: InboxScope, id: string, to: Assignee | null, expected: string | null | undefined): Promise<ConversationRecord> {
+    return this.#mutate(scope, id, (current) => {
+      const currentId = current.assignee?.id ?? null;
+      if (expected !== undefined && expected !== currentId) {
+        throw new ChatError('CONFLICT', current.assignee ? `${current.assignee.name} has taken this conversation` : 'This conversation was unassigned meanwhile', {
+          assignee: current.assignee,
+        });
+      }
+      if ((to?.id ?? null) === currentId && to?.name === current.assignee?.name) return null;
+      return { assignee: to && { id: to.id, name: to.name } };
+    });
+  }
+
+  async setStatus(scope: InboxScope, id: string, status: ConversationStatus): Promise<ConversationRecord> {
+    return this.#mutate(scope, id, (current) => (current.status === status ? null : { status }));
+  }
+
+  /** The visitor read up to `seq`; marks only grow. */
+  async visitorRead(record: ConversationRecord, seq: number): Promise<ConversationRecord> {
+    return this.#mutate('*', record.id, (current) => {
+      const read = Math.min(seq, current.lastMessage?.seq ?? 0);
+      return read > current.visitorReadSeq ? { visitorReadSeq: read } : null;
+    });
+  }
+
+  /** An operator read up to `seq`: the visitor's messages up to it are seen, and unread recounted. */
+  async operatorRead(scope: InboxScope, id: string, seq: number): Promise<ConversationRecord> {
+    return this.#mutate(scope, id, async (current) => {
+      const read = Math.min(seq, current.lastMessage?.seq ?? 0);
+      if (read <= current.operatorReadSeq) return null;
+      return { operatorReadSeq: read, unread: await this.#unreadAfter(current, read) };
+    });
+  }
+
+  // Presence ------------------------------------------------------------------------------------
+
+  /** Operators of `inbox` online now, on every node (best effort). */
+  teamOnline(inbox: string): Promise<number> {
+    return this.#team.count([socketRooms.inboxOperators(inbox), socketRooms.inboxOperators('*')]);
+  }
+
+  /** A visitor's tab joined (or left) their conversation: operators who have it open are told. */
+  async visitorPresenceChanged(record: ConversationRecord, joined: boolean): Promise<void> {
+    const online = joined || (await this.#threadVisitors.count([socketRooms.thread(record.inbox, record.visitorId)])) > 0;
+    if (this.#online.has(record.id) === online) return;
+    this.setVisitorOnline(record.id, online);
+    this.#ctx.tellOtherNodes('visitorOnline', record.id, online);
+    if (!online) {
+      await this.#mutate('*', record.id, () => ({ visitorLastSeenAt: new Date() })).catch((error: unknown) =>
+        this.#ctx.report(error),
+      );
+    }
+  }
+
+  /** Records what a node learned of a visitor's presence and tells the operators watching. */
+  setVisitorOnline(conversationId: string, online: boolean): void {
+    if (this.#online.has(conversationId) === online) return;
+    if (online) this.#online.add(conversationId);
+    else this.#online.delete(conversationId);
+    this.#ctx.operators().local.to(socketRooms.openConversation(conversationId)).emit('visitor', { conversationId, online });
+  }
+
+  // Internals -----------------------------------------------------------------------------------
+
+  /** A visitor-visible message reaches the visitor's tabs and the operators who have it open. */
+  #deliver(record: ConversationRecord, message: ChatMessage, exceptSocket?: string): void {
+    const thread = this.#ctx.visitors().to(socketRooms.thread(record.inbox, record.visitorId));
+    (exceptSocket ? thread.except(exceptSocket) : thread).emit('message', message);
+    this.#toOpenConversation(record.id, message, exceptSocket);
+  }
+
+  #toOpenConversation(conversationId: string, message: ChatMessage, exceptSocket?: string): void {
+    const open = this.#ctx.operators().to(socketRooms.openConversation(conversationId));
+    (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId });
+  }
+
+  /** Folds a new visitor-visible message into its conversation. */
+  #record(id: string, message: ChatMessage, event?: 'created'): Promise<ConversationRecord> {
+    return this.#mutate(
+      '*',
+      id,
+      async (current) => {
+        const change: ConversationChange = {};
+        if ((current.lastMessage?.seq ?? 0) < message.seq) change.lastMessage = message;
+        if (message.sender.role === 'visitor') {
+          change.visitorName = message.sender.name;
+          if (current.status === 'resolved') change.status = 'open';
+          if (!current.waitingSince) change.waitingSince = new Date(message.timestamp);
+          change.unread = await this.#unreadAfter(current, current.operatorReadSeq);
+        } else {
+          // Answering is reading: the visitor's messages up to here are seen.
+          change.waitingSince = null;
+          if (message.seq > current.operatorReadSeq) {
+            change.operatorReadSeq = message.seq;
+            change.unread = await this.#unreadAfter(current, message.seq);
+          }
+        }
+        return change;
+      },
+      event,
+    );
+  }
+
+  #unreadAfter(record: ConversationRecord, seq: number): Promise<number> {
+    return this.#ctx.store.countMessages({ room: conversationRoom(record), after: seq, role: 'visitor' });
+  }
+
+  /**
+   * Applies `compute`'s change with compare-and-set on the version, retrying when another change
+   * won; `compute` sees the current record each time (and may throw, or return null for no-op).
+   * Then publishes what changed.
+   */
+  async #mutate(
+    scope: InboxScope | '*',
+    id: string,
+    compute: (current: ConversationRecord) => ConversationChange | null | Promise<ConversationChange | null>,
+    event?: 'created',
+  ): Promise<ConversationRecord> {
+    const { store } = this.#ctx;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await store.getConversation(id);
+      if (!current || (scope !== '*' && !mayRead(scope, current.inbox))) throw NO_SUCH_CONVERSATION();
+      const change = await compute(current);
+      if (!change) return current;
+      const updated = await store.updateConversation(id, current.version, change);
+      if (updated) {
+        this.#publish(updated, current, event);
+        return updated;
+      }
+    }
+    throw new ChatError('STORAGE_UNAVAILABLE', 'This conversation is busy; try again', { retryable: true });
+  }
+
+  #publish(updated: ConversationRecord, previous: ConversationRecord, event?: 'created'): void {
+    const summary = this.summary(updated);
+    this.#ctx
+      .operators()
+      .to([socketRooms.inboxOperators(updated.inbox), socketRooms.inboxOperators('*')])
+      .emit('conversation', summary);
+    const view = this.visitorView(updated);
+    const before = this.visitorView(previous);
+    if (JSON.stringify(view) !== JSON.stringify(before)) {
+      this.#ctx.visitors().to(socketRooms.thread(updated.inbox, updated.visitorId)).emit('conversation', view);
+    }
+    const events: ConversationEventType[] = [];
+    if (event) events.push(event);
+    if (updated.assignee && updated.assignee.id !== previous.assignee?.id) events.push('assigned');
+    if (updated.status !== previous.status) events.push(updated.status === 'resolved' ? 'resolved' : 'reopened');
+    const hook = this.#ctx.options.hooks.onConversation;
+    if (hook) {
+      for (const type of events) this.#ctx.runHook('onConversation', () => hook({ type, conversation: summary }));
+    }
+  }
+
+  /** Calls onUnseenReply for operator replies still unread, once per batch across nodes. */
+  async #notifyUnseen(id: string): Promise<void> {
+    const { store, options } = this.#ctx;
+    const record = await store.getConversation(id);
+    if (!record) return;
+    const from = Math.max(record.visitorReadSeq, record.unseenNotifiedSeq);
+    const page = await store.listMessages({ room: conversationRoom(record), after: from, limit: options.limits.catchUpLimit });
+    const unseen = page.messages.filter((message) => message.sender.role === 'operator');
+    if (unseen.length === 0) return;
+    const through = unseen.at(-1)!.seq;
+    // The compare-and-set claims the batch: of several nodes with a timer, one calls the hook.
+    let claimed = false;
+    const updated = await this.#mutate('*', id, (current) => {
+      claimed = current.unseenNotifiedSeq < through && current.visitorReadSeq < through;
+      return claimed ? { unseenNotifiedSeq: through } : null;
+    });
+    if (!claimed) return;
+    const visitor = await this.visitorDetails(updated);
+    const summary = this.summary(updated, visitor.online);
+    const fresh = unseen.filter((message) => message.seq > updated.visitorReadSeq);
+    this.#ctx.runHook('onUnseenReply', () => options.hooks.onUnseenReply?.({ conversation: summary, messages: fresh, visitor }));
+  }
+}
+
+function mayRead(scope: InboxScope, inbox: string): boolean {
+  return scope.inboxes === '*' || scope.inboxes.includes(inbox);
+}
+
+function asNote(message: ChatMessage): ChatMessage {
+  return { ...message, note: true };
+}
+
+/**
+ * The catch-up cursor after `records` (oldest change first): the last version before the first
+ * change too recent to be sure every older one has landed (see SETTLED_AFTER_MS). Those recent
+ * changes are still sent now, and again with the next catch-up; clients keep the newer version.
+ */
+function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean): number {
+  const settledBefore = Date.now() - SETTLED_AFTER_MS;
+  let cursor = since;
+  for (const record of records) {
+    // Deep in a backlog (more pages follow) the newest changes are not in this page at all.
+    if (!hasMore && record.updatedAt.getTime() > settledBefore) break;
+    cursor = Math.max(cursor, record.version);
+  }
+  return cursor;
+}
