@@ -11,17 +11,13 @@ import type {
   UserDetailsPayload,
   VisitorDetails,
 } from '../src/protocol.js';
+import { MessageLog } from './message-log.js';
+import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
+import { load, save } from './storage.js';
 
-export type ConnectionStatus = 'connecting' | 'online' | 'offline';
+import type { ConnectionStatus } from './connection.js';
 
-/** A message of this visitor that the server has not acknowledged yet. */
-export interface OutgoingMessage {
-  clientId: string;
-  message: string;
-  createdAt: string;
-  status: 'pending' | 'failed';
-  error?: ChatErrorPayload;
-}
+export type { ConnectionStatus, OutgoingMessage };
 
 export interface ChatClientOptions {
   /** Origin of the chat server; empty for the page's own origin. */
@@ -43,7 +39,6 @@ export interface ChatClientEvents {
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const ACK_TIMEOUT_MS = 10_000;
 const RETRY_DELAY_MS = 3_000;
 const TYPING_REFRESH_MS = 2_000;
 const TYPING_IDLE_MS = 3_000;
@@ -66,15 +61,10 @@ export class ChatClient {
 
   readonly #options: ChatClientOptions;
   readonly #listeners: ChatClientEvents;
-  readonly #messages = new Map<string, ChatMessage>();
-  #sorted: ChatMessage[] = [];
-  #outbox: OutgoingMessage[];
+  readonly #log = new MessageLog();
+  readonly #outbox: Outbox;
   readonly #typing = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
   #socket: ChatSocket | undefined;
-  #flushing = false;
-  /** The room is joined on this connection: the server takes messages for it. */
-  #joined = false;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #typingSentAt = 0;
   #typingIdleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onOnline = () => this.#reconnectNow();
@@ -83,15 +73,21 @@ export class ChatClient {
   constructor(options: ChatClientOptions, listeners: ChatClientEvents) {
     this.#options = options;
     this.#listeners = listeners;
-    this.#outbox = this.#load<OutgoingMessage[]>(this.#outboxKey) ?? [];
+    this.#outbox = new Outbox(this.#outboxKey, {
+      stored: (message) => {
+        if (this.#merge([message])) listeners.message(message, true);
+      },
+      failed: (error) => listeners.error(error),
+      change: () => listeners.change(),
+    });
   }
 
   get messages(): readonly ChatMessage[] {
-    return this.#sorted;
+    return this.#log.messages;
   }
 
   get outbox(): readonly OutgoingMessage[] {
-    return this.#outbox;
+    return this.#outbox.entries;
   }
 
   get typingNames(): string[] {
@@ -113,12 +109,12 @@ export class ChatClient {
     socket.on('session', ({ visitorId, token, user }) => {
       this.visitorId = visitorId;
       if (user) this.user = user;
-      this.#save(this.#tokenKey, token);
+      save(this.#tokenKey, token);
       this.#listeners.change();
     });
     socket.on('connect', () => void this.#onConnect());
     socket.on('disconnect', () => {
-      this.#joined = false;
+      this.#outbox.setSender(undefined);
       this.#setStatus('offline');
     });
     socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) => {
@@ -153,7 +149,7 @@ export class ChatClient {
   disconnect(): void {
     removeEventListener('online', this.#onOnline);
     removeEventListener('offline', this.#onOffline);
-    clearTimeout(this.#retryTimer);
+    this.#outbox.stop();
     clearTimeout(this.#typingIdleTimer);
     for (const { timer } of this.#typing.values()) clearTimeout(timer);
     this.#socket?.disconnect();
@@ -164,26 +160,18 @@ export class ChatClient {
   send(text: string): void {
     const message = text.trim();
     if (!message) return;
-    this.#outbox.push({ clientId: newClientId(), message, createdAt: new Date().toISOString(), status: 'pending' });
-    this.#persistOutbox();
+    this.#outbox.add(message);
     this.setTyping(false);
-    this.#listeners.change();
-    void this.#flush();
+    void this.#outbox.flush();
   }
 
   retry(clientId: string): void {
-    const entry = this.#outbox.find((item) => item.clientId === clientId);
-    if (!entry) return;
-    entry.status = 'pending';
-    delete entry.error;
-    this.#persistOutbox();
-    this.#listeners.change();
-    void this.#flush();
+    this.#outbox.retry(clientId);
   }
 
   async loadOlder(): Promise<void> {
     const socket = this.#socket;
-    const oldest = this.#sorted[0];
+    const oldest = this.#log.oldest;
     if (!socket?.connected || !this.hasMore || !oldest || this.loadingOlder) return;
     this.loadingOlder = true;
     this.#listeners.change();
@@ -251,7 +239,7 @@ export class ChatClient {
     // says more newer messages exist than one catch-up returns.
     let more = true;
     while (more && socket.connected) {
-      const since = this.#sorted.at(-1)?.seq;
+      const since = this.#log.newest?.seq;
       let ack: JoinAck;
       try {
         ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? { room } : { room, since });
@@ -262,7 +250,7 @@ export class ChatClient {
         this.#listeners.error(ack.error);
         return;
       }
-      const fresh = this.#sorted.length === 0;
+      const fresh = this.#log.messages.length === 0;
       for (const message of ack.messages) {
         if (this.#merge([message]) && !fresh) this.#listeners.message(message, message.sender.id === this.visitorId);
       }
@@ -270,79 +258,25 @@ export class ChatClient {
       if (since === undefined) this.hasMore = ack.hasMore;
       more = since !== undefined && ack.hasMore;
     }
-    this.#joined = true;
+    // The room is joined on this connection: the server takes messages for it now.
+    this.#outbox.setSender((entry) =>
+      socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('message', { room: this.#options.room, message: entry.message, clientId: entry.clientId }) as Promise<MessageAck>,
+    );
     this.#listeners.change();
-    await this.#flush();
-  }
-
-  /** Sends the outbox in order, one at a time, so the visitor's messages keep their order. */
-  async #flush(): Promise<void> {
-    if (this.#flushing) return;
-    this.#flushing = true;
-    clearTimeout(this.#retryTimer);
-    try {
-      for (const entry of [...this.#outbox]) {
-        const socket = this.#socket;
-        if (!socket?.connected || !this.#joined) return; // flushed again once the room is joined
-        if (entry.status !== 'pending' || !this.#outbox.includes(entry)) continue;
-        let ack: MessageAck;
-        try {
-          ack = await socket
-            .timeout(ACK_TIMEOUT_MS)
-            .emitWithAck('message', { room: this.#options.room, message: entry.message, clientId: entry.clientId });
-        } catch {
-          this.#scheduleRetry(RETRY_DELAY_MS); // no answer; the clientId makes a resend safe
-          return;
-        }
-        if (ack.ok) {
-          this.#outbox = this.#outbox.filter((item) => item !== entry);
-          if (this.#merge([ack.message])) this.#listeners.message(ack.message, true);
-        } else if (ack.error.retryable || ack.error.code === 'RATE_LIMITED') {
-          this.#scheduleRetry(ack.error.retryAfterMs ?? RETRY_DELAY_MS);
-          return;
-        } else {
-          entry.status = 'failed';
-          entry.error = ack.error;
-          this.#listeners.error(ack.error);
-        }
-        this.#persistOutbox();
-        this.#listeners.change();
-      }
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  #scheduleRetry(ms: number): void {
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => void this.#flush(), ms);
+    await this.#outbox.flush();
   }
 
   /**
-   * Adds messages by id, keeps seq order, and drops outbox entries the server has stored (a
-   * reload can lose an ack, never the message). Returns whether anything was new.
+   * Adds messages by id in seq order, and drops outbox entries the server has stored (a reload
+   * can lose an ack, never the message). Returns whether anything was new.
    */
   #merge(messages: readonly ChatMessage[]): boolean {
-    const fresh: ChatMessage[] = [];
-    let inOrder = true;
-    for (const message of messages) {
-      if (this.#messages.has(message.id)) continue;
-      // Live messages and catch-up arrive in seq order and are appended; older pages need a sort.
-      const newest = fresh.at(-1) ?? this.#sorted.at(-1);
-      if (newest && message.seq < newest.seq) inOrder = false;
-      this.#messages.set(message.id, message);
-      fresh.push(message);
-    }
+    const fresh = this.#log.merge(messages);
     if (fresh.length === 0) return false;
-    if (inOrder) this.#sorted.push(...fresh);
-    else this.#sorted = [...this.#messages.values()].sort((a, b) => a.seq - b.seq);
-    const stored = new Set(
-      fresh.filter((message) => message.sender.id === this.visitorId).map((message) => message.clientId),
-    );
-    if (stored.size && this.#outbox.some((entry) => stored.has(entry.clientId))) {
-      this.#outbox = this.#outbox.filter((entry) => !stored.has(entry.clientId));
-      this.#persistOutbox();
-    }
+    const stored = fresh.filter((message) => message.sender.id === this.visitorId).map((message) => message.clientId);
+    if (stored.length) this.#outbox.drop(new Set(stored));
     return true;
   }
 
@@ -378,7 +312,7 @@ export class ChatClient {
   #auth(): Record<string, string> {
     const { userId, userHash } = this.#options;
     if (userId && userHash) return { userId, userHash };
-    const token = this.#load<string>(this.#tokenKey);
+    const token = load<string>(this.#tokenKey);
     return token ? { token } : {};
   }
 
@@ -389,31 +323,5 @@ export class ChatClient {
   get #outboxKey(): string {
     return `parley-chat:${this.#options.server}${this.#options.basePath}:${this.#options.room}:outbox`;
   }
-
-  #persistOutbox(): void {
-    this.#save(this.#outboxKey, this.#outbox);
-  }
-
-  // Storage can be missing or refuse (privacy modes, quotas): the chat then works for this page only.
-  #load<T>(key: string): T | undefined {
-    try {
-      const raw = localStorage.getItem(key);
-      return raw === null ? undefined : (JSON.parse(raw) as T);
-    } catch {
-      return undefined;
-    }
-  }
-
-  #save(key: string, value: unknown): void {
-    try {
-      localStorage.setItem(key, JSON.stringify(value));
-    } catch {
-      // See #load.
-    }
-  }
 }
 
-function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}

@@ -253,6 +253,11 @@ export class ConversationService {
         return { message: appended.message, conversation, duplicate: true, created: false };
       }
       const { message } = appended;
+      // Writing from a socket means being here: the team sees the visitor online from the start.
+      if (exceptSocket && !this.#online.has(opened.id)) {
+        this.setVisitorOnline(opened.id, true);
+        this.#ctx.tellOtherNodes('visitorOnline', opened.id, true);
+      }
       this.#deliver(opened, message, exceptSocket);
       const conversation = await this.#record(opened.id, message, created ? 'created' : undefined);
       if (this.#ctx.options.hooks.onVisitorWaiting && (await this.teamOnline(inbox)) === 0) {

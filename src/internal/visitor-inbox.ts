@@ -58,13 +58,7 @@ export class VisitorInbox {
     const { hooks } = this.#ctx.options;
     await hooks.beforeMessage?.({ room: inbox, inbox, message, sender });
     const posted = await this.#service.postVisitorMessage(sender, inbox, message, clientId, socket.id);
-    if (!posted.duplicate) {
-      // The first message made the conversation: the visitor is here in it now.
-      if (posted.created) {
-        void this.#service.visitorPresenceChanged(posted.conversation, true).catch((error: unknown) => this.#ctx.report(error));
-      }
-      if (hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
-    }
+    if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
     return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };
   }
 

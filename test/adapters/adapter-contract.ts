@@ -6,7 +6,15 @@ import mongoose from 'mongoose';
 import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocket } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChatError, type ChatServer, type ChatServerOptions, type MessageAck } from 'parley-chat';
+import {
+  ChatError,
+  type ChatMessage,
+  type ChatServer,
+  type ChatServerOptions,
+  type InboxMessageAck,
+  type MessageAck,
+  type OperatorMessageAck,
+} from 'parley-chat';
 import {
   clientId,
   connectClient,
@@ -17,6 +25,7 @@ import {
   request,
   testChatOptions,
 } from '../support/harness.js';
+import { connectOperator, operatorsOptions } from '../support/operators.js';
 import { widgetBundlePath } from '../support/widget-bundle.js';
 
 export interface RunningApp {
@@ -67,7 +76,7 @@ export function describeAdapterContract(harness: AdapterHarness): void {
     let app: RunningApp;
 
     const start = async (options: Partial<ChatServerOptions> = {}) => {
-      const running = await harness.start(testChatOptions({ mongoose: db, rooms, ...options }));
+      const running = await harness.start(testChatOptions({ mongoose: db, rooms, operators: operatorsOptions(), ...options }));
       onCleanup(() => running.close());
       await running.chat.ready();
       return running;
@@ -228,6 +237,31 @@ export function describeAdapterContract(harness: AdapterHarness): void {
           const chatClient = await connect(own.url, { transports });
           expect(await request(chatClient, 'join', { room: 'coexist' })).toMatchObject({ ok: true });
         }
+      });
+    });
+
+    describe('support conversations', () => {
+      it('carries a conversation between a visitor and two operators, and its history to its visitor only', async () => {
+        const [olga, omar] = await Promise.all([connectOperator(app.url, 'olga'), connectOperator(app.url, 'omar', { transports: ['polling'] })]);
+        const visitor = await connect(app.url);
+        await request(visitor, 'join', { inbox: 'support' });
+        const omarSees = nextEvent(omar, 'conversation');
+        const sent = await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Is this in stock?', clientId: clientId() });
+        expect(sent.ok).toBe(true);
+        const id = sent.ok ? sent.conversation.id : '';
+        expect(await omarSees).toMatchObject({ id, unread: 1, lastMessage: { message: 'Is this in stock?' } });
+        expect(await request(olga, 'assign', { conversationId: id, to: 'u-olga', expected: null })).toMatchObject({ ok: true });
+        const visitorGets = nextEvent<ChatMessage>(visitor, 'message');
+        const reply = await request<OperatorMessageAck>(olga, 'message', { conversationId: id, message: 'Yes, 4 left.', clientId: clientId() });
+        expect(await visitorGets).toEqual(reply.ok && reply.message);
+
+        const history = (token?: string) =>
+          fetch(`${app.url}/chat/history?inbox=support&before=100`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        expect((await history()).status).toBe(401);
+        const own = await history(visitor.session.token);
+        expect(((await own.json()) as { messages: ChatMessage[] }).messages.map((m) => m.message)).toEqual(['Is this in stock?', 'Yes, 4 left.']);
+        const stranger = await connect(app.url);
+        expect(await (await history(stranger.session.token)).json()).toEqual({ ok: true, messages: [], hasMore: false });
       });
     });
 

@@ -116,7 +116,7 @@ describe('<chat-widget> in Chromium', () => {
     await expect(before).toBeVisible();
     await expect(page.getByRole('button', { name: 'Your details' })).toBeVisible();
     const stored = await db.collection('chat_messages').findOne({ message: 'Written before the reload' });
-    expect(stored?.sender).toEqual({ id: expect.stringMatching(/^v_/), name: 'Reload Rita' });
+    expect(stored?.sender).toEqual({ id: expect.stringMatching(/^v_/), name: 'Reload Rita', role: 'visitor' });
   });
 
   it('keeps messages sent offline and delivers them exactly once when back online', async () => {
@@ -290,7 +290,7 @@ describe('<chat-widget> in Chromium', () => {
     for (let i = 1; i <= 60; i++) {
       await site.chat.store.appendMessage({
         room: 'support',
-        sender: { id: 'v_seeder', name: 'Seeder' },
+        sender: { id: 'v_seeder', name: 'Seeder', role: 'visitor' },
         message: `Old message ${i}`,
         clientId: `old-${i}`,
         timestamp: new Date(),

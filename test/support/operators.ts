@@ -1,0 +1,65 @@
+import { io as connectSocket, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type {
+  ChatHandshake,
+  OperatorClientToServerEvents,
+  OperatorIdentity,
+  OperatorServerToClientEvents,
+  OperatorSessionEvent,
+  OperatorsOptions,
+} from 'parley-chat';
+import { onCleanup } from './harness.js';
+
+export type OperatorClient = Socket<OperatorServerToClientEvents, OperatorClientToServerEvents> & {
+  session: OperatorSessionEvent;
+};
+
+/**
+ * The team of the tests, recognised the way a host recognises its staff: by a header its own
+ * login would set (a session cookie in a real app). `support` is the only inbox, unless a test
+ * names others.
+ */
+export const TEAM: Record<string, OperatorIdentity> = {
+  olga: { id: 'u-olga', name: 'Olga' },
+  omar: { id: 'u-omar', name: 'Omar' },
+  otto: { id: 'u-otto', name: 'Otto' },
+  // Reads the sales inbox only.
+  sam: { id: 'u-sam', name: 'Sam', inboxes: ['sales'] },
+};
+
+export function teamIdentify({ headers }: ChatHandshake): OperatorIdentity | null {
+  const who = headers['x-test-operator'];
+  return typeof who === 'string' ? (TEAM[who] ?? null) : null;
+}
+
+export function operatorsOptions(extra: Partial<OperatorsOptions> = {}): OperatorsOptions {
+  return { identify: teamIdentify, ...extra };
+}
+
+/** Connects to `/operators` as a member of TEAM and resolves once its `session` arrived. */
+export async function connectOperator(
+  url: string,
+  who: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<OperatorClient> {
+  const socket = connectSocket(`${url}/operators`, {
+    path: '/chat/socket.io',
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { 'x-test-operator': who },
+    ...options,
+  }) as OperatorClient;
+  onCleanup(() => socket.disconnect());
+  socket.session = await new Promise<OperatorSessionEvent>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no operator session within 5 s')), 5000);
+    socket.once('session', (session) => {
+      clearTimeout(timer);
+      resolve(session);
+    });
+    socket.once('connect_error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return socket;
+}
