@@ -20,6 +20,7 @@ export type {
   IdentifiedUser,
   OperatorIdentity,
   OperatorsOptions,
+  RequestMiddleware,
   RoomPolicy,
   Visitor,
 } from './internal/options.js';

@@ -159,6 +159,8 @@ class ChatServerImpl implements ChatServer {
       },
       ...(allowed === '*' || allowed.length > 0 ? { cors: { origin: allowed === '*' ? '*' : [...allowed] } } : {}),
     });
+    // The host's session middleware, so identify() finds `request.session` (see `middleware`).
+    for (const middleware of options.middleware) this.#engine.use(middleware);
     this.#ownIo = new Server({
       path: this.#socketPath,
       serveClient: false,
@@ -438,7 +440,7 @@ class ChatServerImpl implements ChatServer {
     const { handshake } = socket;
     const { store, secret, identify, trustedProxies } = this.#options;
     const address = clientAddress(handshake.address, handshake.headers['x-forwarded-for'], trustedProxies);
-    const identity = await identifyVisitor(handshake, { tokens: this.#tokens, secret, identify });
+    const identity = await identifyVisitor({ ...handshake, request: socket.request }, { tokens: this.#tokens, secret, identify });
     // A new visitor id costs a client nothing, so minting them is limited per address.
     if (identity.isNew) takeToken(this.#limiters.newVisitor, address);
     socket.data = await this.#withinStorageTimeout(loadSocketData(identity, address, store));
@@ -449,7 +451,7 @@ class ChatServerImpl implements ChatServer {
     const { handshake } = socket;
     const address = clientAddress(handshake.address, handshake.headers['x-forwarded-for'], this.#options.trustedProxies);
     const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
-    const chatHandshake: ChatHandshake = { headers: handshake.headers, auth, address: handshake.address };
+    const chatHandshake: ChatHandshake = { headers: handshake.headers, auth, address: handshake.address, request: socket.request };
     socket.data = { ...(await operators.identify(chatHandshake)), address, opened: new Map() };
   }
 
@@ -568,7 +570,7 @@ class ChatServerImpl implements ChatServer {
     takeToken(this.#limiters.event, `ip:${address}`);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const identity = await identifyVisitor(
-      { headers: req.headers, auth: bearer ? { token: bearer } : {}, address },
+      { headers: req.headers, auth: bearer ? { token: bearer } : {}, address, request: req },
       { tokens: this.#tokens, secret, identify },
     );
     const visitor: Visitor = {

@@ -65,7 +65,7 @@ export interface Identity {
  * verification (`userId` + `userHash`), then a visitor token, else a new anonymous visitor.
  */
 export async function identifyVisitor(
-  handshake: Pick<Handshake, 'headers' | 'auth' | 'address'>,
+  handshake: Pick<Handshake, 'headers' | 'auth' | 'address'> & { request: IncomingMessage },
   context: IdentifyContext,
 ): Promise<Identity> {
   const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
@@ -75,7 +75,7 @@ export async function identifyVisitor(
   let hostName: string | undefined;
 
   const hostUser = context.identify
-    ? await context.identify({ headers: handshake.headers, auth, address: handshake.address })
+    ? await context.identify({ headers: handshake.headers, auth, address: handshake.address, request: handshake.request })
     : null;
   if (hostUser) {
     visitorId = hostUserVisitorId(checkHostUserId(hostUser));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
@@ -17,7 +17,15 @@ export interface ChatHandshake {
   /** The handshake `auth` object as the client sent it; untrusted. */
   auth: Record<string, unknown>;
   address: string;
+  /**
+   * The HTTP request the client connected with, after the chat's `middleware` ran on it: with
+   * express-session there, `request.session` is the visitor's or operator's session.
+   */
+  request: IncomingMessage;
 }
+
+/** Connect-style middleware, as Express and express-session write it. */
+export type RequestMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 /** A user of the host app, vouched for by the host through `identify`. */
 export interface IdentifiedUser {
@@ -172,6 +180,13 @@ export interface ChatServerOptions {
    * @default false (the TCP peer's address)
    */
   trustProxy?: boolean | number;
+  /**
+   * Middleware run on the chat's Socket.IO requests (handshakes, polling and WebSocket upgrades)
+   * before `identify` sees them, e.g. the host's express-session, so `handshake.request.session`
+   * is there. Keep it to session loading: it runs on every polling request.
+   * @default none
+   */
+  middleware?: readonly RequestMiddleware[];
   /** Lets the host app vouch for its logged-in user, e.g. from a session cookie. @default none */
   identify?: (handshake: ChatHandshake) => IdentifiedUser | null | undefined | Promise<IdentifiedUser | null | undefined>;
   /** @default see {@link ChatLimits} */
@@ -222,6 +237,7 @@ export interface ResolvedOptions {
   allowedOrigins: readonly string[] | '*';
   /** How many proxies in front of the chat append to `X-Forwarded-For` (0: ignore the header). */
   trustedProxies: number;
+  middleware: readonly RequestMiddleware[];
   identify: ChatServerOptions['identify'];
   limits: ChatLimits;
   rooms: RoomPolicy | undefined;
@@ -285,6 +301,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     basePath,
     allowedOrigins: allowedOrigins === '*' ? '*' : allowedOrigins.map((origin) => origin.replace(/\/+$/, '')),
     trustedProxies: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+    middleware: checkMiddleware(options.middleware),
     identify: options.identify,
     limits,
     rooms: options.rooms,
@@ -302,6 +319,14 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
 function defaultWidgetBundle(): string {
   const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
   return join(dirname(packageJson), 'dist', 'browser', 'widget.js');
+}
+
+function checkMiddleware(middleware: ChatServerOptions['middleware']): readonly RequestMiddleware[] {
+  if (middleware === undefined) return [];
+  if (!Array.isArray(middleware) || middleware.some((item) => typeof item !== 'function')) {
+    throw new TypeError('parley-chat: `middleware` must be a list of (req, res, next) functions, e.g. [session]');
+  }
+  return [...middleware];
 }
 
 function resolveOperators(operators: OperatorsOptions | undefined): ResolvedOptions['operators'] {
