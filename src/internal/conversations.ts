@@ -485,7 +485,7 @@ function asNote(message: ChatMessage): ChatMessage {
  * change too recent to be sure every older one has landed (see SETTLED_AFTER_MS). Those recent
  * changes are still sent now, and again with the next catch-up; clients keep the newer version.
  */
-function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean): number {
+export function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean): number {
   const settledBefore = Date.now() - SETTLED_AFTER_MS;
   let cursor = since;
   for (const record of records) {
