@@ -18,25 +18,30 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
   },
-  // `parley-chat/widget` for bundlers: lit and socket.io-client stay imports.
+  // `parley-chat/widget` and `parley-chat/inbox` for bundlers: lit and socket.io-client stay
+  // imports, and what the two elements share is one chunk.
   {
-    entry: { widget: 'web-component/index.ts' },
+    entry: { widget: 'web-component/index.ts', inbox: 'web-component/inbox.ts' },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
     target: 'es2021',
     platform: 'browser',
     dts: true,
     sourcemap: true,
+    splitting: true,
     treeshake: true,
   },
-  // The self-contained file served at <basePath>/widget.js: everything inlined and minified.
+  // The self-contained files served at <basePath>/widget.js and <basePath>/inbox.js: everything
+  // inlined and minified, each on its own, so the visitors' widget carries nothing of the inbox.
   {
-    entry: { 'browser/widget': 'web-component/browser.ts' },
+    entry: { 'browser/widget': 'web-component/browser.ts', 'browser/inbox': 'web-component/inbox-browser.ts' },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
     target: 'es2021',
     platform: 'browser',
     noExternal: [/.*/],
+    // Each file complete in itself: no chunk shared between the widget and the inbox.
+    splitting: false,
     minify: true,
     treeshake: true,
     outExtension: () => ({ js: '.js' }),

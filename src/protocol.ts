@@ -426,8 +426,15 @@ export interface VisitorOnlineEvent {
   online: boolean;
 }
 
+/** Operators online now who may read `inbox` (or, without it, any inbox the caller reads): whom to assign to. */
+export interface OperatorsPayload {
+  inbox?: string;
+}
+export type OperatorsAck = Ack<{ operators: Assignee[] }>;
+
 export interface OperatorClientToServerEvents {
   inbox(payload: InboxListPayload, ack: (res: InboxListAck) => void): void;
+  operators(payload: OperatorsPayload, ack: (res: OperatorsAck) => void): void;
   changes(payload: ChangesPayload, ack: (res: ChangesAck) => void): void;
   open(payload: OpenPayload, ack: (res: OpenAck) => void): void;
   message(payload: OperatorMessagePayload, ack: (res: OperatorMessageAck) => void): void;

@@ -4,26 +4,32 @@ import type {
   ChatMessage,
   ClientToServerEvents,
   HistoryAck,
+  InboxJoinAck,
+  InboxMessageAck,
   JoinAck,
   MessageAck,
+  ReadAck,
   ServerToClientEvents,
   UserDetailsAck,
   UserDetailsPayload,
+  VisitorConversation,
   VisitorDetails,
 } from '../src/protocol.js';
+import type { ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
 import { load, save } from './storage.js';
 
-import type { ConnectionStatus } from './connection.js';
-
 export type { ConnectionStatus, OutgoingMessage };
+
+/** A public room, or the visitor's own conversation with the team in an inbox. */
+export type ChatTarget = { room: string } | { inbox: string };
 
 export interface ChatClientOptions {
   /** Origin of the chat server; empty for the page's own origin. */
   server: string;
   basePath: string;
-  room: string;
+  target: ChatTarget;
   userId?: string | undefined;
   userHash?: string | undefined;
 }
@@ -46,15 +52,20 @@ const TYPING_SHOWN_MS = 6_000;
 const HISTORY_PAGE = 30;
 
 /**
- * The widget's connection to the chat: identity, the room's messages in seq order, and an outbox
- * kept in localStorage until the server acknowledges each message. After any reconnect it joins
- * with the last seq it has, so the room has no gaps; messages are keyed by id and outbox entries
- * by clientId, so nothing shows twice.
+ * The widget's connection to the chat: identity, the messages of its room (or of the visitor's
+ * conversation in an inbox) in seq order, and an outbox kept in localStorage until the server
+ * acknowledges each message. After any reconnect it joins with the last seq it has, so there are
+ * no gaps; messages are keyed by id and outbox entries by clientId, so nothing shows twice.
  */
 export class ChatClient {
   status: ConnectionStatus = 'connecting';
   hasMore = false;
+  /** Room mode: distinct visitors in the room. */
   online = 0;
+  /** Inbox mode: operators of the inbox online; undefined until known. */
+  teamOnline: number | undefined;
+  /** Inbox mode: the visitor's conversation, null until their first message creates it. */
+  conversation: VisitorConversation | null = null;
   visitorId: string | undefined;
   user: VisitorDetails | undefined;
   loadingOlder = false;
@@ -84,6 +95,23 @@ export class ChatClient {
 
   get messages(): readonly ChatMessage[] {
     return this.#log.messages;
+  }
+
+  /** Inbox mode: the team's replies the visitor has not read yet. */
+  get unreadReplies(): number {
+    const read = this.conversation?.visitorReadSeq ?? 0;
+    return this.#log.messages.filter((message) => message.sender.role === 'operator' && message.seq > read).length;
+  }
+
+  get #inbox(): string | undefined {
+    return 'inbox' in this.#options.target ? this.#options.target.inbox : undefined;
+  }
+
+  /** Whether a message belongs here: this room, or (inbox mode) the visitor's conversation. */
+  #isOurs(message: ChatMessage): boolean {
+    const inbox = this.#inbox;
+    // The server sends a visitor only their own conversation, under `<inbox>/<id>`.
+    return inbox === undefined ? message.room === (this.#options.target as { room: string }).room : message.room.startsWith(`${inbox}/`);
   }
 
   get outbox(): readonly OutgoingMessage[] {
@@ -127,18 +155,30 @@ export class ChatClient {
       }
     });
     socket.on('message', (message) => {
-      if (message.room !== this.#options.room) return;
+      if (!this.#isOurs(message)) return;
       const own = message.sender.id === this.visitorId;
       if (this.#merge([message])) this.#listeners.message(message, own);
       this.#listeners.change();
     });
     socket.on('presence', ({ room, online }) => {
-      if (room !== this.#options.room) return;
+      if (!('room' in this.#options.target) || room !== this.#options.target.room) return;
       this.online = online;
       this.#listeners.change();
     });
-    socket.on('typing', ({ room, sender, typing }) => {
-      if (room !== this.#options.room || sender.id === this.visitorId) return;
+    socket.on('conversation', (conversation) => {
+      if (conversation.inbox !== this.#inbox) return;
+      this.conversation = conversation;
+      this.#listeners.change();
+    });
+    socket.on('team', ({ inbox, online }) => {
+      if (inbox !== this.#inbox) return;
+      this.teamOnline = online;
+      this.#listeners.change();
+    });
+    socket.on('typing', ({ room, inbox, sender, typing }) => {
+      const target = this.#options.target;
+      const here = 'room' in target ? room === target.room : inbox === target.inbox;
+      if (!here || sender.id === this.visitorId) return;
       this.#showTyping(sender.id, sender.name, typing);
     });
 
@@ -178,7 +218,7 @@ export class ChatClient {
     try {
       const ack: HistoryAck = await socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('history', { room: this.#options.room, before: oldest.seq, limit: HISTORY_PAGE });
+        .emitWithAck('history', { ...this.#options.target, before: oldest.seq, limit: HISTORY_PAGE });
       if (ack.ok) {
         this.#merge(ack.messages);
         this.hasMore = ack.hasMore;
@@ -213,19 +253,36 @@ export class ChatClient {
     return ack;
   }
 
-  /** Tells the room this visitor is typing, at most every few seconds, and when they stop. */
+  /** Inbox mode: tells the team the visitor has read everything shown. */
+  async markRead(): Promise<void> {
+    const socket = this.#socket;
+    const inbox = this.#inbox;
+    const newest = this.#log.newest;
+    if (!socket?.connected || !inbox || !this.conversation || !newest || newest.seq <= this.conversation.visitorReadSeq) return;
+    try {
+      const ack: ReadAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('read', { inbox, seq: newest.seq });
+      if (ack.ok) {
+        this.conversation = ack.conversation;
+        this.#listeners.change();
+      }
+    } catch {
+      // No answer: the next message read marks it again.
+    }
+  }
+
+  /** Tells the room (or the team) this visitor is typing, at most every few seconds, and when they stop. */
   setTyping(typing: boolean): void {
     const socket = this.#socket;
     clearTimeout(this.#typingIdleTimer);
     if (!socket?.connected) return;
-    const room = this.#options.room;
+    const target = this.#options.target;
     if (!typing) {
-      if (this.#typingSentAt) socket.emit('typing', { room, typing: false });
+      if (this.#typingSentAt) socket.emit('typing', { ...target, typing: false });
       this.#typingSentAt = 0;
       return;
     }
     if (Date.now() - this.#typingSentAt > TYPING_REFRESH_MS) {
-      socket.emit('typing', { room, typing: true });
+      socket.emit('typing', { ...target, typing: true });
       this.#typingSentAt = Date.now();
     }
     this.#typingIdleTimer = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
@@ -234,15 +291,15 @@ export class ChatClient {
   async #onConnect(): Promise<void> {
     this.#setStatus('online');
     const socket = this.#socket!;
-    const room = this.#options.room;
+    const target = this.#options.target;
     // Catch up from the newest message we have; a fresh page otherwise. Repeat while the server
     // says more newer messages exist than one catch-up returns.
     let more = true;
     while (more && socket.connected) {
       const since = this.#log.newest?.seq;
-      let ack: JoinAck;
+      let ack: JoinAck | InboxJoinAck;
       try {
-        ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? { room } : { room, since });
+        ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? target : { ...target, since });
       } catch {
         return; // no answer: the next connect tries again
       }
@@ -254,16 +311,22 @@ export class ChatClient {
       for (const message of ack.messages) {
         if (this.#merge([message]) && !fresh) this.#listeners.message(message, message.sender.id === this.visitorId);
       }
-      this.online = ack.online;
+      if ('online' in ack) this.online = ack.online;
+      if ('team' in ack) {
+        this.teamOnline = ack.team.online;
+        this.conversation = ack.conversation;
+      }
       if (since === undefined) this.hasMore = ack.hasMore;
       more = since !== undefined && ack.hasMore;
     }
-    // The room is joined on this connection: the server takes messages for it now.
-    this.#outbox.setSender((entry) =>
-      socket
+    // Joined on this connection: the server takes messages for it now.
+    this.#outbox.setSender(async (entry) => {
+      const ack = (await socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('message', { room: this.#options.room, message: entry.message, clientId: entry.clientId }) as Promise<MessageAck>,
-    );
+        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId })) as MessageAck | InboxMessageAck;
+      if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;
+      return ack;
+    });
     this.#listeners.change();
     await this.#outbox.flush();
   }
@@ -321,7 +384,9 @@ export class ChatClient {
   }
 
   get #outboxKey(): string {
-    return `parley-chat:${this.#options.server}${this.#options.basePath}:${this.#options.room}:outbox`;
+    const target = this.#options.target;
+    const name = 'room' in target ? target.room : `inbox:${target.inbox}`;
+    return `parley-chat:${this.#options.server}${this.#options.basePath}:${name}:outbox`;
   }
 }
 

@@ -1,30 +1,11 @@
 import { css } from 'lit';
+import { themeTokens } from './theme.styles.js';
 
-// Each custom property falls back to a theme token, so a page can restyle one piece without
-// restating the rest. Colours meet WCAG AA contrast in both themes.
-const darkTokens = css`
-  --_background: var(--chat-background, #111827);
-  --_foreground: var(--chat-foreground, #f9fafb);
-  --_muted: var(--chat-muted, #b4bcc8);
-  --_border: var(--chat-border, #374151);
-  --_bubble: var(--chat-bubble, #1f2937);
-  --_error: var(--chat-error, #fca5a5);
-  --_shadow: 0 12px 40px rgb(0 0 0 / 0.5);
-`;
-
-export const styles = css`
+export const styles = [
+  themeTokens,
+  css`
   :host {
-    --_accent: var(--chat-accent, #2563eb);
-    --_accent-contrast: var(--chat-accent-contrast, #ffffff);
-    --_background: var(--chat-background, #ffffff);
-    --_foreground: var(--chat-foreground, #111827);
-    --_muted: var(--chat-muted, #4b5563);
-    --_border: var(--chat-border, #d1d5db);
-    --_bubble: var(--chat-bubble, #f3f4f6);
-    --_error: var(--chat-error, #b91c1c);
-    --_radius: var(--chat-radius, 14px);
     --_offset: var(--chat-offset, 20px);
-    --_shadow: 0 12px 40px rgb(15 23 42 / 0.18);
     position: fixed;
     bottom: var(--_offset);
     right: var(--_offset);
@@ -37,14 +18,6 @@ export const styles = css`
   :host([position='bottom-left']) {
     right: auto;
     left: var(--_offset);
-  }
-  :host([theme='dark']) {
-    ${darkTokens}
-  }
-  @media (prefers-color-scheme: dark) {
-    :host([theme='auto']) {
-      ${darkTokens}
-    }
   }
 
   *,
@@ -229,6 +202,9 @@ export const styles = css`
     background: var(--_accent);
     color: var(--_accent-contrast);
   }
+  .message.team {
+    border-left: 3px solid var(--_accent);
+  }
   .message.pending {
     opacity: 0.75;
   }
@@ -271,6 +247,10 @@ export const styles = css`
     padding: 4px 16px;
     color: var(--_muted);
     font-size: 13px;
+  }
+  .notice.resolved {
+    padding: 8px 16px;
+    border-bottom: 1px solid var(--_border);
   }
 
   .details {
@@ -383,4 +363,5 @@ export const styles = css`
       transform: none;
     }
   }
-`;
+`,
+];

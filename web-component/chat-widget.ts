@@ -3,7 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import type { ChatErrorPayload, ChatMessage, VisitorDetails } from '../src/protocol.js';
 import { ChatClient, type OutgoingMessage } from './chat-client.js';
 import { styles } from './chat-widget.styles.js';
-import { linkify } from './linkify.js';
+import { renderText } from './render-text.js';
 import { resolveStrings, type ChatStrings } from './strings.js';
 
 export type CollectDetails = 'off' | 'optional' | 'required';
@@ -20,7 +20,8 @@ type FieldName = 'name' | 'email' | 'phone';
 
 /**
  * A live chat for any page: a launcher button that opens a chat window with the room's messages,
- * an input and Send, and a form for the visitor's details.
+ * an input and Send, and a form for the visitor's details. With `inbox`, the window is instead the
+ * visitor's private conversation with the site's team.
  *
  * @summary Real-time chat window backed by a parley-chat server.
  * @tagname chat-widget
@@ -45,11 +46,13 @@ type FieldName = 'name' | 'email' | 'phone';
  * @csspart log - The message list.
  * @csspart message - Each message.
  * @csspart message-own - The visitor's own messages (also `message`).
+ * @csspart message-team - Replies from the site's team, in a support conversation (also `message`).
  * @csspart message-pending - Own messages not yet acknowledged by the server.
  * @csspart message-failed - Own messages the server refused; they offer Retry.
  * @csspart sender - A message's sender name.
  * @csspart text - A message's text.
  * @csspart form - The visitor details form.
+ * @csspart notice - A line about the conversation, e.g. that it was resolved.
  * @csspart composer - The form holding the input and Send.
  * @csspart input - The message input.
  * @csspart send-button - The Send button.
@@ -77,7 +80,13 @@ export class ChatWidget extends LitElement {
   @property() server = '';
   /** The server's `basePath`. */
   @property({ attribute: 'base-path' }) basePath = '/chat';
+  /** The public room to join; ignored when `inbox` is set. */
   @property() room = 'lobby';
+  /**
+   * A support inbox (e.g. `support`): the window becomes the visitor's private conversation with
+   * the site's team instead of a public room.
+   */
+  @property() inbox = '';
   /** The window's heading; defaults to the language's "Chat with us". */
   @property() heading = '';
   @property({ reflect: true }) position: 'bottom-right' | 'bottom-left' = 'bottom-right';
@@ -125,7 +134,7 @@ export class ChatWidget extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('lang') || changed.has('strings')) this.text = resolveStrings(this.lang, this.strings);
-    const connectionKeys = ['server', 'basePath', 'room', 'userId', 'userHash'] as const;
+    const connectionKeys = ['server', 'basePath', 'room', 'inbox', 'userId', 'userHash'] as const;
     if (this.client && connectionKeys.some((key) => changed.has(key) && changed.get(key) !== undefined)) {
       this.client.disconnect();
       this.client = undefined;
@@ -134,6 +143,8 @@ export class ChatWidget extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    // What the visitor sees with the window open is read: the team sees "Seen".
+    if (this.open && this.inbox) void this.client?.markRead();
     if (!this.log) return;
     if (this.heightBeforeOlder !== undefined) {
       this.log.scrollTop += this.log.scrollHeight - this.heightBeforeOlder;
@@ -163,12 +174,14 @@ export class ChatWidget extends LitElement {
   private startClient(): void {
     if (this.client) return;
     const server = this.server.replace(/\/+$/, '');
+    const target = this.inbox ? { inbox: this.inbox } : { room: this.room };
     this.client = new ChatClient(
-      { server, basePath: this.basePath.replace(/\/+$/, ''), room: this.room, userId: this.userId, userHash: this.userHash },
+      { server, basePath: this.basePath.replace(/\/+$/, ''), target, userId: this.userId, userHash: this.userHash },
       {
         change: () => this.requestUpdate(),
         message: (message, own) => {
-          if (!this.open && !own) this.unread++;
+          // In a conversation the badge is the team's unread replies, which the server keeps.
+          if (!this.open && !own && !this.inbox) this.unread++;
           this.emit('chat-message', { message, own });
         },
         error: (error) => this.emit('chat-error', { error }),
@@ -185,8 +198,21 @@ export class ChatWidget extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
+  /**
+   * The details form comes before the first message when the host requires it, and in a support
+   * conversation while nobody of the team is online: an email is how the answer reaches them.
+   */
   private get needsDetails(): boolean {
-    return this.collectDetails === 'required' && !this.client?.user;
+    const client = this.client;
+    if (this.collectDetails === 'off' || client?.user) return false;
+    if (this.collectDetails === 'required') return true;
+    return Boolean(this.inbox) && client?.teamOnline === 0 && !client.conversation && client.messages.length === 0;
+  }
+
+  /** The launcher's count: the team's unread replies in a conversation, new room messages otherwise. */
+  private get unreadCount(): number {
+    if (!this.inbox) return this.unread;
+    return this.open ? 0 : (this.client?.unreadReplies ?? 0);
   }
 
   private focusFirstField(): void {
@@ -289,7 +315,7 @@ export class ChatWidget extends LitElement {
           type="button"
           aria-expanded=${this.open ? 'true' : 'false'}
           aria-controls="panel"
-          aria-label=${this.unread ? `${text.openChat}, ${text.unread(this.unread)}` : this.open ? text.closeChat : text.openChat}
+          aria-label=${this.unreadCount ? `${text.openChat}, ${text.unread(this.unreadCount)}` : this.open ? text.closeChat : text.openChat}
           @click=${() => (this.open ? this.hide() : this.show())}
         >
           <slot name="launcher-icon">
@@ -297,7 +323,7 @@ export class ChatWidget extends LitElement {
               <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
             </svg>
           </slot>
-          ${this.unread ? html`<span part="badge" class="badge" aria-hidden="true">${this.unread}</span>` : nothing}
+          ${this.unreadCount ? html`<span part="badge" class="badge" aria-hidden="true">${this.unreadCount}</span>` : nothing}
         </button>
         <section
           part="panel"
@@ -313,8 +339,7 @@ export class ChatWidget extends LitElement {
               <h2 part="heading" id="heading">${this.heading || text.heading}</h2>
               <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
                 <span class="dot" aria-hidden="true"></span>
-                ${client?.status === 'online' ? text.connected : client?.status === 'offline' ? text.offline : text.connecting}
-                ${client?.status === 'online' && client.online ? html` · ${text.online(client.online)}` : nothing}
+                ${client?.status === 'online' ? this.onlineText() : client?.status === 'offline' ? text.offline : text.connecting}
               </p>
             </div>
             ${this.collectDetails !== 'off' && !this.needsDetails && !this.detailsOpen
@@ -327,6 +352,9 @@ export class ChatWidget extends LitElement {
             </button>
           </header>
           <slot name="intro"></slot>
+          ${client?.conversation?.status === 'resolved'
+            ? html`<p part="notice" class="notice resolved" role="status">${text.resolved}</p>`
+            : nothing}
           <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.onScroll}>
             <ol class="messages">
               ${client?.hasMore
@@ -364,15 +392,32 @@ export class ChatWidget extends LitElement {
     `;
   }
 
+  /** The status line when connected: who is there to answer. */
+  private onlineText(): string {
+    const { client, text } = this;
+    if (!client) return text.connected;
+    if (this.inbox) {
+      if (client.teamOnline === undefined) return text.connected;
+      return client.teamOnline > 0 ? text.teamOnline : text.teamAway;
+    }
+    return client.online ? `${text.connected} · ${text.online(client.online)}` : text.connected;
+  }
+
   private renderMessage(message: ChatMessage): TemplateResult {
     const own = message.sender.id === this.client?.visitorId;
+    const team = message.sender.role === 'operator';
     const time = new Date(message.timestamp);
-    return html`<li part=${own ? 'message message-own' : 'message'} class=${own ? 'message own' : 'message'}>
+    // In a conversation, "Seen" once an operator read up to it.
+    const seen = own && this.inbox && message.seq <= (this.client?.conversation?.operatorReadSeq ?? 0);
+    return html`<li
+      part=${own ? 'message message-own' : team ? 'message message-team' : 'message'}
+      class=${own ? 'message own' : team ? 'message team' : 'message'}
+    >
       <span part="sender" class="sender">${own ? this.text.you : message.sender.name}</span>
       <p part="text" class="text">${renderText(message.message)}</p>
       <span class="meta">
         <time datetime=${message.timestamp}>${time.toLocaleTimeString(this.lang || undefined, { hour: '2-digit', minute: '2-digit' })}</time>
-        ${own ? html`<span class="state">${this.text.sent}</span>` : nothing}
+        ${own ? html`<span class="state">${seen ? this.text.seen : this.text.sent}</span>` : nothing}
       </span>
     </li>`;
   }
@@ -432,13 +477,6 @@ export class ChatWidget extends LitElement {
       </div>
     </form>`;
   }
-}
-
-/** Message text as text, with http, https and mailto links made clickable. */
-function renderText(message: string): Array<TemplateResult | string> {
-  return linkify(message).map((part) =>
-    part.href ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${part.text}</a>` : part.text,
-  );
 }
 
 declare global {

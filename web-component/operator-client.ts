@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   Ack,
+  Assignee,
   AssigneeFilter,
   ChangesAck,
   ChatErrorPayload,
@@ -15,6 +16,7 @@ import type {
   OpenAck,
   OperatorClientToServerEvents,
   OperatorMessageAck,
+  OperatorsAck,
   OperatorServerToClientEvents,
   OperatorSessionEvent,
 } from '../src/protocol.js';
@@ -61,6 +63,7 @@ export interface OpenConversation {
 const HISTORY_PAGE = 30;
 const TYPING_REFRESH_MS = 2_000;
 const TYPING_SHOWN_MS = 6_000;
+const COUNTS_REFRESH_MS = 1_000;
 
 /**
  * The team's connection to the chat, for `<chat-inbox>`: the conversation list (kept live by
@@ -80,6 +83,7 @@ export class OperatorClient {
   readonly #listeners: OperatorClientEvents;
   readonly #conversations = new Map<string, ConversationSummary>();
   #socket: OperatorSocket | undefined;
+  #countsTimer: ReturnType<typeof setTimeout> | undefined;
   /** The `version` to catch up from after a reconnect; undefined before the first list. */
   #cursor: number | undefined;
   #typingSentAt = 0;
@@ -134,6 +138,7 @@ export class OperatorClient {
       }
     });
     socket.on('conversation', (summary) => {
+      this.#refreshCountsSoon();
       const previous = this.#conversations.get(summary.id);
       if (this.#keep(summary) && summary.lastMessage && summary.lastMessage.id !== previous?.lastMessage?.id) {
         if (!this.open || this.open.id !== summary.id) this.#listeners.message(summary.lastMessage, summary);
@@ -175,6 +180,7 @@ export class OperatorClient {
   disconnect(): void {
     this.open?.outbox.stop();
     clearTimeout(this.#typingTimer);
+    clearTimeout(this.#countsTimer);
     this.#socket?.disconnect();
     this.#socket = undefined;
   }
@@ -248,6 +254,14 @@ export class OperatorClient {
     this.open?.outbox.retry(clientId);
   }
 
+  /** Operators online now who may take the open conversation (the caller included). */
+  async teammates(): Promise<Assignee[]> {
+    const summary = this.open && this.#conversations.get(this.open.id);
+    if (!summary) return [];
+    const ack = await this.#request<OperatorsAck>('operators', { inbox: summary.inbox });
+    return ack?.ok ? ack.operators : [];
+  }
+
   /** Takes, hands over (`to` another operator's id) or releases (`null`) the open conversation. */
   assign(to: string | null): Promise<ConversationAck | undefined> {
     const summary = this.open && this.#conversations.get(this.open.id);
@@ -315,6 +329,26 @@ export class OperatorClient {
     for (const summary of ack.conversations) this.#keep(summary);
     this.counts = ack.counts;
     this.hasMoreConversations = ack.hasMore;
+    this.#listeners.change();
+  }
+
+  /**
+   * The tab counts are the server's, over the whole inbox: after changes arrive they are asked for
+   * again, at most once a second however busy the inbox is.
+   */
+  #refreshCountsSoon(): void {
+    if (this.#countsTimer) return;
+    this.#countsTimer = setTimeout(() => {
+      this.#countsTimer = undefined;
+      void this.#refreshCounts();
+    }, COUNTS_REFRESH_MS);
+  }
+
+  async #refreshCounts(): Promise<void> {
+    const inbox = this.#options.inbox || undefined;
+    const ack = await this.#request<InboxListAck>('inbox', { limit: 1, ...(inbox ? { inbox } : {}) });
+    if (!ack?.ok) return;
+    this.counts = ack.counts;
     this.#listeners.change();
   }
 

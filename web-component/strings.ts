@@ -31,6 +31,13 @@ export interface ChatStrings {
   editDetails: string;
   cancel: string;
   detailsSaved: string;
+  /** Support conversations: an operator of the inbox is online. */
+  teamOnline: string;
+  /** Support conversations: nobody of the team is online. */
+  teamAway: string;
+  /** On the visitor's own message once the team read it. */
+  seen: string;
+  resolved: string;
 }
 
 const en: ChatStrings = {
@@ -65,6 +72,10 @@ const en: ChatStrings = {
   editDetails: 'Your details',
   cancel: 'Cancel',
   detailsSaved: 'Details saved.',
+  teamOnline: 'We typically reply in a few minutes',
+  teamAway: "We're away — leave your email and we'll reply",
+  seen: 'Seen',
+  resolved: 'This conversation was resolved. Write again to reopen it.',
 };
 
 const es: ChatStrings = {
@@ -99,6 +110,10 @@ const es: ChatStrings = {
   editDetails: 'Tus datos',
   cancel: 'Cancelar',
   detailsSaved: 'Datos guardados.',
+  teamOnline: 'Solemos responder en pocos minutos',
+  teamAway: 'Ahora no estamos — déjanos tu correo y te responderemos',
+  seen: 'Visto',
+  resolved: 'Esta conversación está resuelta. Escribe de nuevo para reabrirla.',
 };
 
 const BUILT_IN: Record<string, ChatStrings> = { en, es };

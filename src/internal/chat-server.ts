@@ -209,6 +209,7 @@ class ChatServerImpl implements ChatServer {
     this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
       widgetBundle: options.widgetBundle,
+      inboxBundle: options.inboxBundle,
       history: (payload, req) => this.#httpHistory(payload, req),
       health: () => this.#health(),
       report: (error) => this.#report(error),

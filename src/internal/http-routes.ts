@@ -13,6 +13,7 @@ export interface HttpRoutesContext {
   /** Resolves when storage is ready and reachable. */
   health(): Promise<void>;
   widgetBundle: string;
+  inboxBundle: string;
   /** Normalises and logs an error; the client gets only its payload. */
   report(error: unknown): ChatError;
 }
@@ -32,41 +33,51 @@ export interface HttpRoutes {
   serve(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-/** The chat's plain HTTP routes under the base path: `GET widget.js`, `GET history`, `GET health`. */
+type Route = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
+
+/** A browser bundle of this package: read once and kept, since it only changes with a new version. */
+function bundleRoute(path: string, what: string): Route {
+  let cached: Promise<CachedFile> | undefined;
+  return async (req, res) => {
+    cached ??= loadFile(path).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    let file: CachedFile;
+    try {
+      file = await cached;
+    } catch (error) {
+      throw new ChatError('NOT_FOUND', `The ${what} bundle is not available`, { cause: error });
+    }
+    res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
+    res.setHeader('ETag', file.etag);
+    // Same URL across versions, so browsers revalidate every time; a 304 costs a few bytes.
+    res.setHeader('Cache-Control', 'public, no-cache');
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (matchesETag(req.headers['if-none-match'], file.etag)) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? file.gzipped : file.body;
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', body.length);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+}
+
+/**
+ * The chat's plain HTTP routes under the base path: `GET widget.js`, `GET inbox.js`,
+ * `GET history`, `GET health`.
+ */
 export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   const { basePath } = context;
-  let widget: Promise<CachedFile> | undefined;
 
-  const routes: Record<string, (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>> = {
-    [`${basePath}/widget.js`]: async (req, res) => {
-      // Read once and kept: the bundle only changes with a new version of the package.
-      widget ??= loadFile(context.widgetBundle).catch((error: unknown) => {
-        widget = undefined;
-        throw error;
-      });
-      let file: CachedFile;
-      try {
-        file = await widget;
-      } catch (error) {
-        throw new ChatError('NOT_FOUND', 'The chat widget bundle is not available', { cause: error });
-      }
-      res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
-      res.setHeader('ETag', file.etag);
-      // Same URL across versions, so browsers revalidate every time; a 304 costs a few bytes.
-      res.setHeader('Cache-Control', 'public, no-cache');
-      res.setHeader('Vary', 'Accept-Encoding');
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      if (matchesETag(req.headers['if-none-match'], file.etag)) {
-        res.statusCode = 304;
-        res.end();
-        return;
-      }
-      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-      const body = gzip ? file.gzipped : file.body;
-      if (gzip) res.setHeader('Content-Encoding', 'gzip');
-      res.setHeader('Content-Length', body.length);
-      res.end(req.method === 'HEAD' ? undefined : body);
-    },
+  const routes: Record<string, Route> = {
+    [`${basePath}/widget.js`]: bundleRoute(context.widgetBundle, 'chat widget'),
+    [`${basePath}/inbox.js`]: bundleRoute(context.inboxBundle, 'chat inbox'),
     [`${basePath}/history`]: async (req, res, query) => {
       sendJson(res, 200, await context.history(historyPayload(query), req), req.method === 'HEAD');
     },

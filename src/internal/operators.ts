@@ -81,6 +81,12 @@ export class Operators {
       });
     });
 
+    on(socket, 'operators', limitEvents, async (payload) => {
+      const { inbox } = parsePayload(ops.operators, payload);
+      const inboxes = this.#service.inboxesOf(scope, inbox);
+      return { operators: await this.#online(inboxes) };
+    });
+
     on(socket, 'changes', limitEvents, async (payload) => {
       const { since, inbox } = parsePayload(ops.changes, payload);
       return this.#service.changes(scope, since, inbox);
@@ -188,14 +194,21 @@ export class Operators {
    */
   async #operatorOf(inbox: string, id: string, caller: OperatorSocketData): Promise<Assignee> {
     if (id === caller.operatorId) return { id, name: caller.name };
-    const sockets = await this.#ctx
-      .operators()
-      .in([socketRooms.inboxOperators(inbox), socketRooms.inboxOperators('*')])
-      .fetchSockets()
-      .catch(() => []);
-    const found = sockets.find((socket) => socket.data.operatorId === id);
+    const found = (await this.#online([inbox])).find((operator) => operator.id === id);
     if (!found) throw new ChatError('NOT_FOUND', 'That operator is not online for this inbox');
-    return { id, name: found.data.name };
+    return found;
+  }
+
+  /** Operators online on any node who read all of `inboxes` (one each, by id). */
+  async #online(inboxes: readonly string[] | '*'): Promise<Assignee[]> {
+    const rooms = inboxes === '*' ? [socketRooms.inboxOperators('*')] : [...inboxes.map(socketRooms.inboxOperators), socketRooms.inboxOperators('*')];
+    const sockets = await this.#ctx.operators().in(rooms).fetchSockets().catch(() => []);
+    const found = new Map<string, Assignee>();
+    for (const { data } of sockets) {
+      const readsAll = data.inboxes === '*' || (inboxes !== '*' && inboxes.every((inbox) => data.inboxes.includes(inbox)));
+      if (readsAll) found.set(data.operatorId, { id: data.operatorId, name: data.name });
+    }
+    return [...found.values()];
   }
 }
 

@@ -24,8 +24,13 @@ export interface ChatHandshake {
   request: IncomingMessage;
 }
 
-/** Connect-style middleware, as Express and express-session write it. */
-export type RequestMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+/**
+ * Connect-style middleware, as Express and express-session write it. Declared as a method so that
+ * handlers typed for Express's own `req` and `res` (which extend Node's) are accepted too.
+ */
+export type RequestMiddleware = {
+  handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+}['handle'];
 
 /** A user of the host app, vouched for by the host through `identify`. */
 export interface IdentifiedUser {
@@ -214,6 +219,11 @@ export interface ChatServerOptions {
    * @default the widget's browser bundle shipped in this package (`parley-chat/widget.js`)
    */
   widgetBundle?: string;
+  /**
+   * File served at `<basePath>/inbox.js`.
+   * @default the inbox's browser bundle shipped in this package (`parley-chat/inbox.js`)
+   */
+  inboxBundle?: string;
 }
 
 export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
@@ -248,6 +258,7 @@ export interface ResolvedOptions {
   tokenMaxAgeMs: number;
   logger: ChatLogger;
   widgetBundle: string;
+  inboxBundle: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -311,14 +322,15 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     defaultPhoneCountry: options.defaultPhoneCountry,
     tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
     logger,
-    widgetBundle: options.widgetBundle ?? defaultWidgetBundle(),
+    widgetBundle: options.widgetBundle ?? packageBundle('widget.js'),
+    inboxBundle: options.inboxBundle ?? packageBundle('inbox.js'),
   };
 }
 
-/** The bundle in this package's build, found the same way from the sources and from `dist/`. */
-function defaultWidgetBundle(): string {
+/** A browser bundle in this package's build, found the same way from the sources and from `dist/`. */
+function packageBundle(name: string): string {
   const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
-  return join(dirname(packageJson), 'dist', 'browser', 'widget.js');
+  return join(dirname(packageJson), 'dist', 'browser', name);
 }
 
 function checkMiddleware(middleware: ChatServerOptions['middleware']): readonly RequestMiddleware[] {

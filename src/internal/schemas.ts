@@ -15,6 +15,7 @@ import type {
   OperatorHistoryPayload,
   OperatorMessagePayload,
   OperatorReadPayload,
+  OperatorsPayload,
   OperatorTypingPayload,
   ReadPayload,
   StatusPayload,
@@ -144,6 +145,7 @@ export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: Countr
       limit: pageLimit,
     }) satisfies z.ZodType<InboxListPayload>,
     changes: z.object({ since: seq, inbox: inbox.optional() }) satisfies z.ZodType<ChangesPayload>,
+    operators: z.object({ inbox: inbox.optional() }) satisfies z.ZodType<OperatorsPayload>,
     open: z.object({ conversationId, since: seq.optional(), notesSince: seq.optional() }) satisfies z.ZodType<OpenPayload>,
     message: z.object({
       conversationId,

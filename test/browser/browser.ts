@@ -29,8 +29,16 @@ export interface WidgetPage {
   problems: string[];
 }
 
-/** A new browser context (its own storage: a separate visitor) with a page at `url`. */
-export async function openPage(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<WidgetPage> {
+/**
+ * A new browser context (its own storage and cookies: a separate visitor or operator) with a page
+ * at `url`; by default it waits for the page's widget to connect.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+  { waitForWidget = true } = {},
+): Promise<WidgetPage> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 760 }, ...options });
   onCleanup(() => context.close());
   const page = await context.newPage();
@@ -45,7 +53,7 @@ export async function openPage(browser: Browser, url: string, options: BrowserCo
     });
   });
   await page.goto(url);
-  await waitForConnected(page);
+  if (waitForWidget) await waitForConnected(page);
   return { context, page, problems };
 }
 

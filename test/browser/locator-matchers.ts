@@ -71,6 +71,10 @@ expect.extend({
     const actual = await locator.innerText({ timeout: 500 });
     return { pass: typeof text === 'string' ? actual.includes(text) : text.test(actual), actual };
   }),
+  toHaveText: retrying('to have text', async (locator, text: string) => {
+    const actual = (await locator.innerText({ timeout: 500 })).trim();
+    return { pass: actual === text, actual };
+  }),
   toHaveValue: retrying('to have value', async (locator, value: string) => {
     const actual = await locator.inputValue({ timeout: 500 });
     return { pass: actual === value, actual };
@@ -107,6 +111,7 @@ declare module 'vitest' {
     toBeFocused(): Promise<void>;
     toHaveAttribute(name: string, value: string): Promise<void>;
     toContainText(text: string | RegExp): Promise<void>;
+    toHaveText(text: string): Promise<void>;
     toHaveValue(value: string): Promise<void>;
     toHaveCSS(property: string, value: string): Promise<void>;
     toHaveAccessibleDescription(description: RegExp): Promise<void>;

@@ -8,6 +8,7 @@ import { ChatError } from 'parley-chat';
 import { startDemo } from '../../demo/app.js';
 import { connectClient, connectMongo, onCleanup, request } from '../support/harness.js';
 import { launchChromium, logTexts, openPage, openWidget, sendMessage, waitForConnected } from './browser.js';
+import { operatorSocket } from './team.js';
 import './locator-matchers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,8 +45,8 @@ function recordedEvents(page: Page): Promise<Array<{ type: string; detail: any; 
 
 describe('<chat-widget> in Chromium', () => {
   it('shows a message sent in one browser in the other, live, with pending then sent', async () => {
-    const alice = await openPage(browser, `${site.url}/`);
-    const bob = await openPage(browser, `${site.url}/`);
+    const alice = await openPage(browser, `${site.url}/community`);
+    const bob = await openPage(browser, `${site.url}/community`);
     await openWidget(alice.page);
     await openWidget(bob.page);
     await sendMessage(alice.page, 'Hello Bob, live from Alice');
@@ -57,8 +58,8 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('never steals focus on page load, and counts unread messages on the launcher', async () => {
-    const reader = await openPage(browser, `${site.url}/`);
-    const writer = await openPage(browser, `${site.url}/`);
+    const reader = await openPage(browser, `${site.url}/community`);
+    const writer = await openPage(browser, `${site.url}/community`);
     expect(await reader.page.evaluate(() => document.activeElement?.tagName)).toBe('BODY');
     await openWidget(writer.page);
     await sendMessage(writer.page, 'Are you there?');
@@ -100,7 +101,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('keeps the visitor, their name and the history across a reload', async () => {
-    const { page } = await openPage(browser, `${site.url}/`);
+    const { page } = await openPage(browser, `${site.url}/community`);
     await openWidget(page);
     await page.getByRole('button', { name: 'Add your details' }).click();
     await page.getByRole('textbox', { name: 'Name' }).fill('Reload Rita');
@@ -120,8 +121,8 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('keeps messages sent offline and delivers them exactly once when back online', async () => {
-    const sender = await openPage(browser, `${site.url}/`);
-    const receiver = await openPage(browser, `${site.url}/`);
+    const sender = await openPage(browser, `${site.url}/community`);
+    const receiver = await openPage(browser, `${site.url}/community`);
     await openWidget(sender.page);
     await openWidget(receiver.page);
 
@@ -142,7 +143,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('keeps the outbox across a reload and sends it once, and catches up on what it missed', async () => {
-    const { context, page } = await openPage(browser, `${site.url}/`);
+    const { context, page } = await openPage(browser, `${site.url}/community`);
     const other = await connectClient(site.url);
     await request(other, 'join', { room: 'lobby' });
     await openWidget(page);
@@ -154,7 +155,7 @@ describe('<chat-widget> in Chromium', () => {
 
     await context.setOffline(false);
     const again = await context.newPage();
-    await again.goto(`${site.url}/`);
+    await again.goto(`${site.url}/community`);
     await waitForConnected(again);
     await openWidget(again);
     await expect.poll(() => countStored('Survives a reload')).toBe(1);
@@ -179,7 +180,7 @@ describe('<chat-widget> in Chromium', () => {
       },
     });
     onCleanup(() => strict.close());
-    const { page } = await openPage(browser, `${strict.url}/`);
+    const { page } = await openPage(browser, `${strict.url}/community`);
     await recordEvents(page);
     await openWidget(page);
     await sendMessage(page, 'Refused at first');
@@ -198,7 +199,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('catches up after a reconnect with no gap and no duplicate', async () => {
-    const watcher = await openPage(browser, `${site.url}/`);
+    const watcher = await openPage(browser, `${site.url}/community`);
     await openWidget(watcher.page);
     const other = await connectClient(site.url);
     await request(other, 'join', { room: 'lobby' });
@@ -217,8 +218,8 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('renders hostile text inert: no element injection, no javascript: links', async () => {
-    const attacker = await openPage(browser, `${site.url}/`);
-    const victim = await openPage(browser, `${site.url}/`);
+    const attacker = await openPage(browser, `${site.url}/community`);
+    const victim = await openPage(browser, `${site.url}/community`);
     await openWidget(attacker.page);
     await openWidget(victim.page);
     const payloads = [
@@ -249,7 +250,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('works by keyboard alone: launcher, Enter and Shift+Enter, Escape back to the launcher', async () => {
-    const { page } = await openPage(browser, `${site.url}/`);
+    const { page } = await openPage(browser, `${site.url}/community`);
     await recordEvents(page);
     const launcher = page.getByRole('button', { name: 'Open chat' });
     for (let i = 0; i < 10 && !(await launcher.evaluate((el) => el.matches(':focus'))); i++) {
@@ -289,14 +290,14 @@ describe('<chat-widget> in Chromium', () => {
     // Seeded through the server's store: 60 messages from one socket would meet the rate limit.
     for (let i = 1; i <= 60; i++) {
       await site.chat.store.appendMessage({
-        room: 'support',
+        room: 'lobby',
         sender: { id: 'v_seeder', name: 'Seeder', role: 'visitor' },
         message: `Old message ${i}`,
         clientId: `old-${i}`,
         timestamp: new Date(),
       });
     }
-    const { page } = await openPage(browser, `${site.url}/support`);
+    const { page } = await openPage(browser, `${site.url}/community`);
     await openWidget(page);
     await expect.poll(async () => (await logTexts(page)).filter((t) => t.startsWith('Old message')).length).toBe(50);
     await widget(page).locator('[part="log"]').evaluate((log) => (log.scrollTop = 0));
@@ -307,8 +308,8 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('shows who is typing', async () => {
-    const typist = await openPage(browser, `${site.url}/`);
-    const watcher = await openPage(browser, `${site.url}/`);
+    const typist = await openPage(browser, `${site.url}/community`);
+    const watcher = await openPage(browser, `${site.url}/community`);
     await openWidget(typist.page);
     await openWidget(watcher.page);
     await typist.page.getByRole('textbox', { name: 'Message' }).pressSequentially('hel');
@@ -316,7 +317,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('takes the whole screen on a narrow viewport, without motion when reduced motion is asked for', async () => {
-    const { page } = await openPage(browser, `${site.url}/`, { viewport: { width: 375, height: 700 }, reducedMotion: 'reduce' });
+    const { page } = await openPage(browser, `${site.url}/community`, { viewport: { width: 375, height: 700 }, reducedMotion: 'reduce' });
     await openWidget(page);
     const box = await page.getByRole('dialog').boundingBox();
     expect(box).toMatchObject({ x: 0, y: 0, width: 375, height: 700 });
@@ -324,7 +325,7 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('takes strings from lang, and styling from custom properties and parts', async () => {
-    const { page } = await openPage(browser, `${site.url}/`);
+    const { page } = await openPage(browser, `${site.url}/community`);
     await page.evaluate(() => {
       const element = document.querySelector('chat-widget')!;
       element.setAttribute('lang', 'es');
@@ -351,7 +352,7 @@ describe('<chat-widget> in Chromium', () => {
 
   it('has no serious accessibility violations, open, in light and dark themes', async () => {
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    for (const path of ['/', '/support']) {
+    for (const path of ['/', '/support', '/community']) {
       // axe is injected as a script, which the demo's CSP rightly forbids, so this context bypasses it.
       const { page } = await openPage(browser, `${site.url}${path}`, { bypassCSP: true });
       await openWidget(page);
@@ -376,18 +377,22 @@ describe('<chat-widget> in Chromium', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
 
-    const agent = await connectClient(quiet.url);
-    await request(agent, 'userDetails', { name: 'Maya from Parley', email: 'maya@parley.example' });
-    await request(agent, 'join', { room: 'lobby' });
+    // The team answers: Alex of the demo's team, from outside the browser.
+    const alex = await operatorSocket(quiet.url, 'alex');
+    await expect(widget(page).locator('[part="status"]')).toContainText('We typically reply in a few minutes');
     await openWidget(page);
     await sendMessage(page, 'Hi! Do you ship the trail tent to Norway?');
     await expect(widget(page).locator('[part~="message-own"]').last()).toContainText('Sent');
-    await request(agent, 'message', {
-      room: 'lobby',
+    const listed = await request(alex, 'inbox', {});
+    const conversationId = listed.conversations[0].id;
+    await request(alex, 'open', { conversationId });
+    await request(alex, 'message', {
+      conversationId,
       message: 'We do: 3–5 days, free over 100 €. Details: https://parley.example/shipping',
       clientId: 'screenshot-answer',
     });
     await expect.poll(() => logTexts(page)).toHaveLength(2);
+    await expect(widget(page).locator('[part~="message-own"]').last()).toContainText('Seen');
     await page.getByRole('textbox', { name: 'Message' }).fill('Perfect, thank you!');
     mkdirSync(`${root}/test-results`, { recursive: true });
     await page.screenshot({ path: `${root}/test-results/widget-open.png` });

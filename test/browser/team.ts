@@ -1,0 +1,44 @@
+import type { Browser, Page } from 'playwright-core';
+import { io as connectSocket } from 'socket.io-client';
+import type { OperatorSessionEvent } from 'parley-chat';
+import { DEMO_OPERATORS } from '../../demo/app.js';
+import { onCleanup } from '../support/harness.js';
+import type { OperatorClient } from '../support/operators.js';
+import { openPage, type WidgetPage } from './browser.js';
+
+/** Signs in on the demo's team page as `username`, and waits for the inbox to connect. */
+export async function openInbox(browser: Browser, siteUrl: string, username: keyof typeof DEMO_OPERATORS, options = {}): Promise<WidgetPage> {
+  const opened = await openPage(browser, `${siteUrl}/team`, options, { waitForWidget: false });
+  await signIn(opened.page, username);
+  return opened;
+}
+
+export async function signIn(page: Page, username: keyof typeof DEMO_OPERATORS): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username' }).fill(username);
+  await page.getByLabel('Password').fill(DEMO_OPERATORS[username]!.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await inbox(page).locator('[data-status="online"]').waitFor({ state: 'attached' });
+}
+
+export const inbox = (page: Page) => page.locator('chat-inbox');
+
+/** An operator of the demo outside the browser: signed in over HTTP, connected with the session cookie. */
+export async function operatorSocket(siteUrl: string, username: keyof typeof DEMO_OPERATORS): Promise<OperatorClient> {
+  const form = new URLSearchParams({ username, password: DEMO_OPERATORS[username]!.password });
+  const response = await fetch(`${siteUrl}/team/sign-in`, { method: 'POST', body: form, redirect: 'manual' });
+  const cookie = response.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error(`could not sign in as ${username}: ${response.status}`);
+  const socket = connectSocket(`${siteUrl}/operators`, {
+    path: '/chat/socket.io',
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: { cookie },
+  }) as OperatorClient;
+  onCleanup(() => socket.disconnect());
+  socket.session = await new Promise<OperatorSessionEvent>((resolve, reject) => {
+    socket.once('session', resolve);
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}

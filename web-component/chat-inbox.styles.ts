@@ -1,0 +1,395 @@
+import { css } from 'lit';
+import { themeTokens } from './theme.styles.js';
+
+export const inboxStyles = [
+  themeTokens,
+  css`
+    :host {
+      --_note: var(--chat-note, #fef3c7);
+      display: block;
+      height: var(--chat-inbox-height, 640px);
+      font-family: var(--chat-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+      font-size: 15px;
+      line-height: 1.4;
+      color: var(--_foreground);
+    }
+    :host([theme='dark']) {
+      --_note: var(--chat-note, #422006);
+    }
+    @media (prefers-color-scheme: dark) {
+      :host([theme='auto']) {
+        --_note: var(--chat-note, #422006);
+      }
+    }
+    *,
+    *::before,
+    *::after {
+      box-sizing: border-box;
+    }
+    [hidden] {
+      display: none !important;
+    }
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+      white-space: nowrap;
+    }
+    button,
+    input,
+    select,
+    textarea {
+      font: inherit;
+      color: inherit;
+    }
+    :focus-visible {
+      outline: 3px solid var(--_accent);
+      outline-offset: 2px;
+    }
+    button {
+      cursor: pointer;
+    }
+    button:disabled {
+      cursor: default;
+    }
+
+    /* Two columns on wide screens; on a phone the list, then the thread. */
+    .base {
+      display: grid;
+      grid-template-columns: minmax(260px, 340px) 1fr;
+      height: 100%;
+      overflow: hidden;
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      background: var(--_background);
+    }
+    @media (max-width: 720px) {
+      .base {
+        grid-template-columns: 1fr;
+      }
+      .base[data-view='list'] .thread-pane,
+      .base[data-view='thread'] .list-pane {
+        display: none;
+      }
+    }
+    .list-pane,
+    .thread-pane {
+      display: flex;
+      flex-direction: column;
+      min-width: 0;
+      min-height: 0;
+    }
+    .list-pane {
+      border-right: 1px solid var(--_border);
+    }
+    @media (max-width: 720px) {
+      .list-pane {
+        border-right: 0;
+      }
+    }
+
+    .list-header,
+    .thread-header {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 8px;
+      padding: 12px 14px;
+      border-bottom: 1px solid var(--_border);
+    }
+    h2,
+    h3 {
+      margin: 0;
+      font-size: 17px;
+    }
+    .status {
+      margin: 0;
+      flex: 1;
+      color: var(--_muted);
+      font-size: 13px;
+    }
+    .dot {
+      display: inline-block;
+      width: 8px;
+      height: 8px;
+      margin-right: 4px;
+      border-radius: 50%;
+      background: var(--_muted);
+    }
+    [data-status='online'] .dot,
+    .online .dot {
+      background: #16a34a;
+    }
+
+    .tabs {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px;
+      padding: 8px 10px;
+      border-bottom: 1px solid var(--_border);
+    }
+    .tab {
+      padding: 6px 10px;
+      border: 1px solid transparent;
+      border-radius: 999px;
+      background: transparent;
+      font-size: 14px;
+      white-space: nowrap;
+    }
+    .tab[aria-selected='true'] {
+      border-color: var(--_accent);
+      background: var(--_accent);
+      color: var(--_accent-contrast);
+    }
+    .count {
+      margin-left: 4px;
+      font-weight: 700;
+    }
+
+    .list {
+      flex: 1;
+      margin: 0;
+      padding: 0;
+      overflow-y: auto;
+      list-style: none;
+    }
+    .item {
+      display: grid;
+      grid-template-columns: 1fr auto;
+      gap: 2px 8px;
+      padding: 10px 14px;
+      border-bottom: 1px solid var(--_border);
+      cursor: pointer;
+    }
+    .item[aria-selected='true'] {
+      background: var(--_bubble);
+      box-shadow: inset 3px 0 0 var(--_accent);
+    }
+    .item .name {
+      font-weight: 700;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .item .preview {
+      grid-column: 1 / -1;
+      overflow: hidden;
+      color: var(--_muted);
+      font-size: 14px;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .item .when {
+      color: var(--_muted);
+      font-size: 12px;
+      text-align: right;
+    }
+    .unread {
+      min-width: 20px;
+      padding: 0 6px;
+      border-radius: 999px;
+      background: var(--_accent);
+      color: var(--_accent-contrast);
+      font-size: 12px;
+      font-weight: 700;
+      text-align: center;
+    }
+    .empty,
+    .choose {
+      margin: 0;
+      padding: 24px 14px;
+      color: var(--_muted);
+    }
+
+    .link {
+      padding: 0;
+      border: 0;
+      background: none;
+      color: var(--_accent);
+      text-decoration: underline;
+    }
+    :host([theme='dark']) .link {
+      color: var(--_foreground);
+    }
+    .action {
+      padding: 6px 12px;
+      border: 1px solid var(--_border);
+      border-radius: 8px;
+      background: var(--_background);
+    }
+    .action.primary {
+      border-color: var(--_accent);
+      background: var(--_accent);
+      color: var(--_accent-contrast);
+    }
+    .back {
+      display: none;
+    }
+    @media (max-width: 720px) {
+      .back {
+        display: inline-block;
+      }
+    }
+
+    .who {
+      flex: 1;
+      min-width: 0;
+    }
+    .who p {
+      margin: 0;
+      color: var(--_muted);
+      font-size: 13px;
+    }
+    .actions {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 6px;
+      align-items: center;
+    }
+    .details {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 16px;
+      margin: 0;
+      padding: 8px 14px;
+      border-bottom: 1px solid var(--_border);
+      font-size: 13px;
+    }
+    .details div {
+      display: flex;
+      gap: 4px;
+    }
+    .details dt {
+      color: var(--_muted);
+    }
+    .details dd {
+      margin: 0;
+    }
+
+    .log {
+      flex: 1;
+      min-height: 0;
+      overflow-y: auto;
+      padding: 12px 14px;
+    }
+    .messages {
+      margin: 0;
+      padding: 0;
+      list-style: none;
+    }
+    .older {
+      text-align: center;
+    }
+    .message {
+      max-width: 80%;
+      margin: 0 0 10px;
+      padding: 8px 11px;
+      border-radius: var(--_radius);
+      background: var(--_bubble);
+      overflow-wrap: anywhere;
+    }
+    .message.team {
+      margin-left: auto;
+      background: var(--_accent);
+      color: var(--_accent-contrast);
+    }
+    .message.note {
+      margin-left: auto;
+      border: 1px dashed var(--_muted);
+      background: var(--_note);
+      color: var(--_foreground);
+    }
+    .message.pending {
+      opacity: 0.75;
+    }
+    .message.failed {
+      border: 2px solid var(--_error);
+      background: var(--_background);
+      color: var(--_foreground);
+    }
+    .sender {
+      display: block;
+      font-size: 12px;
+      font-weight: 700;
+    }
+    .text {
+      margin: 2px 0;
+      white-space: pre-wrap;
+    }
+    .text a {
+      color: inherit;
+    }
+    .meta {
+      display: flex;
+      gap: 8px;
+      justify-content: flex-end;
+      font-size: 12px;
+    }
+    .typing {
+      min-height: 1.4em;
+      margin: 0;
+      padding: 0 14px;
+      color: var(--_muted);
+      font-size: 13px;
+    }
+
+    .composer {
+      display: grid;
+      grid-template-columns: 1fr auto;
+      gap: 8px;
+      padding: 10px 14px;
+      border-top: 1px solid var(--_border);
+    }
+    .composer.note-mode {
+      background: var(--_note);
+    }
+    textarea {
+      grid-column: 1 / -1;
+      min-height: 44px;
+      max-height: 160px;
+      padding: 8px 10px;
+      border: 1px solid var(--_border);
+      border-radius: 10px;
+      background: var(--_background);
+      font-size: 16px;
+      resize: vertical;
+    }
+    .switch {
+      display: flex;
+      align-items: center;
+      gap: 6px;
+      font-size: 14px;
+    }
+    .switch input {
+      width: 18px;
+      height: 18px;
+      accent-color: var(--_accent);
+    }
+    .send {
+      padding: 8px 16px;
+      border: 0;
+      border-radius: 10px;
+      background: var(--_accent);
+      color: var(--_accent-contrast);
+      font-weight: 600;
+    }
+    .send:disabled {
+      background: var(--_border);
+      color: var(--_muted);
+    }
+    select {
+      padding: 6px 8px;
+      border: 1px solid var(--_border);
+      border-radius: 8px;
+      background: var(--_background);
+    }
+
+    @media (prefers-reduced-motion: no-preference) {
+      .item {
+        transition: background-color 120ms ease;
+      }
+    }
+  `,
+];

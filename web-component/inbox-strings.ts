@@ -1,0 +1,159 @@
+/** Every piece of text the inbox shows or announces; replace any of them through `strings`. */
+export interface InboxStrings {
+  heading: string;
+  connecting: string;
+  connected: string;
+  offline: string;
+  filters: string;
+  mine: string;
+  unassigned: string;
+  open: string;
+  resolved: string;
+  conversations: string;
+  empty: string;
+  loadMore: string;
+  choose: string;
+  back: string;
+  /** How long a visitor has waited, e.g. "waiting 5 min". */
+  waiting: (minutes: number) => string;
+  unread: (count: number) => string;
+  onlineNow: string;
+  lastSeen: (time: string) => string;
+  offlineVisitor: string;
+  email: string;
+  phone: string;
+  none: string;
+  assignedTo: (name: string) => string;
+  assignedToYou: string;
+  nobodyAssigned: string;
+  take: string;
+  assignTo: string;
+  release: string;
+  resolve: string;
+  reopen: string;
+  messages: string;
+  loadOlder: string;
+  reply: string;
+  replyPlaceholder: string;
+  notePlaceholder: string;
+  note: string;
+  noteLabel: string;
+  send: string;
+  sending: string;
+  failed: string;
+  retry: string;
+  seen: string;
+  you: string;
+  typing: (name: string) => string;
+  notifications: string;
+  notificationsOn: string;
+  newMessage: (name: string) => string;
+}
+
+const en: InboxStrings = {
+  heading: 'Inbox',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  offline: 'Offline, reconnecting…',
+  filters: 'Show',
+  mine: 'Mine',
+  unassigned: 'Unassigned',
+  open: 'Open',
+  resolved: 'Resolved',
+  conversations: 'Conversations',
+  empty: 'No conversations here.',
+  loadMore: 'Load more',
+  choose: 'Choose a conversation to read it.',
+  back: 'Back to conversations',
+  waiting: (minutes) => (minutes < 1 ? 'waiting now' : minutes < 60 ? `waiting ${minutes} min` : `waiting ${Math.floor(minutes / 60)} h`),
+  unread: (count) => `${count} unread`,
+  onlineNow: 'Online now',
+  lastSeen: (time) => `Last seen ${time}`,
+  offlineVisitor: 'Offline',
+  email: 'Email',
+  phone: 'Phone',
+  none: '—',
+  assignedTo: (name) => `Assigned to ${name}`,
+  assignedToYou: 'Assigned to you',
+  nobodyAssigned: 'Unassigned',
+  take: 'Take',
+  assignTo: 'Assign to',
+  release: 'Release',
+  resolve: 'Resolve',
+  reopen: 'Reopen',
+  messages: 'Messages',
+  loadOlder: 'Load older messages',
+  reply: 'Reply',
+  replyPlaceholder: 'Write a reply…',
+  notePlaceholder: 'Write a note: only your team sees it…',
+  note: 'Note',
+  noteLabel: 'Note for the team',
+  send: 'Send',
+  sending: 'Sending…',
+  failed: 'Not sent',
+  retry: 'Retry',
+  seen: 'Seen',
+  you: 'You',
+  typing: (name) => `${name} is typing…`,
+  notifications: 'Desktop notifications',
+  notificationsOn: 'Desktop notifications on',
+  newMessage: (name) => `New message from ${name}`,
+};
+
+const es: InboxStrings = {
+  heading: 'Bandeja',
+  connecting: 'Conectando…',
+  connected: 'Conectado',
+  offline: 'Sin conexión, reconectando…',
+  filters: 'Mostrar',
+  mine: 'Mías',
+  unassigned: 'Sin asignar',
+  open: 'Abiertas',
+  resolved: 'Resueltas',
+  conversations: 'Conversaciones',
+  empty: 'No hay conversaciones aquí.',
+  loadMore: 'Cargar más',
+  choose: 'Elige una conversación para leerla.',
+  back: 'Volver a las conversaciones',
+  waiting: (minutes) => (minutes < 1 ? 'esperando ahora' : minutes < 60 ? `esperando ${minutes} min` : `esperando ${Math.floor(minutes / 60)} h`),
+  unread: (count) => `${count} sin leer`,
+  onlineNow: 'En línea',
+  lastSeen: (time) => `Visto por última vez ${time}`,
+  offlineVisitor: 'Desconectado',
+  email: 'Correo',
+  phone: 'Teléfono',
+  none: '—',
+  assignedTo: (name) => `Asignada a ${name}`,
+  assignedToYou: 'Asignada a ti',
+  nobodyAssigned: 'Sin asignar',
+  take: 'Tomar',
+  assignTo: 'Asignar a',
+  release: 'Soltar',
+  resolve: 'Resolver',
+  reopen: 'Reabrir',
+  messages: 'Mensajes',
+  loadOlder: 'Cargar mensajes anteriores',
+  reply: 'Respuesta',
+  replyPlaceholder: 'Escribe una respuesta…',
+  notePlaceholder: 'Escribe una nota: solo la ve tu equipo…',
+  note: 'Nota',
+  noteLabel: 'Nota para el equipo',
+  send: 'Enviar',
+  sending: 'Enviando…',
+  failed: 'No enviado',
+  retry: 'Reintentar',
+  seen: 'Visto',
+  you: 'Tú',
+  typing: (name) => `${name} está escribiendo…`,
+  notifications: 'Notificaciones de escritorio',
+  notificationsOn: 'Notificaciones de escritorio activadas',
+  newMessage: (name) => `Nuevo mensaje de ${name}`,
+};
+
+const BUILT_IN: Record<string, InboxStrings> = { en, es };
+
+/** Strings for `lang` (`es-MX` → `es`; unknown → English) with `overrides` on top. */
+export function resolveInboxStrings(lang: string | undefined, overrides: Partial<InboxStrings> = {}): InboxStrings {
+  const base = BUILT_IN[(lang ?? '').toLowerCase().split('-')[0]!] ?? en;
+  return { ...base, ...overrides };
+}

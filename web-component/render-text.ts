@@ -1,0 +1,9 @@
+import { html, type TemplateResult } from 'lit';
+import { linkify } from './linkify.js';
+
+/** Message text as text, with http, https and mailto links made clickable (and nothing else). */
+export function renderText(message: string): Array<TemplateResult | string> {
+  return linkify(message).map((part) =>
+    part.href ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${part.text}</a>` : part.text,
+  );
+}
