@@ -3,8 +3,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage, ChatServerOptions, ConversationAck, InboxJoinAck, InboxMessageAck } from 'parley-chat';
-import { clientId, connectMongo, nextEvent, onCleanup, request, settle, startChat, type RunningChat } from '../support/harness.js';
+import { guardRedisClient, type ChatMessage, type ChatServerOptions, type ConversationAck, type InboxJoinAck, type InboxMessageAck } from 'parley-chat';
+import { clientId, connectMongo, nextEvent, onCleanup, quietLogger, request, settle, startChat, type RunningChat } from '../support/harness.js';
 import { connectOperator, operatorsOptions } from '../support/operators.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
 
@@ -17,8 +17,8 @@ describe.runIf(hasRedis)('support conversations on two nodes with the Redis adap
   const unseen: unknown[] = [];
 
   async function startNode(key: string, options: Partial<ChatServerOptions>): Promise<RunningChat> {
-    const pub = createClient({ url: REDIS_URL });
-    const sub = pub.duplicate();
+    const pub = guardRedisClient(createClient({ url: REDIS_URL }), quietLogger());
+    const sub = guardRedisClient(pub.duplicate(), quietLogger());
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(() => Promise.allSettled([pub.close(), sub.close()]));
     return startChat({ mongoose: db, adapter: createAdapter(pub, sub, { key }), ...options });

@@ -3,8 +3,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatMessage, JoinAck, MessageAck } from 'parley-chat';
-import { clientId, connectMongo, nextEvent, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+import { guardRedisClient, type ChatMessage, type JoinAck, type MessageAck } from 'parley-chat';
+import { clientId, connectMongo, nextEvent, onCleanup, quietLogger, request, startChat, type RunningChat } from '../support/harness.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
 
 const hasRedis = await redisAnswers('the multi-node tests');
@@ -16,8 +16,8 @@ describe.runIf(hasRedis)('several server nodes on the Redis adapter (needs Redis
 
   /** A chat node with its own Redis clients, on a channel prefix of this test run. */
   async function startNode(key: string): Promise<RunningChat> {
-    const pub = createClient({ url: REDIS_URL });
-    const sub = pub.duplicate();
+    const pub = guardRedisClient(createClient({ url: REDIS_URL }), quietLogger());
+    const sub = guardRedisClient(pub.duplicate(), quietLogger());
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(async () => {
       await Promise.allSettled([pub.quit(), sub.quit()]);

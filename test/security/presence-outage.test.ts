@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, type JoinAck, type MessageAck } from 'parley-chat';
-import { clientId, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+import { guardRedisClient, MemoryStore, type JoinAck, type MessageAck } from 'parley-chat';
+import { clientId, onCleanup, quietLogger, request, startChat, type RunningChat } from '../support/harness.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
 import { hostAndPort, TcpProxy, throughProxy } from '../support/tcp-proxy.js';
 
@@ -20,15 +20,9 @@ describe.runIf(hasRedis)('presence while Redis or a peer node fails (needs Redis
   let nodeB: RunningChat;
 
   async function startNode(proxy: TcpProxy, key: string): Promise<RunningChat> {
-    const pub = createClient({ url: throughProxy(REDIS_URL, proxy), socket: { reconnectStrategy: 100 } });
-    const sub = pub.duplicate();
-    // node-redis emits 'error' on every lost connection, and rejects the commands it had pending;
-    // @socket.io/redis-adapter publishes without catching. An app must handle both, or an outage
-    // ends the process (the README's multi-node section shows how).
-    pub.on('error', () => {});
-    sub.on('error', () => {});
-    const publish = pub.publish.bind(pub);
-    Object.assign(pub, { publish: (...args: Parameters<typeof publish>) => publish(...args).catch(() => 0) });
+    // guardRedisClient: without it, the errors and rejected publishes of an outage end the process.
+    const pub = guardRedisClient(createClient({ url: throughProxy(REDIS_URL, proxy), socket: { reconnectStrategy: 100 } }), quietLogger());
+    const sub = guardRedisClient(pub.duplicate(), quietLogger());
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(() => Promise.allSettled([pub.close(), sub.close()]));
     return startChat({ store, adapter: createAdapter(pub, sub, { key }) });
