@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -17,12 +18,9 @@ const JONGODB_PACKAGE = '@jongodb/memory-server-bin-linux-x64-gnu';
  * Finds a MongoDB for the demo and the tests, in this order: `MONGODB_URI` (a real server the user points
  * to), then `mongodb-memory-server` (a real mongod, where it has or can download a binary), then
  * the jongodb emulator (an optional dependency of the demo workspace, Linux x64 glibc only).
- */
-/**
- * @param {(line: string) => void} [log]
  * @returns {Promise<ResolvedMongo>}
  */
-export async function resolveMongo(log = console.log) {
+export async function resolveMongo() {
   const fromEnv = process.env.MONGODB_URI;
   if (fromEnv) {
     return {
@@ -37,6 +35,8 @@ export async function resolveMongo(log = console.log) {
   /** @type {string[]} */
   const reasons = [];
   try {
+    const unavailable = await mongodUnavailable();
+    if (unavailable) throw new Error(unavailable);
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const server = await withoutConsoleNoise(() => MongoMemoryServer.create());
     return {
@@ -49,16 +49,15 @@ export async function resolveMongo(log = console.log) {
       },
     };
   } catch (error) {
-    reasons.push(`mongodb-memory-server could not start a mongod: ${firstLine(error)}`);
+    reasons.push(firstLine(error));
   }
 
   try {
     const { uri, child } = await startJongodb();
-    log(`MongoDB: ${reasons.join('; ')}`);
     return {
       uri,
       kind: 'jongodb',
-      description: `the jongodb emulator at ${uri} (no real mongod available here)`,
+      description: `the jongodb emulator at ${uri}, since ${reasons.join('; ')} (set MONGODB_URI to use your own server)`,
       emulated: true,
       stop: async () => {
         if (child.exitCode === null) {
@@ -76,6 +75,39 @@ export async function resolveMongo(log = console.log) {
     `No MongoDB for the tests. Set MONGODB_URI to a MongoDB server, or run where mongodb-memory-server can start ` +
       `a mongod, or install ${JONGODB_PACKAGE} (Linux x64 glibc). Tried: ${reasons.join('; ')}`,
   );
+}
+
+/**
+ * Why mongodb-memory-server cannot start a mongod here, found out in a second or two: no binary on
+ * this machine, and its download server cannot be reached (a machine without internet). Undefined
+ * when it can, with a binary or with a download.
+ * @returns {Promise<string | undefined>}
+ */
+async function mongodUnavailable() {
+  const { DryMongoBinary } = await import('mongodb-memory-server-core');
+  const { resolveConfig, ResolveConfigVariables, DEFAULT_VERSION } = await import(
+    'mongodb-memory-server-core/lib/util/resolveConfig.js'
+  );
+  const version = resolveConfig(ResolveConfigVariables.VERSION) ?? DEFAULT_VERSION;
+  const binary = await DryMongoBinary.locateBinary({ version }).catch(() => undefined);
+  if (binary) return undefined;
+  const source = new URL(
+    resolveConfig(ResolveConfigVariables.DOWNLOAD_URL) ??
+      resolveConfig(ResolveConfigVariables.DOWNLOAD_MIRROR) ??
+      'https://fastdl.mongodb.org',
+  );
+  const port = Number(source.port || (source.protocol === 'http:' ? 80 : 443));
+  const reachable = await new Promise((resolve) => {
+    const socket = connect({ host: source.hostname, port, timeout: 2000 });
+    const done = (/** @type {boolean} */ result) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+  return reachable ? undefined : `no mongod ${version} on this machine, and ${source.hostname} cannot be reached to download one`;
 }
 
 /** @returns {Promise<{ uri: string, child: import('node:child_process').ChildProcess }>} */

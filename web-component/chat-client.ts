@@ -69,6 +69,8 @@ export class ChatClient {
   visitorId: string | undefined;
   user: VisitorDetails | undefined;
   loadingOlder = false;
+  /** Why the server refused the connection for good, when `status` is `refused`. */
+  refusal: ChatErrorPayload | undefined;
 
   readonly #options: ChatClientOptions;
   readonly #listeners: ChatClientEvents;
@@ -146,12 +148,18 @@ export class ChatClient {
       this.#setStatus('offline');
     });
     socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) => {
-      this.#setStatus('offline');
-      if (!error.data) return; // a transport error: Socket.IO retries by itself
+      if (!error.data) {
+        this.#setStatus('offline'); // a transport error: Socket.IO retries by itself
+        return;
+      }
       this.#listeners.error(error.data);
       // The server refused the handshake; Socket.IO leaves retrying to us.
       if (error.data.retryable || error.data.code === 'RATE_LIMITED') {
+        this.#setStatus('offline');
         setTimeout(() => socket.connect(), error.data.retryAfterMs ?? RETRY_DELAY_MS);
+      } else {
+        this.refusal = error.data;
+        this.#setStatus('refused');
       }
     });
     socket.on('message', (message) => {

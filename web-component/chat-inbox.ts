@@ -317,9 +317,11 @@ export class ChatInbox extends LitElement {
         <p class="status" data-status=${client?.status ?? 'connecting'} role="status">
           <span class="dot" aria-hidden="true"></span>${client?.status === 'online'
             ? text.connected
-            : client?.status === 'offline'
-              ? text.offline
-              : text.connecting}
+            : client?.status === 'refused'
+              ? (client.refusal?.message ?? text.offline)
+              : client?.status === 'offline'
+                ? text.offline
+                : text.connecting}
         </p>
         ${this.notificationPermission === 'default'
           ? html`<button type="button" class="link" @click=${() => this.enableNotifications()}>${text.notifications}</button>`

@@ -133,6 +133,12 @@ export const styles = [
     margin: 0;
     font-size: 17px;
   }
+  .status-row {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    column-gap: 10px;
+  }
   .status {
     display: flex;
     align-items: center;
@@ -253,14 +259,20 @@ export const styles = [
     border-bottom: 1px solid var(--_border);
   }
 
+  /* The details form keeps its whole height, Save included: the log gives way to it instead. */
   .details {
     display: grid;
-    flex: 0 1 auto;
-    min-height: 0;
-    overflow-y: auto;
-    gap: 8px;
-    padding: 12px 16px;
+    flex: 0 0 auto;
+    gap: 6px;
+    padding: 10px 16px 12px;
     border-top: 1px solid var(--_border);
+  }
+  .details-open .log {
+    flex: 1 1 0;
+    min-height: 0;
+  }
+  .details-open .typing {
+    display: none;
   }
   .details h3 {
     margin: 0;
@@ -325,8 +337,11 @@ export const styles = [
     font-weight: 600;
     cursor: pointer;
   }
+  /* Disabled is told by colour and border, not by fading: a faded accent vanishes on a dark page. */
   .send:disabled {
-    opacity: 0.55;
+    border: 1px solid var(--_border);
+    background: var(--_bubble);
+    color: var(--_muted);
     cursor: default;
   }
   .link {

@@ -315,7 +315,7 @@ export class ChatWidget extends LitElement {
           type="button"
           aria-expanded=${this.open ? 'true' : 'false'}
           aria-controls="panel"
-          aria-label=${this.unreadCount ? `${text.openChat}, ${text.unread(this.unreadCount)}` : this.open ? text.closeChat : text.openChat}
+          aria-label=${this.unreadCount ? `${text.openChat}, ${text.unread(this.unreadCount)}` : this.open ? text.hideChat : text.openChat}
           @click=${() => (this.open ? this.hide() : this.show())}
         >
           <slot name="launcher-icon">
@@ -328,7 +328,7 @@ export class ChatWidget extends LitElement {
         <section
           part="panel"
           id="panel"
-          class="panel"
+          class=${this.needsDetails || this.detailsOpen ? 'panel details-open' : 'panel'}
           role="dialog"
           aria-labelledby="heading"
           ?hidden=${!this.open}
@@ -337,16 +337,24 @@ export class ChatWidget extends LitElement {
           <header part="header" class="header">
             <div>
               <h2 part="heading" id="heading">${this.heading || text.heading}</h2>
-              <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
-                <span class="dot" aria-hidden="true"></span>
-                ${client?.status === 'online' ? this.onlineText() : client?.status === 'offline' ? text.offline : text.connecting}
-              </p>
+              <div class="status-row">
+                <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
+                  <span class="dot" aria-hidden="true"></span>
+                  ${client?.status === 'online'
+                    ? this.onlineText()
+                    : client?.status === 'refused'
+                      ? (client.refusal?.message ?? text.offline)
+                      : client?.status === 'offline'
+                        ? text.offline
+                        : text.connecting}
+                </p>
+                ${this.collectDetails !== 'off' && !this.needsDetails && !this.detailsOpen
+                  ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.openDetails()}>
+                      ${client?.user ? text.editDetails : text.addDetails}
+                    </button>`
+                  : nothing}
+              </div>
             </div>
-            ${this.collectDetails !== 'off' && !this.needsDetails && !this.detailsOpen
-              ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.openDetails()}>
-                  ${client?.user ? text.editDetails : text.addDetails}
-                </button>`
-              : nothing}
             <button part="close-button" class="close" type="button" aria-label=${text.closeChat} @click=${() => this.hide()}>
               <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18" /></svg>
             </button>

@@ -78,6 +78,8 @@ export class OperatorClient {
   counts: ConversationCounts | undefined;
   hasMoreConversations = false;
   open: OpenConversation | undefined;
+  /** Why the server refused the connection for good, when `status` is `refused`. */
+  refusal: ChatErrorPayload | undefined;
 
   readonly #options: OperatorClientOptions;
   readonly #listeners: OperatorClientEvents;
@@ -130,11 +132,18 @@ export class OperatorClient {
       this.#setStatus('offline');
     });
     socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) => {
-      this.#setStatus('offline');
-      if (!error.data) return; // a transport error: Socket.IO retries by itself
+      if (!error.data) {
+        this.#setStatus('offline'); // a transport error: Socket.IO retries by itself
+        return;
+      }
       this.#listeners.error(error.data);
       if (error.data.retryable || error.data.code === 'RATE_LIMITED') {
+        this.#setStatus('offline');
         setTimeout(() => socket.connect(), error.data.retryAfterMs ?? 3_000);
+      } else {
+        // Not staff (any more), or a page the chat does not allow: retrying changes nothing.
+        this.refusal = error.data;
+        this.#setStatus('refused');
       }
     });
     socket.on('conversation', (summary) => {

@@ -3,6 +3,8 @@ export interface ChatStrings {
   heading: string;
   openChat: string;
   closeChat: string;
+  /** The launcher's label while the window is open. */
+  hideChat: string;
   unread: (count: number) => string;
   online: (count: number) => string;
   connecting: string;
@@ -44,6 +46,7 @@ const en: ChatStrings = {
   heading: 'Chat with us',
   openChat: 'Open chat',
   closeChat: 'Close chat',
+  hideChat: 'Hide chat',
   unread: (count) => `${count} unread ${count === 1 ? 'message' : 'messages'}`,
   online: (count) => `${count} online`,
   connecting: 'Connecting…',
@@ -82,6 +85,7 @@ const es: ChatStrings = {
   heading: 'Chatea con nosotros',
   openChat: 'Abrir chat',
   closeChat: 'Cerrar chat',
+  hideChat: 'Ocultar chat',
   unread: (count) => `${count} ${count === 1 ? 'mensaje sin leer' : 'mensajes sin leer'}`,
   online: (count) => `${count} en línea`,
   connecting: 'Conectando…',

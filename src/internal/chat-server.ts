@@ -89,6 +89,7 @@ const NO_INBOXES = () => new ChatError('NOT_FOUND', 'This site has no support in
 /** `/health` answers within this, 503 when storage has not answered by then. */
 const HEALTH_TIMEOUT_MS = 750;
 const OPERATORS_NAMESPACE = '/operators';
+const MAX_REFUSED_ORIGINS_LOGGED = 100;
 
 /**
  * Creates the chat server: Socket.IO handlers over a store. Attach it to the host's HTTP server.
@@ -125,6 +126,8 @@ class ChatServerImpl implements ChatServer {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
   readonly #boundedConnections = new WeakSet<object>();
+  /** Origins refused and logged already: one line each is enough to tell the site owner. */
+  readonly #refusedOrigins = new Set<string>();
   #initialising: Promise<void> | undefined;
   /** Whether the last storage initialisation failed, so an outage is logged once, not per client. */
   #storageDown = false;
@@ -150,14 +153,12 @@ class ChatServerImpl implements ChatServer {
 
     // Socket.IO runs on a detached engine: the chat routes its own requests and upgrades, so it
     // never takes over or closes the host's HTTP server and coexists with a host Socket.IO.
-    const allowed = options.allowedOrigins;
     this.#engine = new EngineServer({
       maxHttpBufferSize: limits.maxPayloadBytes,
-      allowRequest: (req, callback) => {
-        if (isOriginAllowed(req, allowed)) callback(null, true);
-        else callback('Origin not allowed', false);
-      },
-      ...(allowed === '*' || allowed.length > 0 ? { cors: { origin: allowed === '*' ? '*' : [...allowed] } } : {}),
+      // Every page may read the transport's answers, so that a page the chat refuses can read why
+      // (and a site owner learn which option to set). The refusal itself is each namespace's
+      // first middleware, on both transports; without it there is nothing to read.
+      cors: { origin: true, credentials: true },
     });
     // The host's session middleware, so identify() finds `request.session` (see `middleware`).
     for (const middleware of options.middleware) this.#engine.use(middleware);
@@ -397,6 +398,7 @@ class ChatServerImpl implements ChatServer {
     this.#io = io;
     if (io === this.#ownIo) io.bind(this.#engine);
     const visitors = io.of('/');
+    visitors.use((socket, next) => next(this.#originError(socket.request)));
     visitors.use((socket, next) => {
       this.#visitorHandshake(socket).then(
         () => next(),
@@ -413,6 +415,7 @@ class ChatServerImpl implements ChatServer {
     const operators = this.#operators;
     if (operators) {
       const namespace = io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace;
+      namespace.use((socket, next) => next(this.#originError(socket.request)));
       namespace.use((socket, next) => {
         this.#operatorHandshake(socket as OperatorSocket, operators).then(
           () => next(),
@@ -424,6 +427,24 @@ class ChatServerImpl implements ChatServer {
         operators.connection(socket as OperatorSocket);
       });
     }
+  }
+
+  /**
+   * Refuses a page of an origin the chat does not allow (see `allowedOrigins`), with a coded error
+   * the widget shows, and tells the site owner once per origin which option to set.
+   */
+  #originError(request: IncomingMessage): (Error & { data: ChatErrorPayload }) | undefined {
+    if (isOriginAllowed(request, this.#options.allowedOrigins)) return undefined;
+    const origin = String(request.headers.origin);
+    if (this.#refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED && !this.#refusedOrigins.has(origin)) {
+      this.#refusedOrigins.add(origin);
+      this.#options.logger.warn(
+        `parley-chat: refused a connection from a page on ${origin}; if the chat belongs on that site, add ${JSON.stringify(origin)} to the allowedOrigins option`,
+      );
+    }
+    return this.#handshakeError(
+      new ChatError('FORBIDDEN', `This chat does not accept connections from ${origin}; the site's owner can allow it`),
+    );
   }
 
   async #storageReady(): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { AckError } from '../protocol.js';
 import { ChatError } from './errors.js';
 import { splitRequestTarget } from './request-target.js';
@@ -20,7 +20,8 @@ export interface HttpRoutesContext {
 
 interface CachedFile {
   body: Buffer;
-  gzipped: Buffer;
+  gzip: Buffer;
+  br: Buffer;
   etag: string;
 }
 
@@ -55,14 +56,19 @@ function bundleRoute(path: string, what: string): Route {
     res.setHeader('Cache-Control', 'public, no-cache');
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // A module script from another origin needs CORS. The bundle is public code that carries no
+    // credentials, so any site may load it; whether a site may connect is checked on connection
+    // (allowedOrigins), where a refusal can say why.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (matchesETag(req.headers['if-none-match'], file.etag)) {
       res.statusCode = 304;
       res.end();
       return;
     }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? file.gzipped : file.body;
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    const encoding = preferredEncoding(req.headers['accept-encoding']);
+    const body = encoding === 'identity' ? file.body : file[encoding];
+    if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
     res.setHeader('Content-Length', body.length);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
@@ -132,7 +138,23 @@ function historyPayload(query: URLSearchParams): Record<string, unknown> {
 async function loadFile(path: string): Promise<CachedFile> {
   const body = await readFile(path);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  return { body, gzipped: gzipSync(body, { level: 9 }), etag };
+  // Compressed once, at the highest levels: the cost is paid at the first request only.
+  const br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  return { body, gzip: gzipSync(body, { level: 9 }), br, etag };
+}
+
+/** The best encoding the client accepts: brotli, then gzip, else none. Honours `;q=0`. */
+function preferredEncoding(header: string | string[] | undefined): 'br' | 'gzip' | 'identity' {
+  const accepted = new Map<string, number>();
+  for (const part of String(header ?? '').split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((param) => /^\s*q=([\d.]+)\s*$/.exec(param)?.[1]).find(Boolean);
+    if (name) accepted.set(name, q === undefined ? 1 : Number(q));
+  }
+  const weight = (name: string) => accepted.get(name) ?? accepted.get('*') ?? 0;
+  if (weight('br') > 0) return 'br';
+  if (weight('gzip') > 0) return 'gzip';
+  return 'identity';
 }
 
 function matchesETag(header: string | undefined, etag: string): boolean {

@@ -186,10 +186,12 @@ export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown): 
   if (issues.some((issue) => issue.path.length === 0)) {
     throw new ChatError('VALIDATION', 'The payload must be an object');
   }
+  const given = payload as Record<string, unknown>;
   const fields: Record<string, string> = {};
   for (const issue of issues) {
     const field = String(issue.path[0]);
-    fields[field] ??= issue.code === 'invalid_type' ? `${field} has the wrong type` : issue.message;
+    const missing = issue.code === 'invalid_type' && issue.path.length === 1 && given[field] === undefined;
+    fields[field] ??= missing ? `${field} is required` : issue.code === 'invalid_type' ? `${field} has the wrong type` : issue.message;
   }
   throw new ChatError('VALIDATION', `Invalid ${Object.keys(fields).join(', ')}`, { fields });
 }

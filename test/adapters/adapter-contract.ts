@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, get, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import mongoose from 'mongoose';
 import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocket } from 'socket.io-client';
@@ -118,6 +118,27 @@ export function describeAdapterContract(harness: AdapterHarness): void {
         expect(stale.status).toBe(200);
       });
 
+      it('compresses with brotli where accepted, even when it is the only encoding accepted', async () => {
+        for (const accept of ['br', 'gzip, deflate, br', 'br;q=1, gzip;q=0.5']) {
+          const raw = await rawGet(app.port, '/chat/widget.js', { 'accept-encoding': accept });
+          expect(raw.headers['content-encoding'], accept).toBe('br');
+          expect(brotliDecompressSync(raw.body).equals(bundle)).toBe(true);
+        }
+        const refused = await rawGet(app.port, '/chat/widget.js', { 'accept-encoding': 'br;q=0, gzip' });
+        expect(refused.headers['content-encoding']).toBe('gzip');
+        const none = await rawGet(app.port, '/chat/widget.js', { 'accept-encoding': 'identity' });
+        expect(none.headers['content-encoding']).toBeUndefined();
+        expect(none.body.equals(bundle)).toBe(true);
+      });
+
+      it('lets pages of any origin load it as a module script (connecting is checked separately)', async () => {
+        const response = await fetch(`${app.url}/chat/widget.js`, { headers: { origin: 'https://other-site.example' } });
+        expect(response.headers.get('access-control-allow-origin')).toBe('*');
+        const inbox = await fetch(`${app.url}/chat/inbox.js`, { headers: { origin: 'https://other-site.example' } });
+        expect(inbox.status).toBe(200);
+        expect(inbox.headers.get('access-control-allow-origin')).toBe('*');
+      });
+
       it('compresses with gzip when the client accepts it, and answers HEAD without a body', async () => {
         const raw = await rawGet(app.port, '/chat/widget.js', { 'accept-encoding': 'gzip' });
         expect(raw.headers['content-encoding']).toBe('gzip');
@@ -161,6 +182,11 @@ export function describeAdapterContract(harness: AdapterHarness): void {
         expect(viaHttp).toEqual(viaSocket);
         expect(viaHttp.messages.map((m) => m.message)).toEqual(['m3', 'm4', 'm5']);
         expect(viaHttp.hasMore).toBe(true);
+      });
+
+      it('says a missing parameter is required', async () => {
+        const response = await fetch(`${app.url}/chat/history?room=lobby`);
+        expect(await response.json()).toMatchObject({ error: { code: 'VALIDATION', fields: { before: 'before is required' } } });
       });
 
       it.each([

@@ -113,7 +113,7 @@ describe('<chat-inbox> and <chat-widget inbox> in Chromium, against the demo', (
     await visitor.page.getByRole('textbox', { name: 'Email' }).fill('ana@example.com');
     await visitor.page.getByRole('button', { name: 'Save details' }).click();
     await sendMessage(visitor.page, 'Please write back when you are in');
-    await visitor.page.getByRole('button', { name: 'Close chat' }).last().click();
+    await visitor.page.getByRole('button', { name: 'Close chat' }).click();
 
     const alex = await openInbox(browser, quiet.url, 'alex');
     await expect(widget(visitor.page).locator('[part="status"]')).toContainText('We typically reply in a few minutes');

@@ -13,6 +13,7 @@ import {
   startChat,
   type RunningChat,
 } from '../support/harness.js';
+import { connectOperator } from '../support/operators.js';
 
 let db: mongoose.Connection;
 beforeAll(async () => {
@@ -209,8 +210,9 @@ describe('identity verification', () => {
 
 describe('origins', () => {
   let running: RunningChat;
+  const logger = quietLogger();
   beforeAll(async () => {
-    running = await startChat({ mongoose: db, allowedOrigins: ['https://shop.example'] });
+    running = await startChat({ mongoose: db, allowedOrigins: ['https://shop.example'], logger, operators: { identify: () => ({ id: 'o', name: 'O' }) } });
   });
 
   it('accepts listed origins, the same origin and non-browser clients', async () => {
@@ -219,10 +221,15 @@ describe('origins', () => {
     await expect(running.connect()).resolves.toBeDefined();
   });
 
-  it('refuses other origins on both transports', async () => {
+  it('refuses other origins on both transports and namespaces, saying why, and tells the site owner once', async () => {
     for (const transports of [['websocket'], ['polling']]) {
       const error = await running.connect({ transports, extraHeaders: { origin: 'https://evil.example' } }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(Error);
+      expect(error).toMatchObject({ data: { code: 'FORBIDDEN', message: expect.stringContaining('https://evil.example') } });
+      expect((error as { data: { retryable?: boolean } }).data.retryable).toBeUndefined();
     }
+    const operator = await connectOperator(running.url, 'anyone', { extraHeaders: { origin: 'https://evil.example' } }).catch((e: unknown) => e);
+    expect(operator).toMatchObject({ data: { code: 'FORBIDDEN' } });
+    const lines = logger.lines.filter((line) => line.includes('https://evil.example'));
+    expect(lines).toEqual([expect.stringMatching(/add "https:\/\/evil\.example" to the allowedOrigins option/)]);
   });
 });

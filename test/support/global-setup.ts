@@ -9,7 +9,7 @@ declare module 'vitest' {
 
 /** Resolves one MongoDB for the whole run and says which; each test file uses its own database. */
 export default async function setup(project: TestProject) {
-  const mongo = await resolveMongo((line) => console.log(line));
+  const mongo = await resolveMongo();
   console.log(`\nMongoDB for this run: ${mongo.description}\n`);
   project.provide('mongo', { uri: mongo.uri, kind: mongo.kind, emulated: mongo.emulated });
   return async () => {
