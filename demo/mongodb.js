@@ -168,7 +168,7 @@ function redact(uri) {
 
 /** @param {unknown} error */
 function firstLine(error) {
-  return String(error instanceof Error ? error.message : error).split('\n')[0];
+  return String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 }
 
 /** mongodb-memory-server prints a stack trace when it cannot download; the reason is reported once instead. */
