@@ -1,69 +1,190 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { io as connectSocket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import type { MessageAck } from 'parley-chat';
-import { connectClient, mongoInfo, onCleanup, request } from './support/harness.js';
+import { MemoryStore, type ChatMessage, type InboxMessageAck, type MessageAck, type OperatorSessionEvent } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
+import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat } from './support/harness.js';
+import { operatorsOptions } from './support/operators.js';
+import { startNodeProcess } from './support/processes.js';
+import { REDIS_URL, redisAnswers } from './support/redis.js';
+import { startSmtpSink } from './support/smtp-sink.js';
+
+// Every JavaScript block of the README runs here as written, through the built package, with
+// only environment variables filled in.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(`${root}/README.md`, 'utf8');
+const SECRET = 'readme-secret-that-is-at-least-32-characters';
 
-/** The code block that follows `<!-- readme-example:NAME -->` in the README. */
-function readmeExample(name: string): string {
-  const readme = readFileSync(`${root}/README.md`, 'utf8');
-  const match = new RegExp(`<!-- readme-example:${name} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!match) throw new Error(`README has no example marked readme-example:${name}`);
-  return match[1]!;
+/** Every ```js block, with the name of the `<!-- readme-example:NAME -->` marker before it. */
+function javascriptBlocks(): Array<{ name: string | undefined; code: string }> {
+  const blocks = [];
+  for (const match of readme.matchAll(/(?:<!-- readme-example:([\w-]+) -->\s*)?^( *)```js\n([\s\S]*?)^\2```/gm)) {
+    const indent = match[2]!;
+    const code = match[3]!
+      .split('\n')
+      .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
+      .join('\n');
+    blocks.push({ name: match[1], code });
+  }
+  return blocks;
 }
 
+function example(name: string): string {
+  const block = javascriptBlocks().find((candidate) => candidate.name === name);
+  if (!block) throw new Error(`README has no example marked readme-example:${name}`);
+  return block.code;
+}
+
+/** Runs a README example as a program of its own, inside the package so `parley-chat` resolves to the build. */
+async function run(name: string, env: Record<string, string>, ready?: RegExp) {
+  const dir = `${root}/test/.tmp`;
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/readme-${name}-${randomBytes(4).toString('hex')}.mjs`;
+  writeFileSync(file, example(name));
+  onCleanup(() => rmSync(file, { force: true }));
+  return startNodeProcess(file, [], { ready, env: { CHAT_SECRET: SECRET, ...env } });
+}
+
+/** A free port on this machine, for the examples that listen on process.env.PORT. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function healthy(url: string): Promise<void> {
+  await expect
+    .poll(async () => (await fetch(`${url}/chat/health`).catch(() => undefined))?.status, { timeout: 15_000, interval: 200 })
+    .toBe(200);
+}
+
+const freshDatabase = () => withDatabase(mongoInfo().uri, `parley_readme_${randomBytes(4).toString('hex')}`);
+
+async function roundTrip(url: string): Promise<void> {
+  const [alice, bob] = await Promise.all([connectClient(url), connectClient(url)]);
+  await request(alice, 'join', { room: 'lobby' });
+  await request(bob, 'join', { room: 'lobby' });
+  const received = new Promise<ChatMessage>((resolve) => bob.once('message', resolve));
+  const ack = await request<MessageAck>(alice, 'message', { room: 'lobby', message: 'Hello!', clientId: clientId() });
+  expect(ack.ok).toBe(true);
+  expect(await received).toMatchObject({ message: 'Hello!', sender: { id: alice.session.visitorId } });
+}
+
+/** A server example started on a free port, once it answers /health. */
+async function serve(name: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await run(name, { MONGODB_URI: freshDatabase(), PORT: String(port), ...env });
+  await healthy(url);
+  return { url, process };
+}
+
+const hasRedis = await redisAnswers('the README example for several nodes');
+
 describe('README', () => {
-  it('the plain http.Server example works as written, through the built package', async () => {
-    const code = readmeExample('http');
+  it('marks every JavaScript block, so none escapes these tests', () => {
+    const blocks = javascriptBlocks();
+    expect(blocks.length).toBeGreaterThanOrEqual(11);
+    expect(blocks.filter((block) => !block.name).map((block) => block.code.split('\n')[0])).toEqual([]);
+  });
+
+  it('the plain http.Server example works as written', async () => {
+    const code = example('http');
     expect(code.split('\n').filter((line) => line.trim()).length).toBeLessThanOrEqual(10);
-    // Inside the package, so `import 'parley-chat'` resolves to the build by the package's own name.
-    const dir = `${root}/test/.tmp`;
-    mkdirSync(dir, { recursive: true });
-    const file = `${dir}/readme-http-${randomBytes(4).toString('hex')}.mjs`;
-    writeFileSync(file, code);
-    onCleanup(() => rmSync(file, { force: true }));
-
-    const { uri } = mongoInfo();
-    const child = spawn(process.execPath, [file], {
-      env: {
-        ...process.env,
-        MONGODB_URI: withDatabase(uri, `parley_readme_${randomBytes(4).toString('hex')}`),
-        CHAT_SECRET: 'readme-secret-that-is-at-least-32-characters',
-        PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    onCleanup(() => child.kill());
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`example printed no port; stderr: ${stderr}`)), 15_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        const match = /port (\d+)/.exec(chunk.toString());
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`example exited with ${code}: ${stderr}`)));
-    });
-
-    const url = `http://127.0.0.1:${port}`;
+    const started = await run('http', { MONGODB_URI: freshDatabase(), PORT: '0' }, /port (\d+)/);
+    const url = `http://127.0.0.1:${started.ready[1]}`;
     expect(await (await fetch(url)).text()).toBe('Your app');
     const widget = await fetch(`${url}/chat/widget.js`);
     expect(widget.status).toBe(200);
     expect(widget.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const [alice, bob] = await Promise.all([connectClient(url), connectClient(url)]);
-    await request(alice, 'join', { room: 'lobby' });
-    await request(bob, 'join', { room: 'lobby' });
-    const received = new Promise((resolve) => bob.once('message', resolve));
-    const ack = await request<MessageAck>(alice, 'message', { room: 'lobby', message: 'Hello!', clientId: 'readme-1' });
-    expect(ack.ok).toBe(true);
-    expect(await received).toMatchObject({ message: 'Hello!', sender: { id: alice.session.visitorId } });
+    await roundTrip(url);
+  });
+
+  it.each(['express', 'koa', 'fastify'])('the %s example works as written', async (name) => {
+    const { url } = await serve(name);
+    await roundTrip(url);
+  });
+
+  it('the socket.io-client example joins, sends and is acknowledged', async () => {
+    const chat = await startChat({ store: new MemoryStore() });
+    const client = await run('client', { CHAT_URL: chat.url }, /Sent as message (\d+)|Refused/);
+    expect(client.ready[0]).toBe('Sent as message 1');
+    await expect.poll(() => client.alive()).toBe(false);
+    expect(client.child.exitCode).toBe(0);
+  });
+
+  it('the Express-session operators example serves the chat and keeps strangers out of /operators', async () => {
+    const { url } = await serve('operators', { SESSION_SECRET: 'readme-session-secret' });
+    await roundTrip(url);
+    const stranger = connectSocket(`${url}/operators`, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    onCleanup(() => stranger.disconnect());
+    const error = await new Promise<{ data?: unknown }>((resolve) => stranger.once('connect_error', resolve));
+    expect(error.data).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('the bot example welcomes a waiting visitor once, however often it runs', async () => {
+    const db = await connectMongo();
+    const site = await startChat({ mongoose: db, secret: SECRET, operators: operatorsOptions() });
+    const visitor = await site.connect();
+    await request(visitor, 'join', { inbox: 'support' });
+    await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Anyone there?', clientId: clientId() });
+    const welcomed: ChatMessage[] = [];
+    visitor.on('message', (message) => welcomed.push(message));
+    const env = { MONGODB_URI: withDatabase(mongoInfo().uri, db.name) };
+    for (let i = 0; i < 2; i++) {
+      const bot = await run('bot', env, /Welcomed (\d+) visitors/);
+      expect(bot.ready[1]).toBe('1');
+      await expect.poll(() => bot.alive(), { timeout: 10_000 }).toBe(false);
+      expect(bot.child.exitCode).toBe(0);
+    }
+    const stored = await db.collection('chat_messages').countDocuments({ 'sender.name': 'Shop bot' });
+    expect(stored).toBe(1);
+  });
+
+  it('the email example emails an unseen reply to the visitor', async () => {
+    const smtp = await startSmtpSink();
+    const { url } = await serve('email', { SMTP_URL: smtp.url, STAFF_TOKEN: 'readme-staff-token', UNSEEN_REPLY_DELAY_MS: '300' });
+    const visitor = await connectClient(url);
+    await request(visitor, 'userDetails', { name: 'Ema', email: 'ema@example.com' });
+    await request(visitor, 'join', { inbox: 'support' });
+    const sent = await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Email me please', clientId: clientId() });
+    visitor.disconnect();
+    const operator = connectSocket(`${url}/operators`, {
+      path: '/chat/socket.io',
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { authorization: 'Bearer readme-staff-token' },
+    });
+    onCleanup(() => operator.disconnect());
+    await new Promise<OperatorSessionEvent>((resolve) => operator.once('session', resolve));
+    const conversationId = sent.ok ? sent.conversation.id : '';
+    await request(operator, 'message', { conversationId, message: 'Here is your answer.', clientId: clientId() });
+    await expect.poll(() => smtp.received.length, { timeout: 10_000 }).toBe(1);
+    expect(smtp.received[0]).toMatchObject({ to: ['<ema@example.com>'] });
+    expect(smtp.received[0]!.data).toContain('Support: Here is your answer.');
+  });
+
+  it('the identity verification example prints the hash the chat accepts', async () => {
+    const printed = await run('user-hash', { USER_ID: '4242' }, /user-hash="([0-9a-f]+)"/);
+    expect(printed.ready[1]).toBe(createHmac('sha256', SECRET).update('4242').digest('hex'));
+  });
+
+  it.runIf(hasRedis)('the several-nodes example serves the chat on the Redis adapter (needs Redis)', async () => {
+    const { url } = await serve('redis', { REDIS_URL });
+    await roundTrip(url);
+  });
+
+  it('the reconnecting example serves the chat once MongoDB answers', async () => {
+    const { url } = await serve('reconnect');
+    expect(await (await fetch(url)).text()).toBe('Your app');
+    await roundTrip(url);
   });
 });

@@ -249,7 +249,10 @@ class ChatServerImpl implements ChatServer {
       (error: unknown) => {
         this.#initialising = undefined;
         if (!this.#storageDown) {
-          this.#options.logger.error('parley-chat: storage is not ready; handshakes will be refused until it is', error);
+          // A store that only says it is not connected (yet) is waited for; anything else is a fault.
+          const waiting = error instanceof ChatError && error.code === 'STORAGE_UNAVAILABLE' && !error.cause;
+          if (waiting) this.#options.logger.warn('parley-chat: waiting for the database; handshakes are refused until it answers');
+          else this.#options.logger.error('parley-chat: storage is not ready; handshakes will be refused until it is', error);
         }
         this.#storageDown = true;
         throw error instanceof ChatError

@@ -17,7 +17,7 @@ export interface RunningProcess {
 export async function startNodeProcess(
   script: string,
   args: string[],
-  { ready, env = {}, timeoutMs = 15_000 }: { ready: RegExp; env?: Record<string, string>; timeoutMs?: number },
+  { ready, env = {}, timeoutMs = 15_000 }: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<RunningProcess> {
   const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
@@ -25,22 +25,42 @@ export async function startNodeProcess(
   });
   onCleanup(() => stopProcess(child));
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} not ready in time:\n${output}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = ready.exec(output);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} ${args.join(' ')} exited (${code ?? signal}):\n${output}`));
-    });
-  });
+  const listeners = new Set<() => void>();
+  // Both pipes are always drained, so a chatty process never blocks on a full pipe.
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const what = `${script} ${args.join(' ')}`;
+  // Without `ready`, there is nothing to wait for: the caller checks the process another way.
+  const match = ready
+    ? await new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = () => {
+          const found = ready.exec(output);
+          if (!found) return;
+          done();
+          resolve(found);
+        };
+        const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+          done();
+          reject(new Error(`${what} exited (${code ?? signal}):\n${output}`));
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${what} not ready in time:\n${output}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', exited);
+        };
+        listeners.add(check);
+        child.once('exit', exited);
+        check();
+      })
+    : (Object.assign([''], { index: 0, input: '' }) as RegExpExecArray);
   return {
     child,
     ready: match,
@@ -58,3 +78,4 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   await exited;
   clearTimeout(timer);
 }
+
