@@ -200,11 +200,13 @@ export class ChatInbox extends LitElement {
 
   private async selectTab(tab: Tab, focus = false): Promise<void> {
     this.tab = tab;
-    await this.client?.setFilter(FILTERS[tab]);
+    const listed = this.client?.setFilter(FILTERS[tab]);
+    // Focus moves with the arrow key at once, not after the list arrives.
     if (focus) {
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus();
     }
+    await listed;
   }
 
   private onTabKeydown(event: KeyboardEvent): void {

@@ -168,6 +168,7 @@ describe('<chat-inbox> and <chat-widget inbox> in Chromium, against the demo', (
     await expect(alex.page.getByRole('tab', { name: /Unassigned/ })).toHaveAttribute('aria-selected', 'true');
     await alex.page.keyboard.press('ArrowRight');
     await expect(alex.page.getByRole('tab', { name: /Open/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(alex.page.getByRole('tab', { name: /Open/ })).toBeFocused();
     await alex.page.keyboard.press('Tab');
     // The list is one tab stop: focus lands on an option, and the arrows move through the rest.
     const focusedOption = () =>
