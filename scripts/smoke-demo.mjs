@@ -6,7 +6,7 @@ const child = spawn('npm', ['run', 'demo'], { env: { ...process.env, PORT: '0', 
 let output = '';
 const stop = () => {
   try {
-    process.kill(-child.pid, 'SIGTERM'); // npm, and the node it started
+    if (child.pid) process.kill(-child.pid, 'SIGTERM'); // npm, and the node it started
   } catch {
     // Gone already.
   }
@@ -26,8 +26,15 @@ child.stdout.on('data', async () => {
   clearTimeout(timer);
   child.removeAllListeners('exit');
   child.stdout.removeAllListeners('data');
-  const base = shop[1];
-  for (const [path, expected] of [['/', '<chat-widget inbox="support"'], ['/community', '<chat-widget room="lobby"'], ['/team', 'Sign in'], ['/chat/health', '{"ok":true}']]) {
+  const base = /** @type {string} */ (shop[1]);
+  /** @type {Array<[string, string]>} */
+  const pages = [
+    ['/', '<chat-widget inbox="support"'],
+    ['/community', '<chat-widget room="lobby"'],
+    ['/team', 'Sign in'],
+    ['/chat/health', '{"ok":true}'],
+  ];
+  for (const [path, expected] of pages) {
     const body = await (await fetch(`${base}${path}`)).text();
     if (!body.includes(expected)) fail(`${path} does not contain ${expected}`);
   }

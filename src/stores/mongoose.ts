@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Connection, Model, Mongoose, Schema } from 'mongoose';
 import type { ChatMessage, SenderRole } from '../protocol.js';
 import { ChatError } from '../internal/errors.js';
@@ -92,6 +92,8 @@ const ownSchemas = new WeakSet<Schema>();
 
 const DUPLICATE_KEY = 11000;
 const CONNECTED = 1;
+/** A claim older than this was left by a request that failed; a retry finishes it. */
+const ABANDONED_CLAIM_MS = 10_000;
 /** The counter every conversation change draws its version from; `#` is in no room name. */
 const CONVERSATION_VERSION_COUNTER = '#conversation-version';
 
@@ -240,49 +242,68 @@ export class MongooseStore implements ChatStore {
     await this.#connection.db!.admin().ping();
   }
 
+  /**
+   * Stores a message once per `(room, sender, clientId)` and gives it the room's next seq, so seqs
+   * stay gap-free even when the same message arrives at several nodes at once. The message is
+   * claimed first (inserted without a seq, which the unique clientId index lets one request do);
+   * only the claimant draws a seq, and every other request waits for that seq and answers with
+   * the original. A seq is burnt only when storing fails between drawing it and setting it (the
+   * database went away then); clients accept a hole that stays empty once they asked for it.
+   */
   async appendMessage(draft: MessageDraft): Promise<AppendResult> {
     this.#assertConnected();
-    const seq = await this.#nextSeq(draft.room);
+    const claim = {
+      room: draft.room,
+      seq: unsetSeq(),
+      sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
+      message: draft.message,
+      clientId: draft.clientId,
+      timestamp: draft.timestamp,
+    };
+    let claimed: MessageDoc;
     try {
-      const doc = await this.#messages.create({
-        room: draft.room,
-        seq,
-        sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
-        message: draft.message,
-        clientId: draft.clientId,
-        timestamp: draft.timestamp,
-      });
-      return { message: toChatMessage(doc.toObject()), duplicate: false };
+      claimed = (await this.#messages.create(claim)).toObject();
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      // The unique (room, sender.id, clientId) index refused a retry: answer with the original.
-      const original = await this.#messages
-        .findOne({ room: draft.room, 'sender.id': draft.sender.id, clientId: draft.clientId })
-        .setOptions({ sanitizeFilter: true })
-        .lean<MessageDoc>();
-      if (!original) throw error;
-      await this.#giveBackSeq(draft.room, seq);
-      return { message: toChatMessage(original), duplicate: true };
+      return { message: await this.#original(draft, error), duplicate: true };
     }
+    return { message: toChatMessage(await this.#assignSeq(claimed)), duplicate: false };
   }
 
-  /**
-   * Returns the seq a retry drew, so the room's next message takes it and seqs stay gap-free. It
-   * only works while nobody drew after it; a seq is burnt when another message drew meanwhile
-   * (the same clientId arriving twice at once, on two nodes) or when storing failed between
-   * drawing and inserting. Clients accept a hole that stays empty once they asked for it.
-   */
-  async #giveBackSeq(room: string, seq: number): Promise<void> {
+  /** Draws the room's next seq for a claimed message and sets it; the claim's own seq guards the write. */
+  async #assignSeq(claimed: MessageDoc): Promise<MessageDoc> {
+    const seq = await this.#nextSeq(claimed.room);
+    const set = await this.#messages
+      .updateOne({ _id: claimed._id, seq: claimed.seq }, { $set: { seq } })
+      .setOptions({ sanitizeFilter: true });
+    if (set.modifiedCount === 1) return { ...claimed, seq };
+    // Someone finished this claim meanwhile (see #original): hand the seq back if still the last.
     await this.#counters
-      .updateOne({ _id: room, seq }, { $inc: { seq: -1 } })
+      .updateOne({ _id: claimed.room, seq }, { $inc: { seq: -1 } })
       .setOptions({ sanitizeFilter: true })
       .catch(() => undefined);
+    const done = await this.#messages.findOne({ _id: claimed._id }).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
+    if (!done || done.seq < 0) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
+    return done;
+  }
+
+  /** The stored original of a repeated clientId, once its claimant has given it its seq. */
+  async #original(draft: MessageDraft, duplicateError: unknown): Promise<ChatMessage> {
+    const key = { room: draft.room, 'sender.id': draft.sender.id, clientId: draft.clientId };
+    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+      const original = await this.#messages.findOne(key).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
+      if (!original) throw duplicateError; // a duplicate of something else: not ours to explain
+      if (original.seq > 0) return toChatMessage(original);
+      // A claim left by a request that failed before its seq was set: this retry finishes it.
+      if (Date.now() - new Date(original.timestamp).getTime() > ABANDONED_CLAIM_MS) return toChatMessage(await this.#assignSeq(original));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
     this.#assertConnected();
     return this.#messages
-      .countDocuments({ room, seq: this.#connection.base.trusted({ $gt: after }), 'sender.role': role })
+      .countDocuments({ room, seq: this.#connection.base.trusted({ $gt: Math.max(0, after) }), 'sender.role': role })
       .setOptions({ sanitizeFilter: true });
   }
 
@@ -290,8 +311,9 @@ export class MongooseStore implements ChatStore {
     this.#assertConnected();
     const newerFirst = after === undefined;
     // sanitizeFilter neutralises any operator smuggled into `room`; our own range is marked trusted.
-    const range = after !== undefined ? { $gt: after } : before !== undefined ? { $lt: before } : undefined;
-    const filter = range ? { room, seq: this.#connection.base.trusted(range) } : { room };
+    // Claims still waiting for their seq (below zero) are not messages yet.
+    const range = after !== undefined ? { $gt: after } : before !== undefined ? { $gt: 0, $lt: before } : { $gt: 0 };
+    const filter = { room, seq: this.#connection.base.trusted(range) };
     // One extra document tells whether more exist without a second query.
     const docs = await this.#messages
       .find(filter)
@@ -460,6 +482,14 @@ export class MongooseStore implements ChatStore {
       throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database right now; try again shortly');
     }
   }
+}
+
+/**
+ * The seq of a claimed message until its real one is set: below zero, so never a message's, and
+ * unique, so the `{ room, seq }` index holds for claims too.
+ */
+function unsetSeq(): number {
+  return -randomInt(1, 2 ** 47);
 }
 
 function toConnection(value: Connection | Mongoose): Connection {
