@@ -295,7 +295,9 @@ export class MongooseStore implements ChatStore {
       if (!original) throw duplicateError; // a duplicate of something else: not ours to explain
       if (original.seq > 0) return toChatMessage(original);
       // A claim left by a request that failed before its seq was set: this retry finishes it.
-      if (Date.now() - new Date(original.timestamp).getTime() > ABANDONED_CLAIM_MS) return toChatMessage(await this.#assignSeq(original));
+      // (The claim's age is its ObjectId's: the message's own timestamp is whatever the caller gave.)
+      const claimedAt = (original._id as unknown as { getTimestamp(): Date }).getTimestamp().getTime();
+      if (Date.now() - claimedAt > ABANDONED_CLAIM_MS) return toChatMessage(await this.#assignSeq(original));
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }

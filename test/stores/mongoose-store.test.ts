@@ -14,6 +14,30 @@ beforeAll(async () => {
 
 describeStoreContract('MongooseStore', async () => store);
 
+describe('MongooseStore message claims', () => {
+  it('finishes a claim its request abandoned (it failed before setting the seq) when the message is retried', async () => {
+    await store.init();
+    const room = `abandoned-${Date.now()}`;
+    const sender = { id: 'v_claimer', name: 'Claire', role: 'visitor' as const };
+    await store.appendMessage({ room, sender, message: 'first', clientId: 'ok-1', timestamp: new Date() });
+    // A claim from a minute ago that never got its seq: the node died between the two writes.
+    const aMinuteAgo = new mongoose.Types.ObjectId(Math.floor(Date.now() / 1000) - 60);
+    await connection.collection('chat_messages').insertOne({
+      _id: aMinuteAgo,
+      room,
+      seq: -12345,
+      sender,
+      message: 'stuck',
+      clientId: 'stuck-1',
+      timestamp: new Date(),
+    });
+    expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => m.message)).toEqual(['first']);
+    const retried = await store.appendMessage({ room, sender, message: 'stuck', clientId: 'stuck-1', timestamp: new Date() });
+    expect(retried).toMatchObject({ duplicate: true, message: { seq: 2, message: 'stuck' } });
+    expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+});
+
 describe('MongooseStore in a host app', () => {
   it('registers prefixed models on the given connection only', async () => {
     expect(Object.keys(connection.models).sort()).toEqual(['chat_conversations', 'chat_counters', 'chat_messages', 'chat_users']);

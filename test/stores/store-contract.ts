@@ -82,6 +82,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
       expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
       expect((await store.listMessages({ room, limit: 100 })).messages).toHaveLength(1);
+      // They took one seq between them: the next message's follows it.
+      expect(results[0]!.message.seq).toBe(1);
+      expect((await store.appendMessage(draft())).message.seq).toBe(2);
+    });
+
+    it('keeps seqs gap-free under concurrent new messages and concurrent retries together', async () => {
+      const ids = Array.from({ length: 10 }, (_, i) => `mix-${i}`);
+      const results = await Promise.all(ids.flatMap((id) => [store.appendMessage(draft({ clientId: id })), store.appendMessage(draft({ clientId: id }))]));
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(10);
+      const page = await store.listMessages({ room, limit: 100 });
+      expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     });
 
     it('pages a room: latest page, older pages with before, newer with after', async () => {
