@@ -21,7 +21,7 @@ describe('MongooseStore message claims', () => {
     const sender = { id: 'v_claimer', name: 'Claire', role: 'visitor' as const };
     await store.appendMessage({ room, sender, message: 'first', clientId: 'ok-1', timestamp: new Date() });
     // A claim from a minute ago that never got its seq: the node died between the two writes.
-    const aMinuteAgo = new mongoose.Types.ObjectId(Math.floor(Date.now() / 1000) - 60);
+    const aMinuteAgo = mongoose.Types.ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 60);
     await connection.collection('chat_messages').insertOne({
       _id: aMinuteAgo,
       room,
