@@ -270,6 +270,7 @@ export const EVENTS = {
   userDetails: 'userDetails',
   typing: 'typing',
   read: 'read',
+  resync: 'resync',
   session: 'session',
   presence: 'presence',
   conversation: 'conversation',
@@ -298,6 +299,11 @@ export interface ServerToClientEvents {
   conversation(conversation: VisitorConversation): void;
   /** How many operators of an inbox the visitor joined are online, when it changes. */
   team(event: TeamEvent): void;
+  /**
+   * Packets may have been lost on their way (the link between server nodes was down): catch up
+   * from the last contiguous seq of what you joined.
+   */
+  resync(): void;
 }
 
 // Support conversations, operator side: namespace `/operators`, same path. Operators are the host
@@ -453,4 +459,6 @@ export interface OperatorServerToClientEvents {
   message(message: ChatMessage & { conversationId: string }): void;
   typing(event: OperatorTypingEvent): void;
   visitor(event: VisitorOnlineEvent): void;
+  /** Packets may have been lost: catch up with `changes`, and the open conversation from its last contiguous seq. */
+  resync(): void;
 }

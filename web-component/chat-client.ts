@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   ChatErrorPayload,
   ChatMessage,
@@ -32,6 +32,8 @@ export interface ChatClientOptions {
   target: ChatTarget;
   userId?: string | undefined;
   userHash?: string | undefined;
+  /** More Socket.IO client options, e.g. `transports` for a client outside the browser. */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
 }
 
 export interface ChatClientEvents {
@@ -50,6 +52,8 @@ const TYPING_REFRESH_MS = 2_000;
 const TYPING_IDLE_MS = 3_000;
 const TYPING_SHOWN_MS = 6_000;
 const HISTORY_PAGE = 30;
+/** How long a hole may stay before it is fetched: messages from two nodes can pass each other. */
+const GAP_GRACE_MS = 500;
 
 /**
  * The widget's connection to the chat: identity, the messages of its room (or of the visitor's
@@ -78,6 +82,9 @@ export class ChatClient {
   readonly #outbox: Outbox;
   readonly #typing = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
   #socket: ChatSocket | undefined;
+  #catchingUp: Promise<boolean> | undefined;
+  #token: string | undefined;
+  #repairTimer: ReturnType<typeof setTimeout> | undefined;
   #typingSentAt = 0;
   #typingIdleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onOnline = () => this.#reconnectNow();
@@ -132,6 +139,7 @@ export class ChatClient {
       // A function, so every reconnect sends the newest token.
       auth: (callback: (auth: object) => void) => callback(this.#auth()),
       reconnectionDelayMax: 5_000,
+      ...this.#options.socketOptions,
     };
     const socket: ChatSocket = server ? io(server, options) : io(options);
     this.#socket = socket;
@@ -139,6 +147,7 @@ export class ChatClient {
     socket.on('session', ({ visitorId, token, user }) => {
       this.visitorId = visitorId;
       if (user) this.user = user;
+      this.#token = token;
       save(this.#tokenKey, token);
       this.#listeners.change();
     });
@@ -166,8 +175,11 @@ export class ChatClient {
       if (!this.#isOurs(message)) return;
       const own = message.sender.id === this.visitorId;
       if (this.#merge([message])) this.#listeners.message(message, own);
+      this.#repairSoon();
       this.#listeners.change();
     });
+    // The server may have lost packets (its link between nodes was down): fetch what is missing.
+    socket.on('resync', () => void this.#catchUp().then(() => this.#listeners.change()));
     socket.on('presence', ({ room, online }) => {
       if (!('room' in this.#options.target) || room !== this.#options.target.room) return;
       this.online = online;
@@ -190,13 +202,15 @@ export class ChatClient {
       this.#showTyping(sender.id, sender.name, typing);
     });
 
-    addEventListener('online', this.#onOnline);
-    addEventListener('offline', this.#onOffline);
+    // Absent outside a browser (a client in Node, tests).
+    globalThis.addEventListener?.('online', this.#onOnline);
+    globalThis.addEventListener?.('offline', this.#onOffline);
   }
 
   disconnect(): void {
-    removeEventListener('online', this.#onOnline);
-    removeEventListener('offline', this.#onOffline);
+    globalThis.removeEventListener?.('online', this.#onOnline);
+    globalThis.removeEventListener?.('offline', this.#onOffline);
+    clearTimeout(this.#repairTimer);
     this.#outbox.stop();
     clearTimeout(this.#typingIdleTimer);
     for (const { timer } of this.#typing.values()) clearTimeout(timer);
@@ -300,22 +314,50 @@ export class ChatClient {
     this.#setStatus('online');
     const socket = this.#socket!;
     const target = this.#options.target;
-    // Catch up from the newest message we have; a fresh page otherwise. Repeat while the server
-    // says more newer messages exist than one catch-up returns.
+    if (!(await this.#catchUp())) return;
+    // Joined on this connection: the server takes messages for it now.
+    this.#outbox.setSender(async (entry) => {
+      const ack = (await socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId })) as MessageAck | InboxMessageAck;
+      if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;
+      return ack;
+    });
+    this.#listeners.change();
+    await this.#outbox.flush();
+  }
+
+  /**
+   * Joins (again) and fetches everything after the last contiguous seq: on every connect, when a
+   * message arrived past a hole, and when the server says packets may have been lost. One at a
+   * time; resolves with whether it got through.
+   */
+  #catchUp(): Promise<boolean> {
+    this.#catchingUp ??= this.#fetchMissing().finally(() => (this.#catchingUp = undefined));
+    return this.#catchingUp;
+  }
+
+  async #fetchMissing(): Promise<boolean> {
+    const socket = this.#socket;
+    const target = this.#options.target;
+    // Catch up from the last contiguous message; a fresh page when there is none. Repeat while the
+    // server says more newer messages exist than one catch-up returns.
     let more = true;
-    while (more && socket.connected) {
-      const since = this.#log.newest?.seq;
+    while (more) {
+      if (!socket?.connected) return false;
+      const since = this.#log.messages.length ? this.#log.contiguousSeq : undefined;
       let ack: JoinAck | InboxJoinAck;
       try {
         ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? target : { ...target, since });
       } catch {
-        return; // no answer: the next connect tries again
+        return false; // no answer: the next connect tries again
       }
       if (!ack.ok) {
         this.#listeners.error(ack.error);
-        return;
+        return false;
       }
       const fresh = this.#log.messages.length === 0;
+      if (fresh) this.#log.start(ack.messages);
       for (const message of ack.messages) {
         if (this.#merge([message]) && !fresh) this.#listeners.message(message, message.sender.id === this.visitorId);
       }
@@ -327,16 +369,18 @@ export class ChatClient {
       if (since === undefined) this.hasMore = ack.hasMore;
       more = since !== undefined && ack.hasMore;
     }
-    // Joined on this connection: the server takes messages for it now.
-    this.#outbox.setSender(async (entry) => {
-      const ack = (await socket
-        .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId })) as MessageAck | InboxMessageAck;
-      if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;
-      return ack;
-    });
-    this.#listeners.change();
-    await this.#outbox.flush();
+    // Everything after the contiguous seq has been asked for: what is still missing was burnt.
+    this.#log.acceptHolesThrough(this.#log.newest?.seq ?? 0);
+    return true;
+  }
+
+  /** A message came past a hole: wait a moment for the missing ones in flight, then ask for them. */
+  #repairSoon(): void {
+    if (this.#repairTimer || !this.#log.hasGap) return;
+    this.#repairTimer = setTimeout(() => {
+      this.#repairTimer = undefined;
+      if (this.#log.hasGap) void this.#catchUp().then(() => this.#listeners.change());
+    }, GAP_GRACE_MS);
   }
 
   /**
@@ -383,7 +427,8 @@ export class ChatClient {
   #auth(): Record<string, string> {
     const { userId, userHash } = this.#options;
     if (userId && userHash) return { userId, userHash };
-    const token = load<string>(this.#tokenKey);
+    // Kept in memory too, for where storage is missing or refuses (see storage.ts).
+    const token = load<string>(this.#tokenKey) ?? this.#token;
     return token ? { token } : {};
   }
 

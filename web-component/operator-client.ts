@@ -64,6 +64,8 @@ const HISTORY_PAGE = 30;
 const TYPING_REFRESH_MS = 2_000;
 const TYPING_SHOWN_MS = 6_000;
 const COUNTS_REFRESH_MS = 1_000;
+/** How long a hole may stay before it is fetched: messages from two nodes can pass each other. */
+const GAP_GRACE_MS = 500;
 
 /**
  * The team's connection to the chat, for `<chat-inbox>`: the conversation list (kept live by
@@ -86,6 +88,8 @@ export class OperatorClient {
   readonly #conversations = new Map<string, ConversationSummary>();
   #socket: OperatorSocket | undefined;
   #countsTimer: ReturnType<typeof setTimeout> | undefined;
+  #repairTimer: ReturnType<typeof setTimeout> | undefined;
+  #openingUp: Promise<void> | undefined;
   /** The `version` to catch up from after a reconnect; undefined before the first list. */
   #cursor: number | undefined;
   #typingSentAt = 0;
@@ -163,8 +167,11 @@ export class OperatorClient {
         this.#dropStored(open, fresh);
         this.#listeners.message(plain, this.#conversations.get(open.id));
       }
+      this.#repairSoon(open);
       this.#listeners.change();
     });
+    // The server may have lost packets between its nodes: what changed, and the open thread.
+    socket.on('resync', () => void this.#catchUp().then(() => this.#catchUpOpen()));
     socket.on('typing', ({ conversationId, sender, typing }) => {
       const open = this.open;
       if (!open || conversationId !== open.id || sender.role !== 'visitor') return;
@@ -190,6 +197,7 @@ export class OperatorClient {
     this.open?.outbox.stop();
     clearTimeout(this.#typingTimer);
     clearTimeout(this.#countsTimer);
+    clearTimeout(this.#repairTimer);
     this.#socket?.disconnect();
     this.#socket = undefined;
   }
@@ -374,22 +382,48 @@ export class OperatorClient {
     await this.#list();
   }
 
-  async #catchUpOpen(): Promise<void> {
+  /** A message came past a hole: wait a moment for the missing ones in flight, then ask for them. */
+  #repairSoon(open: OpenConversation): void {
+    if (this.#repairTimer || !(open.messages.hasGap || open.notes.hasGap)) return;
+    this.#repairTimer = setTimeout(() => {
+      this.#repairTimer = undefined;
+      if (this.open === open && (open.messages.hasGap || open.notes.hasGap)) void this.#catchUpOpen();
+    }, GAP_GRACE_MS);
+  }
+
+  /** Opens (again) the open conversation, from its last contiguous seq, and sends its outbox. */
+  #catchUpOpen(): Promise<void> {
+    this.#openingUp ??= this.#fetchOpen().finally(() => (this.#openingUp = undefined));
+    return this.#openingUp;
+  }
+
+  async #fetchOpen(): Promise<void> {
     const open = this.open;
     const socket = this.#socket;
     if (!open || !socket?.connected) return;
-    const since = open.messages.newest?.seq;
-    const ack = await this.#request<OpenAck>('open', {
-      conversationId: open.id,
-      ...(since === undefined ? {} : { since }),
-      notesSince: open.notes.newest?.seq ?? 0,
-    });
-    if (!ack?.ok || this.open !== open) return;
+    let ack: OpenAck | undefined;
+    for (let more = true; more; ) {
+      const since = open.messages.messages.length ? open.messages.contiguousSeq : undefined;
+      ack = await this.#request<OpenAck>('open', {
+        conversationId: open.id,
+        ...(since === undefined ? {} : { since }),
+        notesSince: open.notes.contiguousSeq,
+      });
+      if (!ack?.ok || this.open !== open) return;
+      if (since === undefined) {
+        open.messages.start(ack.messages);
+        open.hasMore = ack.hasMore;
+      }
+      this.#dropStored(open, open.messages.merge(ack.messages));
+      this.#dropStored(open, open.notes.merge(ack.notes));
+      more = since !== undefined && ack.hasMore;
+    }
+    if (!ack?.ok) return;
+    // Everything after the contiguous seqs has been asked for: what is still missing was burnt.
+    open.messages.acceptHolesThrough(open.messages.newest?.seq ?? 0);
+    open.notes.acceptHolesThrough(open.notes.newest?.seq ?? 0);
     this.#keep(ack.conversation);
     open.visitor = ack.visitor;
-    this.#dropStored(open, open.messages.merge(ack.messages));
-    this.#dropStored(open, open.notes.merge(ack.notes));
-    if (since === undefined) open.hasMore = ack.hasMore;
     open.outbox.setSender((entry) =>
       socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message', {
         conversationId: open.id,

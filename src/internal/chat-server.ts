@@ -68,6 +68,12 @@ export interface ChatServer {
    */
   attach(target: HttpServer | Server): ChatServer;
   /**
+   * Tells every client connected to this node to catch up on what it joined, from the last
+   * contiguous seq it has. Call it when packets between nodes may have been lost, e.g. when this
+   * node's Redis connection comes back (see `guardRedisClient`'s `onReconnect`).
+   */
+  resync(): void;
+  /**
    * Resolves when storage is initialised (indexes made and checked); rejects at once, with
    * `STORAGE_UNAVAILABLE`, while the database is unreachable. The chat gets ready again by itself
    * whenever the database (re)connects; until then handshakes are refused and `/health` says 503.
@@ -166,6 +172,11 @@ class ChatServerImpl implements ChatServer {
       path: this.#socketPath,
       serveClient: false,
       ...(options.adapter ? { adapter: options.adapter } : {}),
+      // A client back within the window gets its rooms and the packets it missed; the handshake
+      // middlewares (origin, storage, identity) run again all the same.
+      ...(options.connectionStateRecovery
+        ? { connectionStateRecovery: { maxDisconnectionDuration: options.connectionStateRecovery.maxDisconnectionDurationMs, skipMiddlewares: false } }
+        : {}),
     });
 
     this.#ctx = {
@@ -314,6 +325,12 @@ class ChatServerImpl implements ChatServer {
       if (target.close !== hostClose) target.close = hostClose;
     });
     return this;
+  }
+
+  resync(): void {
+    if (this.#closing || !this.#io) return;
+    this.#io.of('/').local.emit('resync');
+    if (this.#operators) (this.#io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace).local.emit('resync');
   }
 
   close({ drainTimeoutMs = 5000 }: { drainTimeoutMs?: number } = {}): Promise<void> {

@@ -206,8 +206,21 @@ export interface ChatServerOptions {
   operators?: OperatorsOptions;
   /** @default none */
   hooks?: ChatHooks;
-  /** A Socket.IO adapter for multi-node deployments, e.g. `createAdapter(pub, sub)` from `@socket.io/redis-adapter`. @default in-memory */
+  /**
+   * A Socket.IO adapter for several server nodes: `createAdapter(redis)` from
+   * `@socket.io/redis-streams-adapter` (recommended: it keeps what it could not deliver while Redis was
+   * away, and restores sessions), or `createAdapter(pub, sub)` from `@socket.io/redis-adapter`.
+   * @default in-memory (one node)
+   */
   adapter?: ServerOptions['adapter'];
+  /**
+   * Socket.IO's connection state recovery: a client that comes back within the window gets its
+   * rooms back and the packets it missed, replayed, instead of fetching them; authentication runs
+   * again either way. Needs an adapter that stores sessions (the Redis Streams adapter does; the
+   * in-memory one keeps them on this node only). Clients catch up by seq with or without it.
+   * @default false
+   */
+  connectionStateRecovery?: boolean | { maxDisconnectionDurationMs?: number };
   /** Country for phone numbers typed without a `+country` prefix, e.g. `'GB'`. @default none: a prefix is required */
   defaultPhoneCountry?: CountryCode;
   /** How long a visitor token keeps a visitor's identity. @default 365 days */
@@ -254,6 +267,7 @@ export interface ResolvedOptions {
   operators: Required<Omit<OperatorsOptions, 'inboxes'>> & { inboxes: readonly string[] | undefined } | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
+  connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
   defaultPhoneCountry: CountryCode | undefined;
   tokenMaxAgeMs: number;
   logger: ChatLogger;
@@ -319,6 +333,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     operators: resolveOperators(options.operators),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
+    connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
     defaultPhoneCountry: options.defaultPhoneCountry,
     tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
     logger,
@@ -331,6 +346,15 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
 function packageBundle(name: string): string {
   const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
   return join(dirname(packageJson), 'dist', 'browser', name);
+}
+
+function resolveRecovery(recovery: ChatServerOptions['connectionStateRecovery']): ResolvedOptions['connectionStateRecovery'] {
+  if (!recovery) return undefined;
+  const maxDisconnectionDurationMs = recovery === true ? 120_000 : (recovery.maxDisconnectionDurationMs ?? 120_000);
+  if (!Number.isInteger(maxDisconnectionDurationMs) || maxDisconnectionDurationMs <= 0) {
+    throw new TypeError('parley-chat: `connectionStateRecovery.maxDisconnectionDurationMs` must be a positive number of milliseconds');
+  }
+  return { maxDisconnectionDurationMs };
 }
 
 function checkMiddleware(middleware: ChatServerOptions['middleware']): readonly RequestMiddleware[] {

@@ -9,6 +9,16 @@ export interface GuardableRedisClient {
 const FIRE_AND_FORGET = ['publish', 'sPublish', 'spublish'] as const;
 const guarded = new WeakSet<object>();
 
+export interface GuardRedisOptions {
+  /** Where the outage and the recovery are told. @default console */
+  logger?: ChatLogger;
+  /**
+   * Called when the connection is back after an outage: the place for `chat.resync()`, since
+   * packets between nodes may have been lost meanwhile.
+   */
+  onReconnect?: () => void;
+}
+
 /**
  * Keeps a Redis outage from taking the host's process down. A Redis client emits `error` on every
  * lost connection, and an `error` event nobody listens to ends a Node process; and the Socket.IO
@@ -18,11 +28,14 @@ const guarded = new WeakSet<object>();
  * handler, while whoever awaits it still sees the rejection. Returns the same client.
  *
  * @example
- * const redis = guardRedisClient(createClient({ url: process.env.REDIS_URL }));
+ * const redis = guardRedisClient(createClient({ url: process.env.REDIS_URL }), { onReconnect: () => chat.resync() });
  * await redis.connect();
  * const chat = createChatServer({ mongoose: db, secret, adapter: createAdapter(redis) });
  */
-export function guardRedisClient<C extends GuardableRedisClient>(client: C, logger: ChatLogger = console): C {
+export function guardRedisClient<C extends GuardableRedisClient>(
+  client: C,
+  { logger = console, onReconnect }: GuardRedisOptions = {},
+): C {
   if (guarded.has(client)) return client;
   guarded.add(client);
   let down = false;
@@ -35,6 +48,7 @@ export function guardRedisClient<C extends GuardableRedisClient>(client: C, logg
     if (!down) return;
     down = false;
     logger.warn('parley-chat: connected to Redis again');
+    onReconnect?.();
   });
   const methods = client as unknown as Record<string, unknown>;
   for (const name of FIRE_AND_FORGET) {

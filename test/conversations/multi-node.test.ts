@@ -17,8 +17,8 @@ describe.runIf(hasRedis)('support conversations on two nodes with the Redis adap
   const unseen: unknown[] = [];
 
   async function startNode(key: string, options: Partial<ChatServerOptions>): Promise<RunningChat> {
-    const pub = guardRedisClient(createClient({ url: REDIS_URL }), quietLogger());
-    const sub = guardRedisClient(pub.duplicate(), quietLogger());
+    const pub = guardRedisClient(createClient({ url: REDIS_URL }), { logger: quietLogger() });
+    const sub = guardRedisClient(pub.duplicate(), { logger: quietLogger() });
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(() => Promise.allSettled([pub.close(), sub.close()]));
     return startChat({ mongoose: db, adapter: createAdapter(pub, sub, { key }), ...options });

@@ -16,8 +16,8 @@ describe.runIf(hasRedis)('several server nodes on the Redis adapter (needs Redis
 
   /** A chat node with its own Redis clients, on a channel prefix of this test run. */
   async function startNode(key: string): Promise<RunningChat> {
-    const pub = guardRedisClient(createClient({ url: REDIS_URL }), quietLogger());
-    const sub = guardRedisClient(pub.duplicate(), quietLogger());
+    const pub = guardRedisClient(createClient({ url: REDIS_URL }), { logger: quietLogger() });
+    const sub = guardRedisClient(pub.duplicate(), { logger: quietLogger() });
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(async () => {
       await Promise.allSettled([pub.quit(), sub.quit()]);

@@ -21,8 +21,8 @@ describe.runIf(hasRedis)('presence while Redis or a peer node fails (needs Redis
 
   async function startNode(proxy: TcpProxy, key: string): Promise<RunningChat> {
     // guardRedisClient: without it, the errors and rejected publishes of an outage end the process.
-    const pub = guardRedisClient(createClient({ url: throughProxy(REDIS_URL, proxy), socket: { reconnectStrategy: 100 } }), quietLogger());
-    const sub = guardRedisClient(pub.duplicate(), quietLogger());
+    const pub = guardRedisClient(createClient({ url: throughProxy(REDIS_URL, proxy), socket: { reconnectStrategy: 100 } }), { logger: quietLogger() });
+    const sub = guardRedisClient(pub.duplicate(), { logger: quietLogger() });
     await Promise.all([pub.connect(), sub.connect()]);
     onCleanup(() => Promise.allSettled([pub.close(), sub.close()]));
     return startChat({ store, adapter: createAdapter(pub, sub, { key }) });

@@ -12,7 +12,7 @@ class FakeRedis extends EventEmitter {
 describe('guardRedisClient', () => {
   it('listens for errors, logging the first of an outage and the recovery', () => {
     const logger = quietLogger();
-    const client = guardRedisClient(new FakeRedis(), logger);
+    const client = guardRedisClient(new FakeRedis(), { logger });
     // Without a listener, an 'error' event throws (and ends a Node process).
     expect(() => client.emit('error', new Error('ECONNRESET'))).not.toThrow();
     client.emit('error', new Error('ECONNREFUSED'));
@@ -26,7 +26,7 @@ describe('guardRedisClient', () => {
   });
 
   it('handles the rejection of a publish nobody awaits, and still rejects for whoever does', async () => {
-    const client = guardRedisClient(new FakeRedis(), quietLogger());
+    const client = guardRedisClient(new FakeRedis(), { logger: quietLogger() });
     // Fire and forget, as the adapters do: with no handler this would be an unhandled rejection,
     // which fails this test run (and ends a Node process).
     void client.publish('ignored');
@@ -34,9 +34,19 @@ describe('guardRedisClient', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   });
 
+  it('calls onReconnect when the connection is back after an outage, not on the first connect', () => {
+    let calls = 0;
+    const client = guardRedisClient(new FakeRedis(), { logger: quietLogger(), onReconnect: () => calls++ });
+    client.emit('ready');
+    expect(calls).toBe(0);
+    client.emit('error', new Error('ECONNRESET'));
+    client.emit('ready');
+    expect(calls).toBe(1);
+  });
+
   it('guards a client once, however often it is passed', () => {
     const client = new FakeRedis();
-    guardRedisClient(guardRedisClient(client, quietLogger()), quietLogger());
+    guardRedisClient(guardRedisClient(client, { logger: quietLogger() }), { logger: quietLogger() });
     expect(client.listenerCount('error')).toBe(1);
   });
 });
