@@ -203,13 +203,13 @@ export class ChatClient {
     });
 
     // Absent outside a browser (a client in Node, tests).
-    globalThis.addEventListener?.('online', this.#onOnline);
-    globalThis.addEventListener?.('offline', this.#onOffline);
+    pageEvents().addEventListener?.('online', this.#onOnline);
+    pageEvents().addEventListener?.('offline', this.#onOffline);
   }
 
   disconnect(): void {
-    globalThis.removeEventListener?.('online', this.#onOnline);
-    globalThis.removeEventListener?.('offline', this.#onOffline);
+    pageEvents().removeEventListener?.('online', this.#onOnline);
+    pageEvents().removeEventListener?.('offline', this.#onOffline);
     clearTimeout(this.#repairTimer);
     this.#outbox.stop();
     clearTimeout(this.#typingIdleTimer);
@@ -343,6 +343,7 @@ export class ChatClient {
     // Catch up from the last contiguous message; a fresh page when there is none. Repeat while the
     // server says more newer messages exist than one catch-up returns.
     let more = true;
+    let highest = 0;
     while (more) {
       if (!socket?.connected) return false;
       const since = this.#log.messages.length ? this.#log.contiguousSeq : undefined;
@@ -358,6 +359,7 @@ export class ChatClient {
       }
       const fresh = this.#log.messages.length === 0;
       if (fresh) this.#log.start(ack.messages);
+      highest = Math.max(highest, ack.messages.at(-1)?.seq ?? 0);
       for (const message of ack.messages) {
         if (this.#merge([message]) && !fresh) this.#listeners.message(message, message.sender.id === this.visitorId);
       }
@@ -369,8 +371,11 @@ export class ChatClient {
       if (since === undefined) this.hasMore = ack.hasMore;
       more = since !== undefined && ack.hasMore;
     }
-    // Everything after the contiguous seq has been asked for: what is still missing was burnt.
-    this.#log.acceptHolesThrough(this.#log.newest?.seq ?? 0);
+    // Everything the server had after the contiguous seq is here: a seq it skipped was burnt. Only
+    // up to what it returned, though: a live message newer than that may be past one still on its
+    // way, which the next repair asks for.
+    this.#log.acceptHolesThrough(highest);
+    this.#repairSoon();
     return true;
   }
 
@@ -443,3 +448,10 @@ export class ChatClient {
   }
 }
 
+/** The page's `online` and `offline` events, where there is a page. */
+function pageEvents(): {
+  addEventListener?: (type: string, listener: () => void) => void;
+  removeEventListener?: (type: string, listener: () => void) => void;
+} {
+  return globalThis as object;
+}

@@ -402,6 +402,8 @@ export class OperatorClient {
     const socket = this.#socket;
     if (!open || !socket?.connected) return;
     let ack: OpenAck | undefined;
+    let highest = 0;
+    let highestNote = 0;
     for (let more = true; more; ) {
       const since = open.messages.messages.length ? open.messages.contiguousSeq : undefined;
       ack = await this.#request<OpenAck>('open', {
@@ -416,12 +418,16 @@ export class OperatorClient {
       }
       this.#dropStored(open, open.messages.merge(ack.messages));
       this.#dropStored(open, open.notes.merge(ack.notes));
+      highest = Math.max(highest, ack.messages.at(-1)?.seq ?? 0);
+      highestNote = Math.max(highestNote, ack.notes.at(-1)?.seq ?? 0);
       more = since !== undefined && ack.hasMore;
     }
     if (!ack?.ok) return;
-    // Everything after the contiguous seqs has been asked for: what is still missing was burnt.
-    open.messages.acceptHolesThrough(open.messages.newest?.seq ?? 0);
-    open.notes.acceptHolesThrough(open.notes.newest?.seq ?? 0);
+    // What the server had after the contiguous seqs is here: a seq it skipped was burnt (only up
+    // to what it returned; a newer live message may be past one still on its way).
+    open.messages.acceptHolesThrough(highest);
+    open.notes.acceptHolesThrough(highestNote);
+    this.#repairSoon(open);
     this.#keep(ack.conversation);
     open.visitor = ack.visitor;
     open.outbox.setSender((entry) =>

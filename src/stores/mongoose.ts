@@ -277,12 +277,14 @@ export class MongooseStore implements ChatStore {
       .updateOne({ _id: claimed._id, seq: claimed.seq }, { $set: { seq } })
       .setOptions({ sanitizeFilter: true });
     if (set.modifiedCount === 1) return { ...claimed, seq };
-    // Someone finished this claim meanwhile (see #original): hand the seq back if still the last.
+    // Not modified: someone finished this claim meanwhile (see #original), or the count was
+    // misreported. The document says which; only a seq that is not its own goes back.
+    const done = await this.#messages.findOne({ _id: claimed._id }).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
+    if (done?.seq === seq) return done;
     await this.#counters
       .updateOne({ _id: claimed.room, seq }, { $inc: { seq: -1 } })
       .setOptions({ sanitizeFilter: true })
       .catch(() => undefined);
-    const done = await this.#messages.findOne({ _id: claimed._id }).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
     if (!done || done.seq < 0) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
     return done;
   }
