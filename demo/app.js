@@ -8,6 +8,8 @@ import session from 'express-session';
 import { chatRoutes, createChatServer } from 'parley-chat/express';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+/** Signs the demo's session cookies; one per process, so every node of `--nodes` shares it. */
+const SESSION_SECRET = randomBytes(32).toString('base64url');
 
 // The pages hold no inline script or style, so they run under a strict Content Security Policy,
 // as a careful host site would serve them.
@@ -39,12 +41,14 @@ export const DEMO_OPERATORS = {
  *   port?: number,
  *   host?: string,
  *   chatOptions?: Partial<import('parley-chat').ChatServerOptions>,
+ *   sessionStore?: import('express-session').Store,
  * }} options
  */
-export async function startDemo({ connection, port = 3000, host, chatOptions = {} }) {
+export async function startDemo({ connection, port = 3000, host, chatOptions = {}, sessionStore }) {
   const app = express();
   const sessions = session({
-    secret: process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    ...(sessionStore ? { store: sessionStore } : {}),
+    secret: process.env.SESSION_SECRET ?? SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax' },

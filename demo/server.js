@@ -1,16 +1,64 @@
 // `npm run demo`: the demo site on an embedded MongoDB, or on MONGODB_URI when it is set.
+// `npm run demo -- --nodes 3`: three chat nodes on consecutive ports, sharing MongoDB and Redis
+// (REDIS_URL, default redis://127.0.0.1:6379) through the Redis Streams adapter, so a message
+// written on one reaches the others. Each node is a whole demo site; sign in once, on any of them.
+import { parseArgs } from 'node:util';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import session from 'express-session';
 import mongoose from 'mongoose';
+import { createClient } from 'redis';
+import { guardRedisClient } from 'parley-chat';
 import { DEMO_OPERATORS, startDemo } from './app.js';
 import { resolveMongo } from './mongodb.js';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1' } } });
+const nodeCount = Number(values.nodes);
+if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 16) {
+  console.error('--nodes takes a number of chat nodes, 1 to 16');
+  process.exit(1);
+}
 
 const mongo = await resolveMongo();
 console.log(`MongoDB: ${mongo.description}`);
 const connection = await mongoose.createConnection(mongo.uri, { autoCreate: false, autoIndex: false }).asPromise();
-const site = await startDemo({ connection, port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? 'localhost' });
-console.log(`Shop (visitors talk to the team): ${site.url}/ and ${site.url}/support`);
-console.log(`Community (a public room): ${site.url}/community`);
-for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
-  console.log(`Team inbox: ${site.url}/team — sign in as ${username} / ${password}`);
+const firstPort = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? 'localhost';
+/** @type {Array<() => Promise<unknown>>} */
+const closers = [];
+
+if (nodeCount === 1) {
+  const site = await startDemo({ connection, port: firstPort, host });
+  closers.push(site.close);
+  console.log(`Shop (visitors talk to the team): ${site.url}/ and ${site.url}/support`);
+  console.log(`Community (a public room): ${site.url}/community`);
+  for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
+    console.log(`Team inbox: ${site.url}/team — sign in as ${username} / ${password}`);
+  }
+} else {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  console.log(`Redis: ${redisUrl}`);
+  // One session store for every node: cookies do not tell ports apart, so one sign-in serves all.
+  const sessionStore = new session.MemoryStore();
+  for (let i = 0; i < nodeCount; i++) {
+    /** @type {import('parley-chat').ChatServer | undefined} */
+    let chat;
+    const redis = guardRedisClient(createClient({ url: redisUrl }), { onReconnect: () => chat?.resync() });
+    await redis.connect();
+    closers.push(() => redis.close());
+    const site = await startDemo({
+      connection,
+      port: firstPort === 0 ? 0 : firstPort + i,
+      host,
+      sessionStore,
+      chatOptions: { adapter: createAdapter(redis, { streamName: 'parley-demo' }), connectionStateRecovery: true },
+    });
+    chat = site.chat;
+    closers.unshift(site.close);
+    console.log(`Node ${i + 1}: ${site.url}/ (shop), ${site.url}/community, ${site.url}/team`);
+  }
+  for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
+    console.log(`Team inbox on any node's /team — sign in as ${username} / ${password}`);
+  }
 }
 
 let stopping = false;
@@ -18,7 +66,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    await site.close();
+    for (const close of closers) await close();
     await connection.close();
     await mongo.stop();
     process.exit(0);
