@@ -7,7 +7,7 @@ import type { ChatMessage, InboxMessageAck, MessageAck } from 'parley-chat';
 import { ChatClient, type ChatTarget } from '../../web-component/chat-client.js';
 import { OperatorClient } from '../../web-component/operator-client.js';
 import { withDatabase } from '../../demo/mongodb.js';
-import { clientId, connectMongo, mongoInfo, onCleanup, request, SECRET, settle } from '../support/harness.js';
+import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, SECRET, settle } from '../support/harness.js';
 import { startLoadBalancer } from '../support/load-balancer.js';
 import { startNodeProcess, stopProcess, type RunningProcess } from '../support/processes.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
@@ -132,6 +132,28 @@ describe.runIf(hasRedis)('three chat nodes in their own processes, on the Redis 
     // Gap-free, no duplicate seq, one per acknowledged message.
     expect(stored).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
     for (const [i, client] of clients.entries()) await expectEveryMessageOnce(() => client.messages, 'three-nodes', `client ${i}`);
+  });
+
+  it('stores a message retried at every node at once once, and keeps seqs gap-free', async () => {
+    const target = { room: 'retried-everywhere' };
+    // The same visitor (one token) on every node, as a retry after a reconnect elsewhere would be.
+    const visitor = await connectClient(nodeUrl(nodes[0]!));
+    const token = visitor.session.token;
+    const tabs = await Promise.all(
+      nodes.map(async (node) => {
+        const socket = connectSocket(nodeUrl(node), { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, auth: { token } });
+        onCleanup(() => socket.disconnect());
+        await new Promise((resolve) => socket.once('session', resolve));
+        await request(socket, 'join', target);
+        return socket;
+      }),
+    );
+    for (let i = 0; i < 10; i++) {
+      const id = clientId();
+      const acks = await Promise.all(tabs.map((tab) => request<MessageAck>(tab, 'message', { ...target, message: `retried ${i}`, clientId: id })));
+      expect(new Set(acks.map((ack) => (ack.ok ? ack.message.id : 'refused'))).size).toBe(1);
+    }
+    expect(await storedSeqs('retried-everywhere')).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 
   it('repairs what clients missed while Redis was cut for 5 s, without a reconnect; nothing crashes', { timeout: 60_000 }, async () => {
