@@ -1,0 +1,146 @@
+// The load in its own process: socket.io clients driven by the orchestrator over IPC. Senders are
+// open-loop (each message has a scheduled time, and latency counts from it, so a slow server cannot
+// hide its delay by slowing the senders down).
+import { performance } from 'node:perf_hooks';
+import { io } from 'socket.io-client';
+
+const url = process.argv[2];
+/** @type {import('socket.io-client').Socket[]} */
+let clients = [];
+/** @type {number[]} */
+let latencies = [];
+let received = 0;
+
+function connect() {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    socket.once('session', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Connects `count` clients, `batch` at a time (the server sees a steady stream, not a spike). */
+async function connectMany(count, batch = 50) {
+  const connected = [];
+  for (let i = 0; i < count; i += batch) {
+    connected.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, connect))));
+  }
+  return connected;
+}
+
+function listen(socket) {
+  socket.on('message', (message) => {
+    received++;
+    latencies.push(performance.now() - Number(message.message));
+  });
+}
+
+const join = (socket, room) => socket.timeout(30_000).emitWithAck('join', { room });
+
+let clientCounter = 0;
+/** Sends `total` messages spread evenly over `seconds` across `senders` (open loop). */
+async function sendOpenLoop(senders, rooms, rate, seconds) {
+  const total = Math.round(rate * seconds);
+  const start = performance.now() + 50;
+  let next = 0;
+  let acked = 0;
+  let refused = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (next < total && start + (next * 1000) / rate <= now) {
+        const scheduled = start + (next * 1000) / rate;
+        const i = next % senders.length;
+        senders[i].emit('message', { room: rooms[i], message: String(scheduled), clientId: `b${clientCounter++}` }, (ack) => {
+          if (ack?.ok) acked++;
+          else refused++;
+        });
+        next++;
+      }
+      if (next < total) setImmediate(tick);
+      else resolve(undefined);
+    };
+    tick();
+  });
+  return { total, acked: () => acked, refused: () => refused };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function waitFor(check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+const scenarios = {
+  async pairs({ pairs }) {
+    clients = await connectMany(pairs * 2);
+    for (let i = 0; i < pairs; i++) {
+      await Promise.all([join(clients[2 * i], `pair-${i}`), join(clients[2 * i + 1], `pair-${i}`)]);
+      listen(clients[2 * i + 1]);
+    }
+  },
+  async fanout({ receivers }) {
+    clients = await connectMany(receivers + 1);
+    for (const socket of clients) await join(socket, 'fanout');
+    for (const socket of clients.slice(1)) listen(socket);
+  },
+  async fill({ members }) {
+    clients = await connectMany(members);
+  },
+  async idle({ connections }) {
+    clients = await connectMany(connections);
+  },
+};
+
+const runs = {
+  async pairs({ pairs, rate, seconds }) {
+    latencies = [];
+    received = 0;
+    const senders = clients.filter((_, i) => i % 2 === 0);
+    const rooms = senders.map((_, i) => `pair-${i}`);
+    const sent = await sendOpenLoop(senders, rooms, rate, seconds);
+    await waitFor(() => received >= sent.total && sent.acked() + sent.refused() >= sent.total, 10_000);
+    const sorted = latencies.sort((a, b) => a - b);
+    return { sent: sent.total, received, refused: sent.refused(), p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
+  },
+  async fanout({ rate, seconds }) {
+    latencies = [];
+    received = 0;
+    const sent = await sendOpenLoop([clients[0]], ['fanout'], rate, seconds);
+    const expected = sent.total * (clients.length - 1);
+    await waitFor(() => received >= expected, 20_000);
+    const sorted = latencies.sort((a, b) => a - b);
+    return { sent: sent.total, deliveries: received, expected, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  },
+  async fill() {
+    for (let i = 0; i < clients.length; i += 25) await Promise.all(clients.slice(i, i + 25).map((socket) => join(socket, 'fill')));
+    // Let the last presence updates go out before the server's CPU is read.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return { joined: clients.length };
+  },
+  async idle() {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return { connections: clients.length };
+  },
+};
+
+process.on('message', async ({ type, scenario, params }) => {
+  try {
+    if (type === 'setup') {
+      await scenarios[scenario](params);
+      process.send?.({ type: 'ready' });
+    } else if (type === 'run') {
+      process.send?.({ type: 'done', result: await runs[scenario](params) });
+    } else if (type === 'stop') {
+      for (const socket of clients) socket.disconnect();
+      process.exit(0);
+    }
+  } catch (error) {
+    process.send?.({ type: 'error', message: String(error?.stack ?? error) });
+  }
+});
+process.send?.({ type: 'started' });

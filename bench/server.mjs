@@ -1,0 +1,58 @@
+// One server under test, in its own process: `parley` (the chat with its in-memory store, so what
+// is measured is the library's own work) or `bare` (Socket.IO doing the honest minimum for the
+// same protocol: take an id and a seq, acknowledge, broadcast). The orchestrator asks for its
+// counters over IPC. Prints "ready <port>".
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Server } from 'socket.io';
+import { createChatServer, MemoryStore } from 'parley-chat';
+
+const kind = process.argv[2];
+const server = http.createServer((_req, res) => res.end());
+const UNLIMITED = { max: 1e9, perMs: 1000 };
+
+if (kind === 'parley') {
+  const chat = createChatServer({
+    store: new MemoryStore(),
+    secret: 'benchmark-secret-that-is-at-least-32-characters',
+    logger: { warn() {}, error() {} },
+    // The benchmark's clients all come from one address, as fast as the load allows.
+    limits: { messageRate: UNLIMITED, addressMessageRate: UNLIMITED, newVisitorRate: UNLIMITED, eventRate: UNLIMITED },
+  });
+  await chat.ready();
+  chat.attach(server);
+} else if (kind === 'bare') {
+  const io = new Server(server, { path: '/chat/socket.io', serveClient: false });
+  const seqs = new Map();
+  io.on('connection', (socket) => {
+    socket.emit('session', { visitorId: socket.id, token: socket.id });
+    socket.on('join', ({ room }, ack) => {
+      void socket.join(room);
+      ack({ ok: true, room, messages: [], hasMore: false, online: 0 });
+    });
+    socket.on('message', ({ room, message, clientId }, ack) => {
+      const seq = (seqs.get(room) ?? 0) + 1;
+      seqs.set(room, seq);
+      const stored = { id: randomUUID(), room, seq, sender: { id: socket.id, name: 'Guest', role: 'visitor' }, message, timestamp: new Date().toISOString(), clientId };
+      socket.to(room).emit('message', stored);
+      ack({ ok: true, message: stored });
+    });
+  });
+} else {
+  throw new Error('usage: node bench/server.mjs parley|bare');
+}
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
+process.on('message', (request) => {
+  if (request !== 'stats') return;
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  process.send?.({ cpuUs: cpu.user + cpu.system, gcMs, rss: memory.rss, heapUsed: memory.heapUsed });
+});
+
+server.listen(0, '127.0.0.1', () => console.log(`ready ${server.address().port}`));
