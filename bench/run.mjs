@@ -75,7 +75,7 @@ async function withRun(kind, scenario, params, use) {
   const { child: server, match } = await start('bench/server.mjs', [kind], 0, /ready (\d+)/);
   const { child: load } = await start('bench/load.mjs', [`http://127.0.0.1:${match[1]}`], 1);
   try {
-    const before = await stats(server);
+    const before = await ask(server, 'stats-after-gc', (reply) => 'cpuUs' in reply);
     await ask(load, { type: 'setup', scenario, params }, (reply) => reply.type === 'ready');
     const run = async (runParams) => {
       const from = await stats(server);
@@ -120,12 +120,12 @@ async function fill(kind) {
 }
 
 async function idle(kind) {
-  return withRun(kind, 'idle', { connections: profile.connections }, async (run, before, server) => {
-    const empty = await ask(server, 'stats', (reply) => 'cpuUs' in reply);
-    const measured = await run({});
+  return withRun(kind, 'idle', { connections: profile.connections }, async (run, empty, server) => {
+    await run({});
+    const connected = await ask(server, 'stats-after-gc', (reply) => 'cpuUs' in reply);
     return {
-      rssPerConnection: (measured.rss - empty.rss) / profile.connections,
-      heapPerConnection: (measured.heapUsed - empty.heapUsed) / profile.connections,
+      rssPerConnection: (connected.rss - empty.rss) / profile.connections,
+      heapPerConnection: (connected.heapUsed - empty.heapUsed) / profile.connections,
     };
   });
 }

@@ -198,10 +198,10 @@ class ChatServerImpl implements ChatServer {
       isClosing: () => this.#closing !== undefined,
       visitors: () => this.io.of('/') as VisitorNamespace,
       operators: () => this.io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace,
+      // The in-memory adapter has no other nodes (and would only print a warning if told).
+      hasOtherNodes: () => this.io.of('/').adapter.serverSideEmit !== InMemoryAdapter.prototype.serverSideEmit,
       tellOtherNodes: (event, ...args) => {
-        // The in-memory adapter has no other nodes (and would only print a warning).
-        const adapter = this.io.of('/').adapter;
-        if (adapter.serverSideEmit !== InMemoryAdapter.prototype.serverSideEmit) this.io.serverSideEmit(event, ...args);
+        if (this.#ctx.hasOtherNodes()) this.io.serverSideEmit(event, ...args);
       },
       report: (error) => this.#report(error),
       runHook: (name, hook) => {
@@ -344,6 +344,7 @@ class ChatServerImpl implements ChatServer {
       this.#closed = true;
       this.#stopWatchingStore?.();
       this.#service?.close();
+      this.#rooms.presence.stop();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
@@ -429,6 +430,8 @@ class ChatServerImpl implements ChatServer {
     io.on('visitorUpdated', (visitorId, name, details) => this.#updateLocalVisitor(visitorId, name, details));
     io.on('visitorOnline', (conversationId, online) => this.#service?.setVisitorOnline(conversationId, online));
     io.on('teamChanged', (inboxes) => void this.#operators?.notifyTeam(inboxes ?? '*', true));
+    io.on('presenceCounts', (nodeId, counts) => this.#rooms.presence.heard(nodeId, counts));
+    this.#rooms.presence.start();
 
     // The operators' namespace exists only when the host has operators: without them a client
     // connecting there gets Socket.IO's "Invalid namespace".
@@ -514,6 +517,8 @@ class ChatServerImpl implements ChatServer {
     this.#boundConnection(socket.conn);
     const { visitorId, details } = socket.data;
     void socket.join(socketRooms.visitor(visitorId));
+    // A recovered connection is back in its rooms without joining them again.
+    if (socket.recovered) for (const room of this.#rooms.roomsOf(socket)) this.#rooms.presence.joined(room, visitorId);
     socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
 
     const { on, rateLimit } = this.#ctx;
@@ -547,14 +552,13 @@ class ChatServerImpl implements ChatServer {
     });
 
     socket.on('disconnecting', () => {
+      for (const room of this.#rooms.roomsOf(socket)) this.#rooms.presence.left(room, visitorId);
       if (this.#closing) return;
-      const rooms = this.#rooms.roomsOf(socket);
       const inboxes = this.#inbox?.inboxesOf(socket) ?? [];
       // After the disconnect the socket is out of its rooms, so counts no longer include it.
-      socket.once('disconnect', () => {
-        for (const room of rooms) void this.#rooms.announce(room);
-        if (inboxes.length) void this.#inbox!.left(visitorId, inboxes).catch((error: unknown) => this.#report(error));
-      });
+      if (inboxes.length) {
+        socket.once('disconnect', () => void this.#inbox!.left(visitorId, inboxes).catch((error: unknown) => this.#report(error)));
+      }
     });
   }
 

@@ -22,6 +22,8 @@ export interface InterServerEvents {
   visitorOnline(conversationId: string, online: boolean): void;
   /** Operators of these inboxes (null: of every inbox) came or went: tell local visitors. */
   teamChanged(inboxes: string[] | null): void;
+  /** A node's own visitor counts per room, on a change or as its heartbeat. */
+  presenceCounts(nodeId: string, counts: Array<[room: string, count: number]>): void;
 }
 
 /** What an operator's socket carries (`socket.data` on `/operators`). */
@@ -64,6 +66,8 @@ export interface ChatContext {
   isClosing(): boolean;
   visitors(): VisitorNamespace;
   operators(): OperatorNamespace;
+  /** Whether the adapter connects this node to others (the in-memory one does not). */
+  hasOtherNodes(): boolean;
   /** Tells the other nodes, when there are any (the in-memory adapter has none). */
   tellOtherNodes<E extends keyof InterServerEvents>(event: E, ...args: Parameters<InterServerEvents[E]>): void;
   report(error: unknown): ChatError;

@@ -4,7 +4,7 @@ import type { ChatContext, InterServerEvents } from './context.js';
 import { ChatError } from './errors.js';
 import type { SocketData } from './handshake.js';
 import type { Visitor } from './options.js';
-import { DistinctCounter } from './presence.js';
+import { RoomPresence } from './room-presence.js';
 import { parsePayload, type Schemas } from './schemas.js';
 import { CHAT_ROOM_PREFIX, socketRooms } from './socket-rooms.js';
 
@@ -13,11 +13,11 @@ type VisitorSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 /** Public group chat: everyone in a room sees every message. */
 export class Rooms {
   readonly #ctx: ChatContext;
-  readonly #presence: DistinctCounter;
+  readonly presence: RoomPresence;
 
   constructor(ctx: ChatContext) {
     this.#ctx = ctx;
-    this.#presence = new DistinctCounter(() => ctx.visitors(), (data) => data.visitorId);
+    this.presence = new RoomPresence(ctx);
   }
 
   async join(socket: VisitorSocket, payload: unknown) {
@@ -28,6 +28,7 @@ export class Rooms {
     const socketRoom = socketRooms.chatRoom(room);
     const wasIn = socket.rooms.has(socketRoom);
     await socket.join(socketRoom);
+    if (!wasIn) this.presence.joined(room, socket.data.visitorId);
     const { store, options } = this.#ctx;
     let page;
     try {
@@ -37,11 +38,13 @@ export class Rooms {
           : await store.listMessages({ room, after: since, limit: options.limits.catchUpLimit });
     } catch (error) {
       // A failed join leaves the socket where it was: not receiving a room it could not read.
-      if (!wasIn) await socket.leave(socketRoom);
+      if (!wasIn) {
+        await socket.leave(socketRoom);
+        this.presence.left(room, socket.data.visitorId);
+      }
       throw error;
     }
-    const online = await this.announce(room);
-    return { room, messages: page.messages, hasMore: page.hasMore, online };
+    return { room, messages: page.messages, hasMore: page.hasMore, online: this.presence.count(room) };
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
@@ -95,17 +98,6 @@ export class Rooms {
     return [...socket.rooms]
       .filter((room) => room.startsWith(CHAT_ROOM_PREFIX))
       .map((room) => room.slice(CHAT_ROOM_PREFIX.length));
-  }
-
-  /** Counts the room's visitors on every node and tells the room; never rejects. */
-  async announce(room: string): Promise<number> {
-    const online = await this.#presence.count([socketRooms.chatRoom(room)]);
-    try {
-      this.#ctx.visitors().to(socketRooms.chatRoom(room)).emit('presence', { room, online });
-    } catch {
-      // An adapter that cannot publish right now: the next change announces again.
-    }
-    return online;
   }
 
   async checkAccess(room: string, visitor: Visitor): Promise<void> {

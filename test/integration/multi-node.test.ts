@@ -4,7 +4,7 @@ import type mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { guardRedisClient, type ChatMessage, type JoinAck, type MessageAck } from 'parley-chat';
-import { clientId, connectMongo, nextEvent, onCleanup, quietLogger, request, startChat, type RunningChat } from '../support/harness.js';
+import { clientId, collect, connectMongo, nextEvent, onCleanup, quietLogger, request, startChat, type RunningChat } from '../support/harness.js';
 import { REDIS_URL, redisAnswers } from '../support/redis.js';
 
 const hasRedis = await redisAnswers('the multi-node tests');
@@ -61,14 +61,19 @@ describe.runIf(hasRedis)('several server nodes on the Redis adapter (needs Redis
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('counts visitors online across nodes', async () => {
+  it('counts visitors online across nodes, and tells each node\'s visitors', async () => {
     const alice = await nodeA.connect();
+    const aliceSees = collect<{ room: string; online: number }>(alice, 'presence');
     await request(alice, 'join', { room: 'presence-across' });
-    const presence = nextEvent(alice, 'presence');
     const bob = await nodeB.connect();
-    const joined = await request<JoinAck>(bob, 'join', { room: 'presence-across' });
-    expect(joined.ok && joined.online).toBe(2);
-    expect(await presence).toEqual({ room: 'presence-across', online: 2 });
+    const bobSees = collect<{ room: string; online: number }>(bob, 'presence');
+    await request<JoinAck>(bob, 'join', { room: 'presence-across' });
+    // Counts travel between nodes within the presence interval (half a second), not per join.
+    await expect.poll(() => aliceSees.at(-1)).toEqual({ room: 'presence-across', online: 2 });
+    await expect.poll(() => bobSees.at(-1)).toEqual({ room: 'presence-across', online: 2 });
+    expect(await request<JoinAck>(bob, 'join', { room: 'presence-across' })).toMatchObject({ online: 2 });
+    bob.disconnect();
+    await expect.poll(() => aliceSees.at(-1)).toEqual({ room: 'presence-across', online: 1 });
   });
 
   it("renames a visitor's tabs on every node when they save details", async () => {
