@@ -28,6 +28,7 @@ export type { RateLimit } from './internal/rate-limiter.js';
 export { guardRedisClient } from './internal/redis-guard.js';
 export type { GuardableRedisClient, GuardRedisOptions } from './internal/redis-guard.js';
 export { MemoryStore } from './stores/memory.js';
+export type { MemoryStoreOptions } from './stores/memory.js';
 export { MongooseStore } from './stores/mongoose.js';
 export type { MongooseStoreOptions } from './stores/mongoose.js';
 export type {

@@ -1,23 +1,56 @@
 import type { Socket } from 'socket.io';
+import type { ChatErrorPayload } from '../protocol.js';
 import type { ChatError } from './errors.js';
 
 export interface AckedEventsContext {
   /** Throws the error a request must get now (the server is closing), or returns. */
   admit(): void;
-  /** Bounds how long a handler may wait on storage. */
-  withinStorageTimeout<T>(work: Promise<T>): Promise<T>;
+  /** How long a request may wait (on storage, mostly) before it is answered `STORAGE_UNAVAILABLE`. */
+  timeoutMs: number;
   /** Normalises and logs an error; the client gets its payload only. */
   report(error: unknown): ChatError;
   /** Requests in progress, which close() waits for. */
   inFlight: Set<Promise<unknown>>;
 }
 
+const TIMED_OUT: ChatErrorPayload = {
+  code: 'STORAGE_UNAVAILABLE',
+  message: 'The chat database is not answering; try again shortly',
+  retryable: true,
+};
+
+interface Pending {
+  deadline: number;
+  answer(response: object): void;
+}
+
 /**
  * Registers acknowledged events, on any namespace: admission, rate limit, handler, and exactly
  * one ack of the `{ ok }` shape. An event without an ack callback is ignored: nothing to answer,
  * nothing stored. Handlers parse their own payload, so one event can take several shapes.
+ *
+ * A request that takes longer than `timeoutMs` is answered `STORAGE_UNAVAILABLE` (retryable; the
+ * work goes on, nothing can cancel a driver operation, so a write may still land and a retry
+ * with the same clientId returns it). One sweep a second finds them, rather than a timer per
+ * request: the message path is the chat's hottest.
  */
 export function ackedEvents(context: AckedEventsContext) {
+  const pending = new Set<Pending>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const request of pending) {
+      if (request.deadline > now) continue;
+      pending.delete(request);
+      request.answer({ ok: false, error: TIMED_OUT });
+    }
+    if (pending.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const sweepEvery = Math.max(50, Math.min(1000, Math.floor(context.timeoutMs / 4)));
+
   return function on<R extends object>(
     socket: Socket,
     event: string,
@@ -26,18 +59,33 @@ export function ackedEvents(context: AckedEventsContext) {
   ): void {
     socket.on(event, (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
-      const run = (async () => {
-        try {
-          context.admit();
-          rateLimit();
-          const result = await context.withinStorageTimeout(handler(payload));
-          ack({ ok: true, ...result });
-        } catch (error) {
-          ack({ ok: false, error: context.report(error).toPayload() });
-        }
-      })();
-      context.inFlight.add(run);
-      void run.finally(() => context.inFlight.delete(run));
+      let answered = false;
+      const request: Pending = {
+        deadline: Date.now() + context.timeoutMs,
+        answer(response) {
+          if (answered) return;
+          answered = true;
+          pending.delete(request);
+          ack(response);
+        },
+      };
+      let work: Promise<R>;
+      try {
+        context.admit();
+        rateLimit();
+        work = handler(payload);
+      } catch (error) {
+        request.answer({ ok: false, error: context.report(error).toPayload() });
+        return;
+      }
+      pending.add(request);
+      sweeper ??= setInterval(sweep, sweepEvery).unref();
+      const done = work.then(
+        (result) => request.answer({ ok: true, ...result }),
+        (error: unknown) => request.answer({ ok: false, error: context.report(error).toPayload() }),
+      );
+      context.inFlight.add(done);
+      void done.then(() => context.inFlight.delete(done));
     });
   };
 }

@@ -189,7 +189,7 @@ class ChatServerImpl implements ChatServer {
         admit: () => {
           if (this.#closing) throw SHUTTING_DOWN();
         },
-        withinStorageTimeout: (work) => this.#withinStorageTimeout(work),
+        timeoutMs: limits.storageTimeoutMs,
         report: (error) => this.#report(error),
         inFlight: this.#inFlight,
       }),

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ChatMessage, SenderRole } from '../protocol.js';
 import type {
   AppendResult,
@@ -21,11 +21,25 @@ interface RoomLog {
   messages: ChatMessage[];
 }
 
+export interface MemoryStoreOptions {
+  /**
+   * How many of each room's (and conversation's) newest messages are kept; older ones are
+   * dropped, from history and from retry detection alike. Between this and twice this many are
+   * held, so dropping is done in batches rather than on every message.
+   * @default 1000
+   */
+  maxMessagesPerRoom?: number;
+}
+
 /**
  * Keeps everything in process memory: for tests, prototypes and measuring the library's own
- * overhead. Data is lost on restart and is not shared between server nodes.
+ * overhead. Bounded per room (see `maxMessagesPerRoom`); data is lost on restart and is not
+ * shared between server nodes. Messages are frozen and handed out as they are, never copied.
  */
 export class MemoryStore implements ChatStore {
+  readonly #maxPerRoom: number;
+  readonly #idPrefix = randomBytes(6).toString('base64url');
+  #nextId = 0;
   readonly #rooms = new Map<string, RoomLog>();
   readonly #byClientId = new Map<string, ChatMessage>();
   readonly #users = new Map<string, UserRecord>();
@@ -33,32 +47,46 @@ export class MemoryStore implements ChatStore {
   readonly #conversationByVisitor = new Map<string, string>();
   #conversationVersion = 0;
 
+  constructor({ maxMessagesPerRoom = 1000 }: MemoryStoreOptions = {}) {
+    if (!Number.isInteger(maxMessagesPerRoom) || maxMessagesPerRoom < 1) {
+      throw new TypeError('parley-chat: MemoryStore maxMessagesPerRoom must be a positive integer');
+    }
+    this.#maxPerRoom = maxMessagesPerRoom;
+  }
+
   async init(): Promise<void> {}
 
   async ping(): Promise<void> {}
 
   async appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    const key = JSON.stringify([draft.room, draft.sender.id, draft.clientId]);
+    const key = clientKey(draft.room, draft.sender.id, draft.clientId);
     const original = this.#byClientId.get(key);
-    if (original) return { message: structuredClone(original), duplicate: true };
+    if (original) return { message: original, duplicate: true };
 
     let log = this.#rooms.get(draft.room);
     if (!log) {
       log = { lastSeq: 0, messages: [] };
       this.#rooms.set(draft.room, log);
     }
-    const message: ChatMessage = {
-      id: randomUUID(),
+    const message: ChatMessage = Object.freeze({
+      id: `${this.#idPrefix}${(this.#nextId++).toString(36)}`,
       room: draft.room,
       seq: ++log.lastSeq,
-      sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
+      sender: Object.freeze({ id: draft.sender.id, name: draft.sender.name, role: draft.sender.role }),
       message: draft.message,
       timestamp: draft.timestamp.toISOString(),
       clientId: draft.clientId,
-    };
+    });
     log.messages.push(message);
     this.#byClientId.set(key, message);
-    return { message: structuredClone(message), duplicate: false };
+    if (log.messages.length >= 2 * this.#maxPerRoom) this.#trim(log);
+    return { message, duplicate: false };
+  }
+
+  /** Drops all but the newest maxMessagesPerRoom messages of a room, and their retry keys. */
+  #trim(log: RoomLog): void {
+    const dropped = log.messages.splice(0, log.messages.length - this.#maxPerRoom);
+    for (const message of dropped) this.#byClientId.delete(clientKey(message.room, message.sender.id, message.clientId));
   }
 
   async listMessages({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
@@ -75,7 +103,7 @@ export class MemoryStore implements ChatStore {
       start = Math.max(0, end - limit);
       hasMore = start > 0;
     }
-    return { messages: structuredClone(all.slice(start, end)), hasMore };
+    return { messages: all.slice(start, end), hasMore };
   }
 
   async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
@@ -189,6 +217,11 @@ export class MemoryStore implements ChatStore {
         (assigneeId === undefined || (record.assignee?.id ?? null) === assigneeId),
     );
   }
+}
+
+function clientKey(room: string, senderId: string, clientId: string): string {
+  // Room names and visitor ids never hold a newline; clientIds are [A-Za-z0-9_-].
+  return `${room}\n${senderId}\n${clientId}`;
 }
 
 /** Index of the first message with a seq above `seq` (binary search; the log is sorted by seq). */
