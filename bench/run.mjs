@@ -2,7 +2,8 @@
 // the same machine. Each scenario starts a fresh server process (pinned to one core where
 // `taskset` exists) and a fresh load process (pinned to the other). `--quick` is a shorter run,
 // `--smoke` a tiny one that only proves the benchmark still works (CI runs it), and
-// `--out FILE` writes the results as Markdown with a description of the machine.
+// `--out FILE` writes the results as Markdown with a description of the machine. `--only pairs`
+// (or fanout, fill, idle; comma-separated) runs just those scenarios and prints their lines.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,12 +12,12 @@ import { parseArgs } from 'node:util';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' } },
 });
 const PROFILES = {
-  full: { pairs: 50, rates: [1000, 2000, 4000, 6000, 8000, 10000], seconds: 5, cpuRate: 2000, receivers: 500, fanoutRate: 20, fanoutSeconds: 5, members: 500, connections: 5000 },
-  quick: { pairs: 50, rates: [1000, 4000, 8000], seconds: 3, cpuRate: 2000, receivers: 300, fanoutRate: 20, fanoutSeconds: 3, members: 500, connections: 2000 },
-  smoke: { pairs: 5, rates: [200], seconds: 1, cpuRate: 200, receivers: 20, fanoutRate: 10, fanoutSeconds: 1, members: 20, connections: 50 },
+  full: { pairs: 50, rates: [1000, 2000, 4000, 6000, 8000, 10000], seconds: 3, repeats: 3, cpuRate: 2000, receivers: 500, fanoutRate: 20, fanoutSeconds: 5, members: 500, connections: 5000 },
+  quick: { pairs: 50, rates: [2000, 4000, 6000, 8000], seconds: 2, repeats: 1, cpuRate: 2000, receivers: 300, fanoutRate: 20, fanoutSeconds: 3, members: 500, connections: 2000 },
+  smoke: { pairs: 5, rates: [200], seconds: 1, repeats: 1, cpuRate: 200, receivers: 20, fanoutRate: 10, fanoutSeconds: 1, members: 20, connections: 50 },
 };
 const profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
 const P99_TARGET_MS = 25;
@@ -93,16 +94,55 @@ async function withRun(kind, scenario, params, use) {
 const results = { bare: {}, parley: {} };
 const KINDS = ['bare', 'parley'];
 
-async function onePairs(kind) {
-  return withRun(kind, 'pairs', { pairs: profile.pairs }, async (run) => {
-    const steps = [];
-    for (const rate of profile.rates) {
-      const measured = await run({ rate, seconds: profile.seconds });
-      steps.push({ rate, ...measured.result, cpuPerMessageUs: measured.cpuUs / measured.result.sent, gcMs: measured.gcMs, heapMb: measured.heapUsed / 1e6 });
-    }
-    const cpu = await run({ rate: profile.cpuRate, seconds: profile.seconds });
-    return { steps, cpuPerMessageUs: cpu.cpuUs / cpu.result.sent };
-  });
+/**
+ * 1:1 rooms at stepped rates. Both servers stay up, and each step runs bare then parley,
+ * `repeats` times over, keeping each figure's median: this machine's neighbours come and go, and
+ * interleaving lets them cost both alike.
+ */
+async function pairs() {
+  return withRun('bare', 'pairs', { pairs: profile.pairs }, (runBare) =>
+    withRun('parley', 'pairs', { pairs: profile.pairs }, async (runParley) => {
+      const runs = { bare: runBare, parley: runParley };
+      const measure = async (params) => {
+        const samples = { bare: [], parley: [] };
+        for (let i = 0; i < profile.repeats; i++) {
+          for (const kind of KINDS) samples[kind].push(await runs[kind](params));
+        }
+        return samples;
+      };
+      // Warm-up, not counted: the JIT, the sockets' buffers and the heap settle first.
+      await measure({ rate: profile.rates[0], seconds: 2 });
+      const steps = { bare: [], parley: [] };
+      for (const rate of profile.rates) {
+        const samples = await measure({ rate, seconds: profile.seconds });
+        for (const kind of KINDS) {
+          const of = (pick) => median(samples[kind].map(pick));
+          steps[kind].push({
+            rate,
+            sent: Math.min(...samples[kind].map((s) => s.result.sent)),
+            received: Math.min(...samples[kind].map((s) => s.result.received)),
+            p50: of((s) => s.result.p50),
+            p99: of((s) => s.result.p99),
+            max: of((s) => s.result.max),
+            cpuPerMessageUs: of((s) => s.cpuUs / s.result.sent),
+            gcMs: of((s) => s.gcMs),
+            heapMb: of((s) => s.heapUsed / 1e6),
+          });
+        }
+      }
+      const cpu = await measure({ rate: profile.cpuRate, seconds: profile.seconds });
+      const cpuPerMessageUs = (kind) => median(cpu[kind].map((s) => s.cpuUs / s.result.sent));
+      return {
+        bare: { steps: steps.bare, cpuPerMessageUs: cpuPerMessageUs('bare') },
+        parley: { steps: steps.parley, cpuPerMessageUs: cpuPerMessageUs('parley') },
+      };
+    }),
+  );
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function fanout(kind) {
@@ -130,7 +170,18 @@ async function idle(kind) {
   });
 }
 
-for (const [name, scenario] of [['1:1 rooms', onePairs], ['fan-out', fanout], ['room fill', fill], ['idle connections', idle]]) {
+const SCENARIOS = [['pairs', '1:1 rooms', pairs], ['fanout', 'fan-out', fanout], ['fill', 'room fill', fill], ['idle', 'idle connections', idle]];
+const only = values.only?.split(',');
+const unknown = only?.filter((key) => !SCENARIOS.some(([k]) => k === key));
+if (unknown?.length) throw new Error(`--only takes ${SCENARIOS.map(([k]) => k).join(', ')}; not ${unknown.join(', ')}`);
+for (const [key, name, scenario] of SCENARIOS) {
+  if (only && !only.includes(key)) continue;
+  if (scenario === pairs) {
+    process.stderr.write(`${name}: bare and parley, interleaved…\n`);
+    const both = await pairs();
+    for (const kind of KINDS) results[kind][name] = both[kind];
+    continue;
+  }
   for (const kind of KINDS) {
     process.stderr.write(`${name}: ${kind}…\n`);
     results[kind][name] = await scenario(kind);
@@ -156,38 +207,43 @@ const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digit
 const ratio = (parley, bare) => (bare ? `${fmt(parley / bare, 2)}` : '—');
 const highestWithin = (steps) => steps.filter((step) => step.p99 <= P99_TARGET_MS && step.received >= step.sent).at(-1)?.rate ?? 0;
 
-const lines = [];
+const lines = ['| figure | parley | bare | parley / bare | target |', '|---|---|---|---|---|'];
+const steps = [];
 const bareP = results.bare['1:1 rooms'];
 const parleyP = results.parley['1:1 rooms'];
-lines.push('| figure | parley | bare | parley / bare | target |', '|---|---|---|---|---|');
-lines.push(`| 1:1 rooms: highest rate with p99 ≤ ${P99_TARGET_MS} ms (msg/s) | ${highestWithin(parleyP.steps)} | ${highestWithin(bareP.steps)} | ${ratio(highestWithin(parleyP.steps), highestWithin(bareP.steps))} | ≥ 0.8 |`);
-lines.push(`| 1:1 server CPU per message at ${profile.cpuRate}/s (µs) | ${fmt(parleyP.cpuPerMessageUs)} | ${fmt(bareP.cpuPerMessageUs)} | ${ratio(parleyP.cpuPerMessageUs, bareP.cpuPerMessageUs)} | ≤ 1.2 |`);
+if (parleyP) {
+  lines.push(`| 1:1 rooms: highest rate with p99 ≤ ${P99_TARGET_MS} ms (msg/s) | ${highestWithin(parleyP.steps)} | ${highestWithin(bareP.steps)} | ${ratio(highestWithin(parleyP.steps), highestWithin(bareP.steps))} | ≥ 0.8 |`);
+  lines.push(`| 1:1 server CPU per message at ${profile.cpuRate}/s (µs) | ${fmt(parleyP.cpuPerMessageUs)} | ${fmt(bareP.cpuPerMessageUs)} | ${ratio(parleyP.cpuPerMessageUs, bareP.cpuPerMessageUs)} | ≤ 1.2 |`);
+  steps.push('', '1:1 rooms at stepped rates (latency from the scheduled send time):', '', '| rate (msg/s) | parley p50 / p99 / max (ms) | bare p50 / p99 / max (ms) | parley / bare CPU per message | parley GC (ms) | bare GC (ms) | parley heap (MB) | bare heap (MB) |', '|---|---|---|---|---|---|---|---|');
+  for (const [i, step] of parleyP.steps.entries()) {
+    const bare = bareP.steps[i];
+    const lost = (s) => (s.received < s.sent ? ` (${s.sent - s.received} undelivered)` : '');
+    steps.push(
+      `| ${step.rate} | ${fmt(step.p50)} / ${fmt(step.p99)} / ${fmt(step.max)}${lost(step)} | ${fmt(bare.p50)} / ${fmt(bare.p99)} / ${fmt(bare.max)}${lost(bare)} | ${ratio(step.cpuPerMessageUs, bare.cpuPerMessageUs)} | ${fmt(step.gcMs, 0)} | ${fmt(bare.gcMs, 0)} | ${fmt(step.heapMb)} | ${fmt(bare.heapMb)} |`,
+    );
+  }
+}
 const fb = results.bare['fan-out'];
 const fp = results.parley['fan-out'];
-lines.push(`| fan-out to ${profile.receivers}: CPU per delivery (µs) | ${fmt(fp.cpuPerDeliveryUs, 2)} | ${fmt(fb.cpuPerDeliveryUs, 2)} | ${ratio(fp.cpuPerDeliveryUs, fb.cpuPerDeliveryUs)} | ≤ 1.2 |`);
+if (fp) lines.push(`| fan-out to ${profile.receivers}: CPU per delivery (µs) | ${fmt(fp.cpuPerDeliveryUs, 2)} | ${fmt(fb.cpuPerDeliveryUs, 2)} | ${ratio(fp.cpuPerDeliveryUs, fb.cpuPerDeliveryUs)} | ≤ 1.2 |`);
 const rb = results.bare['room fill'];
 const rp = results.parley['room fill'];
-lines.push(`| ${profile.members} visitors joining one room: server CPU (ms) | ${fmt(rp.cpuMs)} | ${fmt(rb.cpuMs)} | ${ratio(rp.cpuMs, rb.cpuMs)} | ≤ 2 |`);
+if (rp) lines.push(`| ${profile.members} visitors joining one room: server CPU (ms) | ${fmt(rp.cpuMs)} | ${fmt(rb.cpuMs)} | ${ratio(rp.cpuMs, rb.cpuMs)} | ≤ 2 |`);
 const ib = results.bare['idle connections'];
 const ip = results.parley['idle connections'];
-lines.push(`| ${profile.connections} idle connections: RSS per connection (KB) | ${fmt(ip.rssPerConnection / 1000)} | ${fmt(ib.rssPerConnection / 1000)} | ${ratio(ip.rssPerConnection, ib.rssPerConnection)} | ≤ 1.1 |`);
-lines.push(`| ${profile.connections} idle connections: heap per connection (KB) | ${fmt(ip.heapPerConnection / 1000)} | ${fmt(ib.heapPerConnection / 1000)} | ${ratio(ip.heapPerConnection, ib.heapPerConnection)} | ≤ 1.1 |`);
-const weight = widgetWeight();
-lines.push(`| widget first load, gzip / brotli (KB) | ${fmt(weight.firstGzip / 1000)} / ${fmt(weight.firstBrotli / 1000)} | — | — | ≤ 10 gzip |`);
-lines.push(`| widget with the chat open, gzip / brotli (KB) | ${fmt(weight.openGzip / 1000)} / ${fmt(weight.openBrotli / 1000)} | — | — | ≤ 30 gzip |`);
-
-const steps = ['', '1:1 rooms at stepped rates (latency from the scheduled send time):', '', '| rate (msg/s) | parley p50 / p99 / max (ms) | bare p50 / p99 / max (ms) | parley / bare CPU per message | parley GC (ms) | bare GC (ms) | parley heap (MB) | bare heap (MB) |', '|---|---|---|---|---|---|---|---|'];
-for (const [i, step] of parleyP.steps.entries()) {
-  const bare = bareP.steps[i];
-  const lost = (s) => (s.received < s.sent ? ` (${s.sent - s.received} undelivered)` : '');
-  steps.push(
-    `| ${step.rate} | ${fmt(step.p50)} / ${fmt(step.p99)} / ${fmt(step.max)}${lost(step)} | ${fmt(bare.p50)} / ${fmt(bare.p99)} / ${fmt(bare.max)}${lost(bare)} | ${ratio(step.cpuPerMessageUs, bare.cpuPerMessageUs)} | ${fmt(step.gcMs, 0)} | ${fmt(bare.gcMs, 0)} | ${fmt(step.heapMb)} | ${fmt(bare.heapMb)} |`,
-  );
+if (ip) {
+  lines.push(`| ${profile.connections} idle connections: RSS per connection (KB) | ${fmt(ip.rssPerConnection / 1000)} | ${fmt(ib.rssPerConnection / 1000)} | ${ratio(ip.rssPerConnection, ib.rssPerConnection)} | ≤ 1.1 |`);
+  lines.push(`| ${profile.connections} idle connections: heap per connection (KB) | ${fmt(ip.heapPerConnection / 1000)} | ${fmt(ib.heapPerConnection / 1000)} | ${ratio(ip.heapPerConnection, ib.heapPerConnection)} | ≤ 1.1 |`);
+}
+if (!only) {
+  const weight = widgetWeight();
+  lines.push(`| widget first load, gzip / brotli (KB) | ${fmt(weight.firstGzip / 1000)} / ${fmt(weight.firstBrotli / 1000)} | — | — | ≤ 10 gzip |`);
+  lines.push(`| widget with the chat open, gzip / brotli (KB) | ${fmt(weight.openGzip / 1000)} / ${fmt(weight.openBrotli / 1000)} | — | — | ≤ 30 gzip |`);
 }
 const report = [...lines, ...steps].join('\n');
 console.log(report);
 
-if (values.out) {
+if (values.out && !only) {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pinning ? 'server and load pinned to different cores' : 'not pinned (no taskset)'}`;
   const profileName = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
   const existing = existsSync(values.out) ? readFileSync(values.out, 'utf8') : '';

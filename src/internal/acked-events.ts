@@ -19,9 +19,24 @@ const TIMED_OUT: ChatErrorPayload = {
   retryable: true,
 };
 
-interface Pending {
-  deadline: number;
-  answer(response: object): void;
+/** A request awaiting its one answer: from its handler, or from the sweep when it takes too long. */
+class Pending {
+  readonly deadline: number;
+  #ack: ((response: object) => void) | undefined;
+
+  constructor(deadline: number, ack: (response: object) => void) {
+    this.deadline = deadline;
+    this.#ack = ack;
+  }
+
+  /** Sends `response` unless an answer went already; returns whether this one was sent. */
+  answer(response: object): boolean {
+    const ack = this.#ack;
+    if (!ack) return false;
+    this.#ack = undefined;
+    ack(response);
+    return true;
+  }
 }
 
 /**
@@ -59,16 +74,7 @@ export function ackedEvents(context: AckedEventsContext) {
   ): void {
     socket.on(event, (payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
-      let answered = false;
-      const request: Pending = {
-        deadline: Date.now() + context.timeoutMs,
-        answer(response) {
-          if (answered) return;
-          answered = true;
-          pending.delete(request);
-          ack(response);
-        },
-      };
+      const request = new Pending(Date.now() + context.timeoutMs, ack as (response: object) => void);
       let work: Promise<R>;
       try {
         context.admit();
@@ -80,12 +86,18 @@ export function ackedEvents(context: AckedEventsContext) {
       }
       pending.add(request);
       sweeper ??= setInterval(sweep, sweepEvery).unref();
-      const done = work.then(
-        (result) => request.answer({ ok: true, ...result }),
-        (error: unknown) => request.answer({ ok: false, error: context.report(error).toPayload() }),
+      const done: Promise<void> = work.then(
+        (result) => {
+          context.inFlight.delete(done);
+          if (request.answer({ ok: true, ...result })) pending.delete(request);
+        },
+        (error: unknown) => {
+          context.inFlight.delete(done);
+          const payload = context.report(error).toPayload();
+          if (request.answer({ ok: false, error: payload })) pending.delete(request);
+        },
       );
       context.inFlight.add(done);
-      void done.then(() => context.inFlight.delete(done));
     });
   };
 }

@@ -56,7 +56,7 @@ export class VisitorInbox {
     }
     const sender = visitorOf(socket);
     const { hooks } = this.#ctx.options;
-    await hooks.beforeMessage?.({ room: inbox, inbox, message, sender });
+    if (hooks.beforeMessage) await hooks.beforeMessage({ room: inbox, inbox, message, sender });
     const posted = await this.#service.postVisitorMessage(sender, inbox, message, clientId, socket.id);
     if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
     return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };

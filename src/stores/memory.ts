@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatMessage, SenderRole } from '../protocol.js';
+import type { Sender, SenderRole } from '../protocol.js';
+import { MemoryRoomLog } from './memory-room-log.js';
 import type {
   AppendResult,
   ChatStore,
@@ -15,12 +16,6 @@ import type {
   UserRecord,
 } from './types.js';
 
-interface RoomLog {
-  lastSeq: number;
-  /** Sorted by seq, because seqs are assigned in insertion order. */
-  messages: ChatMessage[];
-}
-
 export interface MemoryStoreOptions {
   /**
    * How many of each room's (and conversation's) newest messages are kept; older ones are
@@ -34,14 +29,16 @@ export interface MemoryStoreOptions {
 /**
  * Keeps everything in process memory: for tests, prototypes and measuring the library's own
  * overhead. Bounded per room (see `maxMessagesPerRoom`); data is lost on restart and is not
- * shared between server nodes. Messages are frozen and handed out as they are, never copied.
+ * shared between server nodes. Each read builds new message objects, so a caller changing one
+ * changes nothing stored.
  */
 export class MemoryStore implements ChatStore {
   readonly #maxPerRoom: number;
   readonly #idPrefix = randomBytes(6).toString('base64url');
   #nextId = 0;
-  readonly #rooms = new Map<string, RoomLog>();
-  readonly #byClientId = new Map<string, ChatMessage>();
+  readonly #rooms = new Map<string, MemoryRoomLog>();
+  /** One frozen sender object per person, shared by their messages. */
+  readonly #senders = new Map<string, Sender>();
   readonly #users = new Map<string, UserRecord>();
   readonly #conversations = new Map<string, ConversationRecord>();
   readonly #conversationByVisitor = new Map<string, string>();
@@ -58,58 +55,55 @@ export class MemoryStore implements ChatStore {
 
   async ping(): Promise<void> {}
 
-  async appendMessage(draft: MessageDraft): Promise<AppendResult> {
-    const key = clientKey(draft.room, draft.sender.id, draft.clientId);
-    const original = this.#byClientId.get(key);
-    if (original) return { message: original, duplicate: true };
-
-    let log = this.#rooms.get(draft.room);
+  async appendMessage({ room, sender, message, clientId, timestamp }: MessageDraft): Promise<AppendResult> {
+    let log = this.#rooms.get(room);
+    const original = log?.find(sender.id, clientId);
+    if (log && original !== undefined) return { message: log.messageAt(original, this.#idPrefix), duplicate: true };
     if (!log) {
-      log = { lastSeq: 0, messages: [] };
-      this.#rooms.set(draft.room, log);
+      log = new MemoryRoomLog(room);
+      this.#rooms.set(room, log);
     }
-    const message: ChatMessage = Object.freeze({
-      id: `${this.#idPrefix}${(this.#nextId++).toString(36)}`,
-      room: draft.room,
-      seq: ++log.lastSeq,
-      sender: Object.freeze({ id: draft.sender.id, name: draft.sender.name, role: draft.sender.role }),
-      message: draft.message,
-      timestamp: draft.timestamp.toISOString(),
-      clientId: draft.clientId,
-    });
-    log.messages.push(message);
-    this.#byClientId.set(key, message);
-    if (log.messages.length >= 2 * this.#maxPerRoom) this.#trim(log);
-    return { message, duplicate: false };
+    const index = log.append(this.#nextId++, timestamp.getTime(), this.#shared(sender), message, clientId);
+    const stored = log.messageAt(index, this.#idPrefix);
+    if (log.size >= 2 * this.#maxPerRoom) log.keepNewest(this.#maxPerRoom);
+    return { message: stored, duplicate: false };
   }
 
-  /** Drops all but the newest maxMessagesPerRoom messages of a room, and their retry keys. */
-  #trim(log: RoomLog): void {
-    const dropped = log.messages.splice(0, log.messages.length - this.#maxPerRoom);
-    for (const message of dropped) this.#byClientId.delete(clientKey(message.room, message.sender.id, message.clientId));
+  #shared({ id, name, role }: Sender): Sender {
+    const known = this.#senders.get(id);
+    if (known && known.name === name && known.role === role) return known;
+    // Bounded by the people writing now: the cache is cheap to rebuild.
+    if (this.#senders.size >= 10_000) this.#senders.clear();
+    const sender = Object.freeze({ id, name, role });
+    this.#senders.set(id, sender);
+    return sender;
   }
 
   async listMessages({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
-    const all = this.#rooms.get(room)?.messages ?? [];
+    const log = this.#rooms.get(room);
+    if (!log) return { messages: [], hasMore: false };
     let start: number;
     let end: number;
     let hasMore: boolean;
     if (after !== undefined) {
-      start = firstIndexAbove(all, after);
-      end = Math.min(all.length, start + limit);
-      hasMore = end < all.length;
+      start = log.indexAbove(after);
+      end = Math.min(log.size, start + limit);
+      hasMore = end < log.size;
     } else {
-      end = before === undefined ? all.length : firstIndexAbove(all, before - 1);
+      end = before === undefined ? log.size : log.indexAbove(before - 1);
       start = Math.max(0, end - limit);
       hasMore = start > 0;
     }
-    return { messages: all.slice(start, end), hasMore };
+    const messages = [];
+    for (let i = start; i < end; i++) messages.push(log.messageAt(i, this.#idPrefix));
+    return { messages, hasMore };
   }
 
   async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
-    const all = this.#rooms.get(room)?.messages ?? [];
+    const log = this.#rooms.get(room);
+    if (!log) return 0;
     let count = 0;
-    for (let i = firstIndexAbove(all, after); i < all.length; i++) if (all[i]!.sender.role === role) count++;
+    for (let i = log.indexAbove(after); i < log.size; i++) if (log.roleAt(i) === role) count++;
     return count;
   }
 
@@ -217,21 +211,4 @@ export class MemoryStore implements ChatStore {
         (assigneeId === undefined || (record.assignee?.id ?? null) === assigneeId),
     );
   }
-}
-
-function clientKey(room: string, senderId: string, clientId: string): string {
-  // Room names and visitor ids never hold a newline; clientIds are [A-Za-z0-9_-].
-  return `${room}\n${senderId}\n${clientId}`;
-}
-
-/** Index of the first message with a seq above `seq` (binary search; the log is sorted by seq). */
-function firstIndexAbove(messages: readonly ChatMessage[], seq: number): number {
-  let low = 0;
-  let high = messages.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (messages[mid]!.seq > seq) high = mid;
-    else low = mid + 1;
-  }
-  return low;
 }

@@ -37,10 +37,26 @@ describe('MemoryStore bounds', () => {
     expect((await bounded.appendMessage(draft('lobby', 'c1'))).duplicate).toBe(false);
   });
 
-  it('hands out frozen messages, so a caller cannot change what others read', async () => {
-    const { message } = await store.appendMessage(draft('frozen-room', 'f1'));
-    expect(Object.isFrozen(message)).toBe(true);
+  it('hands out new objects, so a caller changing one changes nothing stored', async () => {
+    const { message } = await store.appendMessage(draft('fresh-room', 'f1'));
+    message.message = 'changed';
     expect(Object.isFrozen(message.sender)).toBe(true);
+    const [read] = (await store.listMessages({ room: 'fresh-room', limit: 1 })).messages;
+    expect(read).toMatchObject({ message: 'text f1', seq: 1, clientId: 'f1', id: message.id, timestamp: message.timestamp });
+  });
+
+  it('tells apart senders reusing each other\'s clientIds, before and after the first is dropped', async () => {
+    const bounded = new MemoryStore({ maxMessagesPerRoom: 2 });
+    const from = (senderId: string, clientId: string) => ({ ...draft('lobby', clientId), sender: { id: senderId, name: senderId, role: 'visitor' as const } });
+    const first = await bounded.appendMessage(from('v_a', 'same'));
+    const reused = await bounded.appendMessage(from('v_b', 'same'));
+    expect(reused.duplicate).toBe(false);
+    expect((await bounded.appendMessage(from('v_b', 'same'))).message.seq).toBe(reused.message.seq);
+    expect((await bounded.appendMessage(from('v_a', 'same'))).message.seq).toBe(first.message.seq);
+    // Two more push v_a's message out; v_b's retry still finds its own.
+    await bounded.appendMessage(from('v_c', 'x1'));
+    await bounded.appendMessage(from('v_c', 'x2'));
+    expect((await bounded.appendMessage(from('v_b', 'same'))).duplicate).toBe(false);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxMessagesPerRoom %s', (value) => {

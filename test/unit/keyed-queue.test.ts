@@ -40,4 +40,30 @@ describe('KeyedQueue', () => {
     await tick(0);
     expect(queue.size).toBe(0);
   });
+
+  it('keeps going after a task that throws before returning its promise', async () => {
+    const queue = new KeyedQueue();
+    const failed = queue.run('room', () => {
+      throw new Error('at once');
+    });
+    await expect(failed).rejects.toThrow('at once');
+    await expect(queue.run('room', async () => 'after')).resolves.toBe('after');
+  });
+
+  it('starts a waiting task only once the one before it has settled', async () => {
+    const queue = new KeyedQueue();
+    let running = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        queue.run('room', async () => {
+          most = Math.max(most, ++running);
+          await tick(Math.random() * 3);
+          running--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(queue.size).toBe(0);
+  });
 });
