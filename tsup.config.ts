@@ -1,4 +1,15 @@
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+
+/** Keeps the launcher's `import('./chat-panel.js')` a request for the file beside it, not inlined. */
+const panelStaysSeparate: Plugin = {
+  name: 'parley-chat-panel-stays-separate',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/chat-panel\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './chat-panel.js', external: true } : undefined,
+    );
+  },
+};
 
 export default defineConfig([
   // The server: ESM only (Node >= 20.19 can also require() it). Entries share one copy of the
@@ -31,17 +42,25 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
   },
-  // The self-contained files served at <basePath>/widget.js and <basePath>/inbox.js: everything
-  // inlined and minified, each on its own, so the visitors' widget carries nothing of the inbox.
+  // The self-contained files served at <basePath>/widget.js, <basePath>/chat-panel.js and
+  // <basePath>/inbox.js: everything inlined and minified, each on its own, so the visitors' widget
+  // carries nothing of the inbox. widget.js is the launcher alone; it imports chat-panel.js (the
+  // chat window with Lit and the Socket.IO client) from beside itself when the chat is first needed.
   {
-    entry: { 'browser/widget': 'web-component/browser.ts', 'browser/inbox': 'web-component/inbox-browser.ts' },
+    entry: {
+      'browser/widget': 'web-component/browser.ts',
+      'browser/chat-panel': 'web-component/chat-panel.ts',
+      'browser/inbox': 'web-component/inbox-browser.ts',
+    },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
     target: 'es2021',
     platform: 'browser',
     noExternal: [/.*/],
-    // Each file complete in itself: no chunk shared between the widget and the inbox.
+    // Each file complete in itself: no chunk shared between the widget and the inbox, and none the
+    // launcher would have to fetch before it can show.
     splitting: false,
+    esbuildPlugins: [panelStaysSeparate],
     minify: true,
     treeshake: true,
     outExtension: () => ({ js: '.js' }),

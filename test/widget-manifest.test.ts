@@ -9,8 +9,9 @@ const ELEMENTS = [
   {
     tagName: 'chat-widget',
     module: 'dist/widget.js',
-    source: 'web-component/chat-widget.ts',
-    styles: ['web-component/chat-widget.styles.ts', 'web-component/theme.styles.ts'],
+    // The launcher builds its parts with setAttribute('part', …); the window renders the rest.
+    sources: ['web-component/chat-widget.ts', 'web-component/chat-panel.ts'],
+    styles: ['web-component/chat-widget.styles.ts', 'web-component/chat-panel.styles.ts', 'web-component/theme-tokens.ts'],
     events: ['chat-close', 'chat-details', 'chat-error', 'chat-message', 'chat-open'],
     // Parts bound from expressions, e.g. part=${own ? 'message message-own' : 'message'}, and
     // message-${entry.status} for the outbox statuses.
@@ -19,18 +20,18 @@ const ELEMENTS = [
   {
     tagName: 'chat-inbox',
     module: 'dist/inbox.js',
-    source: 'web-component/chat-inbox.ts',
-    styles: ['web-component/chat-inbox.styles.ts', 'web-component/theme.styles.ts'],
+    sources: ['web-component/chat-inbox.ts'],
+    styles: ['web-component/chat-inbox.styles.ts', 'web-component/theme-tokens.ts'],
     events: ['chat-conversation-open', 'chat-error', 'chat-inbox-message'],
     // part="message message-${kind}" for the kinds visitor, team and note.
     boundParts: ['message', 'message-visitor', 'message-team', 'message-note'],
   },
 ];
 
-describe.each(ELEMENTS)('custom-elements.json: <$tagName>', ({ tagName, module, source, styles, events, boundParts }) => {
+describe.each(ELEMENTS)('custom-elements.json: <$tagName>', ({ tagName, module, sources, styles, events, boundParts }) => {
   const entry = manifest.modules.find((candidate: { path: string }) => candidate.path === module);
   const element = entry?.declarations[0];
-  const template = read(source);
+  const template = sources.map(read).join('\n');
 
   it('describes the element where the package ships it, with its events', () => {
     expect(element.tagName).toBe(tagName);
@@ -39,8 +40,8 @@ describe.each(ELEMENTS)('custom-elements.json: <$tagName>', ({ tagName, module, 
 
   it('documents every part the template renders', () => {
     const rendered = new Set<string>(boundParts);
-    for (const [, names] of template.matchAll(/part="([^"$]+)"/g)) {
-      for (const name of names!.split(/\s+/)) rendered.add(name);
+    for (const match of template.matchAll(/part="([^"$]+)"|setAttribute\('part', '([^']+)'\)/g)) {
+      for (const name of (match[1] ?? match[2])!.split(/\s+/)) rendered.add(name);
     }
     expect(rendered.size).toBeGreaterThan(15);
     const documented = new Set(element.cssParts.map((part: { name: string }) => part.name));

@@ -19,6 +19,7 @@ import type { ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
 import { load, save } from './storage.js';
+import { storageKeys } from './storage-keys.js';
 
 export type { ConnectionStatus, OutgoingMessage };
 
@@ -77,7 +78,10 @@ export class ChatClient {
   refusal: ChatErrorPayload | undefined;
 
   readonly #options: ChatClientOptions;
+  readonly #keys: ReturnType<typeof storageKeys>;
   readonly #listeners: ChatClientEvents;
+  /** Inbox mode: what the next page was last told (see storageKeys), once the conversation is known. */
+  #resume: boolean | undefined;
   readonly #log = new MessageLog();
   readonly #outbox: Outbox;
   readonly #typing = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
@@ -92,13 +96,14 @@ export class ChatClient {
 
   constructor(options: ChatClientOptions, listeners: ChatClientEvents) {
     this.#options = options;
+    this.#keys = storageKeys(options);
     this.#listeners = listeners;
-    this.#outbox = new Outbox(this.#outboxKey, {
+    this.#outbox = new Outbox(this.#keys.outbox, {
       stored: (message) => {
         if (this.#merge([message])) listeners.message(message, true);
       },
       failed: (error) => listeners.error(error),
-      change: () => listeners.change(),
+      change: () => this.#changed(),
     });
   }
 
@@ -148,8 +153,8 @@ export class ChatClient {
       this.visitorId = visitorId;
       if (user) this.user = user;
       this.#token = token;
-      save(this.#tokenKey, token);
-      this.#listeners.change();
+      save(this.#keys.token, token);
+      this.#changed();
     });
     socket.on('connect', () => void this.#onConnect());
     socket.on('disconnect', () => {
@@ -176,24 +181,24 @@ export class ChatClient {
       const own = message.sender.id === this.visitorId;
       if (this.#merge([message])) this.#listeners.message(message, own);
       this.#repairSoon();
-      this.#listeners.change();
+      this.#changed();
     });
     // The server may have lost packets (its link between nodes was down): fetch what is missing.
-    socket.on('resync', () => void this.#catchUp().then(() => this.#listeners.change()));
+    socket.on('resync', () => void this.#catchUp().then(() => this.#changed()));
     socket.on('presence', ({ room, online }) => {
       if (!('room' in this.#options.target) || room !== this.#options.target.room) return;
       this.online = online;
-      this.#listeners.change();
+      this.#changed();
     });
     socket.on('conversation', (conversation) => {
       if (conversation.inbox !== this.#inbox) return;
       this.conversation = conversation;
-      this.#listeners.change();
+      this.#changed();
     });
     socket.on('team', ({ inbox, online }) => {
       if (inbox !== this.#inbox) return;
       this.teamOnline = online;
-      this.#listeners.change();
+      this.#changed();
     });
     socket.on('typing', ({ room, inbox, sender, typing }) => {
       const target = this.#options.target;
@@ -236,7 +241,7 @@ export class ChatClient {
     const oldest = this.#log.oldest;
     if (!socket?.connected || !this.hasMore || !oldest || this.loadingOlder) return;
     this.loadingOlder = true;
-    this.#listeners.change();
+    this.#changed();
     try {
       const ack: HistoryAck = await socket
         .timeout(ACK_TIMEOUT_MS)
@@ -251,7 +256,7 @@ export class ChatClient {
       // Timed out: the button stays, and the next scroll tries again.
     } finally {
       this.loadingOlder = false;
-      this.#listeners.change();
+      this.#changed();
     }
   }
 
@@ -270,7 +275,7 @@ export class ChatClient {
     if (ack.ok) {
       this.user = ack.user;
       this.#listeners.details(ack.user);
-      this.#listeners.change();
+      this.#changed();
     }
     return ack;
   }
@@ -285,7 +290,7 @@ export class ChatClient {
       const ack: ReadAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('read', { inbox, seq: newest.seq });
       if (ack.ok) {
         this.conversation = ack.conversation;
-        this.#listeners.change();
+        this.#changed();
       }
     } catch {
       // No answer: the next message read marks it again.
@@ -323,7 +328,7 @@ export class ChatClient {
       if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;
       return ack;
     });
-    this.#listeners.change();
+    this.#changed();
     await this.#outbox.flush();
   }
 
@@ -367,6 +372,8 @@ export class ChatClient {
       if ('team' in ack) {
         this.teamOnline = ack.team.online;
         this.conversation = ack.conversation;
+        // From now on the conversation is known, and what the next page should do with it.
+        this.#resume ??= load<boolean>(this.#keys.resume) === true;
       }
       if (since === undefined) this.hasMore = ack.hasMore;
       more = since !== undefined && ack.hasMore;
@@ -384,7 +391,7 @@ export class ChatClient {
     if (this.#repairTimer || !this.#log.hasGap) return;
     this.#repairTimer = setTimeout(() => {
       this.#repairTimer = undefined;
-      if (this.#log.hasGap) void this.#catchUp().then(() => this.#listeners.change());
+      if (this.#log.hasGap) void this.#catchUp().then(() => this.#changed());
     }, GAP_GRACE_MS);
   }
 
@@ -406,13 +413,13 @@ export class ChatClient {
     if (typing) {
       const timer = setTimeout(() => {
         this.#typing.delete(senderId);
-        this.#listeners.change();
+        this.#changed();
       }, TYPING_SHOWN_MS);
       this.#typing.set(senderId, { name, timer });
     } else {
       this.#typing.delete(senderId);
     }
-    this.#listeners.change();
+    this.#changed();
   }
 
   #reconnectNow(): void {
@@ -426,25 +433,30 @@ export class ChatClient {
   #setStatus(status: ConnectionStatus): void {
     if (this.status === status) return;
     this.status = status;
-    this.#listeners.change();
+    this.#changed();
   }
 
   #auth(): Record<string, string> {
     const { userId, userHash } = this.#options;
     if (userId && userHash) return { userId, userHash };
     // Kept in memory too, for where storage is missing or refuses (see storage.ts).
-    const token = load<string>(this.#tokenKey) ?? this.#token;
+    const token = load<string>(this.#keys.token) ?? this.#token;
     return token ? { token } : {};
   }
 
-  get #tokenKey(): string {
-    return `parley-chat:${this.#options.server}${this.#options.basePath}:token`;
+  /** Tells the view, and the next page whether to connect before the visitor opens the chat. */
+  #changed(): void {
+    if (this.#resume !== undefined && this.#resume !== this.#resumeNext) {
+      this.#resume = this.#resumeNext;
+      save(this.#keys.resume, this.#resume);
+    }
+    this.#listeners.change();
   }
 
-  get #outboxKey(): string {
-    const target = this.#options.target;
-    const name = 'room' in target ? target.room : `inbox:${target.inbox}`;
-    return `parley-chat:${this.#options.server}${this.#options.basePath}:${name}:outbox`;
+  /** Inbox mode: a conversation still open, or a reply not read yet, is worth connecting for. */
+  get #resumeNext(): boolean {
+    const conversation = this.conversation;
+    return conversation !== null && (conversation.status === 'open' || this.unreadReplies > 0);
   }
 }
 

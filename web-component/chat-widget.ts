@@ -1,9 +1,9 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
 import type { ChatErrorPayload, ChatMessage, VisitorDetails } from '../src/protocol.js';
-import { ChatClient, type OutgoingMessage } from './chat-client.js';
-import { styles } from './chat-widget.styles.js';
-import { renderText } from './render-text.js';
+import { addStyles } from './add-styles.js';
+import type { ChatPanel, PanelSettings } from './chat-panel.js';
+import { launcherCss } from './chat-widget.styles.js';
+import { load } from './storage.js';
+import { connectionOf, storageKeys } from './storage-keys.js';
 import { resolveStrings, type ChatStrings } from './strings.js';
 
 export type CollectDetails = 'off' | 'optional' | 'required';
@@ -16,15 +16,54 @@ export interface ChatWidgetEventMap {
   'chat-details': CustomEvent<{ user: VisitorDetails }>;
 }
 
-type FieldName = 'name' | 'email' | 'phone';
+/** The string attributes, by property, with their defaults. */
+const ATTRIBUTES = {
+  server: ['server', ''],
+  basePath: ['base-path', '/chat'],
+  room: ['room', 'lobby'],
+  inbox: ['inbox', ''],
+  heading: ['heading', ''],
+  position: ['position', 'bottom-right'],
+  theme: ['theme', 'light'],
+  collectDetails: ['collect-details', 'optional'],
+  userId: ['user-id', ''],
+  userHash: ['user-hash', ''],
+} as const;
+type AttributeProperty = keyof typeof ATTRIBUTES;
+
+/** The widget's attributes as the chat window reads them. */
+export type ChatWidgetSettings = { [K in AttributeProperty]: string } & { lang: string; open: boolean };
+
+const CHAT_ICON = '<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />';
+
+// Plain Node has no HTMLElement: importing the element there (server-side rendering) must not throw.
+const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
 
 /**
  * A live chat for any page: a launcher button that opens a chat window with the room's messages,
  * an input and Send, and a form for the visitor's details. With `inbox`, the window is instead the
  * visitor's private conversation with the site's team.
  *
+ * The page loads only the launcher. The window, Lit and the Socket.IO client load when the visitor
+ * first opens the chat (or points at the launcher), or at once when they have a conversation
+ * still open, a reply unread or a message unsent; until then the chat holds no connection.
+ *
  * @summary Real-time chat window backed by a parley-chat server.
  * @tagname chat-widget
+ * @customElement chat-widget
+ *
+ * @attr server - Origin of the chat server; empty for the page's own origin.
+ * @attr base-path - The server's `basePath`. Default `/chat`.
+ * @attr room - The public room to join; ignored when `inbox` is set. Default `lobby`.
+ * @attr inbox - A support inbox (e.g. `support`): the visitor's private conversation with the site's team.
+ * @attr heading - The window's heading; defaults to the language's "Chat with us".
+ * @attr position - `bottom-right` (default) or `bottom-left`.
+ * @attr theme - `light` (default), `dark`, or `auto` to follow the visitor's system.
+ * @attr lang - Picks the built-in strings (`en`, `es`); unknown languages fall back to English.
+ * @attr collect-details - Whether the window asks for name, email and phone: `off`, `optional` (default) or `required`.
+ * @attr user-id - Identity verification: the host app's user id.
+ * @attr user-hash - Identity verification: HMAC-SHA256(user id, secret) in hex.
+ * @attr open - Present while the window is open.
  *
  * @slot intro - Shown at the top of the open window, e.g. opening hours.
  * @slot launcher-icon - Replaces the launcher's chat icon.
@@ -73,417 +112,266 @@ type FieldName = 'name' | 'email' | 'phone';
  * @cssproperty --chat-launcher-size - Diameter of the launcher. Default `56px`.
  * @cssproperty --chat-z-index - Stacking order. Default `2147483000`.
  */
-export class ChatWidget extends LitElement {
-  static override styles = styles;
+export class ChatWidget extends ElementBase {
+  static get observedAttributes(): string[] {
+    return [...Object.values(ATTRIBUTES).map(([attribute]) => attribute), 'lang', 'open'];
+  }
 
   /** Origin of the chat server; empty for the page's own origin. */
-  @property() server = '';
+  get server(): string {
+    return this.#read('server');
+  }
+  set server(value: string) {
+    this.#write('server', value);
+  }
+
   /** The server's `basePath`. */
-  @property({ attribute: 'base-path' }) basePath = '/chat';
+  get basePath(): string {
+    return this.#read('basePath');
+  }
+  set basePath(value: string) {
+    this.#write('basePath', value);
+  }
+
   /** The public room to join; ignored when `inbox` is set. */
-  @property() room = 'lobby';
+  get room(): string {
+    return this.#read('room');
+  }
+  set room(value: string) {
+    this.#write('room', value);
+  }
+
   /**
    * A support inbox (e.g. `support`): the window becomes the visitor's private conversation with
    * the site's team instead of a public room.
    */
-  @property() inbox = '';
+  get inbox(): string {
+    return this.#read('inbox');
+  }
+  set inbox(value: string) {
+    this.#write('inbox', value);
+  }
+
   /** The window's heading; defaults to the language's "Chat with us". */
-  @property() heading = '';
-  @property({ reflect: true }) position: 'bottom-right' | 'bottom-left' = 'bottom-right';
-  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light';
-  /** Picks the built-in strings (`en`, `es`); unknown languages fall back to English. */
-  @property() override lang = '';
+  get heading(): string {
+    return this.#read('heading');
+  }
+  set heading(value: string) {
+    this.#write('heading', value);
+  }
+
+  get position(): 'bottom-right' | 'bottom-left' {
+    return this.#read('position') === 'bottom-left' ? 'bottom-left' : 'bottom-right';
+  }
+  set position(value: 'bottom-right' | 'bottom-left') {
+    this.#write('position', value);
+  }
+
+  get theme(): 'light' | 'dark' | 'auto' {
+    const theme = this.#read('theme');
+    return theme === 'dark' || theme === 'auto' ? theme : 'light';
+  }
+  set theme(value: 'light' | 'dark' | 'auto') {
+    this.#write('theme', value);
+  }
+
   /** Whether the window asks for name, email and phone. */
-  @property({ attribute: 'collect-details' }) collectDetails: CollectDetails = 'optional';
-  /** Identity verification: the host app's user id and HMAC-SHA256(userId, secret) in hex. */
-  @property({ attribute: 'user-id' }) userId = '';
-  @property({ attribute: 'user-hash' }) userHash = '';
-  /** Replaces any of the built-in strings. */
-  @property({ attribute: false }) strings: Partial<ChatStrings> = {};
+  get collectDetails(): CollectDetails {
+    const value = this.#read('collectDetails');
+    return value === 'off' || value === 'required' ? value : 'optional';
+  }
+  set collectDetails(value: CollectDetails) {
+    this.#write('collectDetails', value);
+  }
+
+  /** Identity verification: the host app's user id. */
+  get userId(): string {
+    return this.#read('userId');
+  }
+  set userId(value: string) {
+    this.#write('userId', value);
+  }
+
+  /** Identity verification: HMAC-SHA256(userId, secret) in hex. */
+  get userHash(): string {
+    return this.#read('userHash');
+  }
+  set userHash(value: string) {
+    this.#write('userHash', value);
+  }
+
+  /** Replaces any of the built-in strings. (The `lang` attribute picks the built-in language: `en`, `es`.) */
+  get strings(): Partial<ChatStrings> {
+    return this.#strings;
+  }
+  set strings(value: Partial<ChatStrings>) {
+    this.#strings = value ?? {};
+    this.#text = undefined;
+    this.#sync();
+  }
+
   /** Whether the window is open. */
-  @property({ type: Boolean, reflect: true }) open = false;
-
-  @state() private unread = 0;
-  @state() private detailsOpen = false;
-  @state() private fieldErrors: Partial<Record<FieldName, string>> = {};
-  @state() private detailsNotice = '';
-  @state() private draft = '';
-
-  @query('.launcher') private launcher!: HTMLButtonElement;
-  @query('.log') private log!: HTMLElement;
-  @query('textarea') private input?: HTMLTextAreaElement;
-
-  private client: ChatClient | undefined;
-  /** Scroll height before older messages were added, to keep the visitor's place. */
-  private heightBeforeOlder: number | undefined;
-  private stickToBottom = true;
-
-  /** The strings in use, resolved when `lang` or `strings` change rather than on every render. */
-  private text: ChatStrings = resolveStrings(undefined);
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.startClient();
+  get open(): boolean {
+    return this.hasAttribute('open');
+  }
+  set open(value: boolean) {
+    this.toggleAttribute('open', Boolean(value));
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.client?.disconnect();
-    this.client = undefined;
+  #strings: Partial<ChatStrings> = {};
+  #text: ChatStrings | undefined;
+  #unread = 0;
+  #launcher: HTMLButtonElement | undefined;
+  #panel: ChatPanel | undefined;
+  /** The chat window's module, once asked for. */
+  #panelModule: Promise<typeof import('./chat-panel.js')> | undefined;
+
+  connectedCallback(): void {
+    this.#render();
+    if (this.open || this.#worthConnecting()) void this.#startPanel();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('lang') || changed.has('strings')) this.text = resolveStrings(this.lang, this.strings);
-    const connectionKeys = ['server', 'basePath', 'room', 'inbox', 'userId', 'userHash'] as const;
-    if (this.client && connectionKeys.some((key) => changed.has(key) && changed.get(key) !== undefined)) {
-      this.client.disconnect();
-      this.client = undefined;
-      this.startClient();
-    }
+  disconnectedCallback(): void {
+    // The window goes with its connection; a widget put back starts a new one.
+    this.#panel?.stop();
+    this.#panel = undefined;
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    // What the visitor sees with the window open is read: the team sees "Seen".
-    if (this.open && this.inbox) void this.client?.markRead();
-    if (!this.log) return;
-    if (this.heightBeforeOlder !== undefined) {
-      this.log.scrollTop += this.log.scrollHeight - this.heightBeforeOlder;
-      this.heightBeforeOlder = undefined;
-    } else if (this.stickToBottom || (changed.has('open') && this.open)) {
-      this.log.scrollTop = this.log.scrollHeight;
-    }
+  attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
+    if (previous === value) return;
+    if (name === 'lang') this.#text = undefined;
+    if (name === 'open' && value !== null && this.isConnected) void this.#startPanel();
+    this.#sync();
   }
 
   /** Opens the window and moves focus into it. */
   show(): void {
     if (this.open) return;
     this.open = true;
-    this.unread = 0;
-    this.emit('chat-open');
-    void this.updateComplete.then(() => this.focusFirstField());
+    this.#emit('chat-open');
+    void this.#startPanel().then((panel) => panel?.focusFirstField());
   }
 
   /** Closes the window and returns focus to the launcher. */
   hide(): void {
     if (!this.open) return;
     this.open = false;
-    this.emit('chat-close');
-    void this.updateComplete.then(() => this.launcher.focus());
+    this.#emit('chat-close');
+    this.#launcher?.focus();
   }
 
-  private startClient(): void {
-    if (this.client) return;
-    const server = this.server.replace(/\/+$/, '');
-    const target = this.inbox ? { inbox: this.inbox } : { room: this.room };
-    this.client = new ChatClient(
-      { server, basePath: this.basePath.replace(/\/+$/, ''), target, userId: this.userId, userHash: this.userHash },
-      {
-        change: () => this.requestUpdate(),
-        message: (message, own) => {
-          // In a conversation the badge is the team's unread replies, which the server keeps.
-          if (!this.open && !own && !this.inbox) this.unread++;
-          this.emit('chat-message', { message, own });
-        },
-        error: (error) => this.emit('chat-error', { error }),
-        details: (user) => this.emit('chat-details', { user }),
-      },
-    );
-    this.client.connect();
+  /** @internal The chat window tells the launcher its unread count. */
+  unreadChanged(count: number): void {
+    if (count === this.#unread) return;
+    this.#unread = count;
+    this.#sync();
   }
 
-  private emit<K extends keyof ChatWidgetEventMap>(
-    name: K,
-    ...[detail]: ChatWidgetEventMap[K]['detail'] extends void ? [] : [ChatWidgetEventMap[K]['detail']]
-  ): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  /** What the chat window shows: every attribute, the language, the strings and whether it is open. */
+  #panelSettings(): PanelSettings {
+    const settings = {} as PanelSettings;
+    for (const property of Object.keys(ATTRIBUTES) as AttributeProperty[]) settings[property] = this.#read(property);
+    return Object.assign(settings, { lang: this.lang, text: this.#resolvedText(), open: this.open });
+  }
+
+  #resolvedText(): ChatStrings {
+    return (this.#text ??= resolveStrings(this.lang, this.#strings));
+  }
+
+  #read(property: AttributeProperty): string {
+    const [attribute, fallback] = ATTRIBUTES[property];
+    return this.getAttribute(attribute) ?? fallback;
+  }
+
+  #write(property: AttributeProperty, value: string): void {
+    this.setAttribute(ATTRIBUTES[property][0], String(value));
+  }
+
+  #emit(name: 'chat-open' | 'chat-close'): void {
+    this.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true }));
   }
 
   /**
-   * The details form comes before the first message when the host requires it, and in a support
-   * conversation while nobody of the team is online: an email is how the answer reaches them.
+   * Whether to connect before the visitor opens anything: their conversation is still open or
+   * has an unread reply (the chat client leaves a note in localStorage), or messages wait in the
+   * outbox to be sent.
    */
-  private get needsDetails(): boolean {
-    const client = this.client;
-    if (this.collectDetails === 'off' || client?.user) return false;
-    if (this.collectDetails === 'required') return true;
-    return Boolean(this.inbox) && client?.teamOnline === 0 && !client.conversation && client.messages.length === 0;
+  #worthConnecting(): boolean {
+    const keys = storageKeys(connectionOf(this.#panelSettings()));
+    return load<boolean>(keys.resume) === true || (load<unknown[]>(keys.outbox)?.length ?? 0) > 0;
   }
 
-  /** The launcher's count: the team's unread replies in a conversation, new room messages otherwise. */
-  private get unreadCount(): number {
-    if (!this.inbox) return this.unread;
-    return this.open ? 0 : (this.client?.unreadReplies ?? 0);
+  /** Loads the chat window's code, once; a failed load is tried again next time. */
+  #loadPanel(): Promise<typeof import('./chat-panel.js')> {
+    this.#panelModule ??= import('./chat-panel.js').catch((error: unknown) => {
+      this.#panelModule = undefined;
+      throw error;
+    });
+    return this.#panelModule;
   }
 
-  private focusFirstField(): void {
-    const field = this.renderRoot.querySelector<HTMLElement>(this.needsDetails ? '#details-name' : 'textarea');
-    field?.focus();
-  }
-
-  private onKeydown(event: KeyboardEvent): void {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      this.hide();
+  /** Loads the chat window, which connects; resolves with it, or undefined if it could not load. */
+  async #startPanel(): Promise<ChatPanel | undefined> {
+    this.#render();
+    if (this.#panel) return this.#panel;
+    let module;
+    try {
+      module = await this.#loadPanel();
+    } catch (error) {
+      // Offline, or the server went away: the launcher stays, and the next click tries again.
+      console.warn('parley-chat: the chat window could not be loaded', error);
+      this.open = false;
+      return undefined;
     }
+    if (!this.#panel && this.isConnected) this.#panel = module.createPanel(this, this.#launcher!.parentElement!, this.#panelSettings());
+    await this.#panel?.rendered;
+    return this.#panel;
   }
 
-  private onInputKeydown(event: KeyboardEvent): void {
-    // Enter sends; Shift+Enter (and Enter while an IME composes) makes a new line.
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      this.sendDraft();
+  /** Builds the launcher, once; the chat window is added beside it when it loads. */
+  #render(): void {
+    if (this.shadowRoot) return;
+    const root = this.attachShadow({ mode: 'open' });
+    addStyles(root, launcherCss);
+    const base = document.createElement('div');
+    base.className = 'base';
+    base.setAttribute('part', 'base');
+    const launcher = document.createElement('button');
+    launcher.className = 'launcher';
+    launcher.type = 'button';
+    launcher.setAttribute('part', 'launcher');
+    launcher.setAttribute('aria-controls', 'panel');
+    launcher.innerHTML = `<slot name="launcher-icon"><svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${CHAT_ICON}</svg></slot>`;
+    launcher.addEventListener('click', () => (this.open ? this.hide() : this.show()));
+    // Pointing at the launcher, or tabbing to it, fetches the window's code; opening then is instant.
+    const prefetch = () => void this.#loadPanel().catch(() => undefined);
+    launcher.addEventListener('pointerenter', prefetch, { once: true });
+    launcher.addEventListener('focus', prefetch, { once: true });
+    base.append(launcher);
+    root.append(base);
+    this.#launcher = launcher;
+    this.#sync();
+  }
+
+  /** Brings the launcher and the chat window up to date with the attributes. */
+  #sync(): void {
+    const launcher = this.#launcher;
+    if (!launcher) return;
+    const text = this.#resolvedText();
+    const unread = this.open ? 0 : this.#unread;
+    launcher.setAttribute('aria-expanded', String(this.open));
+    launcher.setAttribute('aria-label', unread ? `${text.openChat}, ${text.unread(unread)}` : this.open ? text.hideChat : text.openChat);
+    let badge = launcher.querySelector<HTMLElement>('.badge');
+    if (unread && !badge) {
+      badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.setAttribute('part', 'badge');
+      badge.setAttribute('aria-hidden', 'true');
+      launcher.append(badge);
     }
-  }
-
-  private onInput(event: Event): void {
-    this.draft = (event.target as HTMLTextAreaElement).value;
-    this.client?.setTyping(this.draft.trim().length > 0);
-  }
-
-  private onSubmit(event: Event): void {
-    event.preventDefault();
-    this.sendDraft();
-  }
-
-  private sendDraft(): void {
-    if (!this.client || this.needsDetails || !this.draft.trim()) return;
-    this.client.send(this.draft);
-    this.draft = '';
-    this.stickToBottom = true;
-    this.input?.focus();
-  }
-
-  private onScroll(): void {
-    const log = this.log;
-    this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    if (log.scrollTop < 40) this.loadOlder();
-  }
-
-  private loadOlder(): void {
-    if (!this.client?.hasMore || this.client.loadingOlder) return;
-    this.heightBeforeOlder = this.log.scrollHeight;
-    void this.client.loadOlder();
-  }
-
-  private async openDetails(): Promise<void> {
-    this.detailsOpen = true;
-    this.detailsNotice = '';
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>('#details-name')?.focus();
-  }
-
-  private async closeDetails(): Promise<void> {
-    this.detailsOpen = false;
-    this.fieldErrors = {};
-    await this.updateComplete;
-    this.input?.focus();
-  }
-
-  private async onDetailsSubmit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const form = event.target as HTMLFormElement;
-    const data = new FormData(form);
-    const details = {
-      name: String(data.get('name') ?? ''),
-      email: String(data.get('email') ?? ''),
-      phone: String(data.get('phone') ?? ''),
-    };
-    const ack = await this.client!.saveDetails(details);
-    if (ack.ok) {
-      this.fieldErrors = {};
-      this.detailsOpen = false;
-      this.detailsNotice = this.text.detailsSaved;
-      await this.updateComplete;
-      this.input?.focus();
-      return;
-    }
-    this.fieldErrors = (ack.error.fields ?? {}) as Partial<Record<FieldName, string>>;
-    this.detailsNotice = ack.error.fields ? '' : ack.error.message;
-    await this.updateComplete;
-    const firstInvalid = (['name', 'email', 'phone'] as const).find((field) => this.fieldErrors[field]);
-    if (firstInvalid) this.renderRoot.querySelector<HTMLElement>(`#details-${firstInvalid}`)?.focus();
-  }
-
-  protected override render(): TemplateResult {
-    const text = this.text;
-    const client = this.client;
-    return html`
-      <div part="base" class="base">
-        <button
-          part="launcher"
-          class="launcher"
-          type="button"
-          aria-expanded=${this.open ? 'true' : 'false'}
-          aria-controls="panel"
-          aria-label=${this.unreadCount ? `${text.openChat}, ${text.unread(this.unreadCount)}` : this.open ? text.hideChat : text.openChat}
-          @click=${() => (this.open ? this.hide() : this.show())}
-        >
-          <slot name="launcher-icon">
-            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-              <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
-            </svg>
-          </slot>
-          ${this.unreadCount ? html`<span part="badge" class="badge" aria-hidden="true">${this.unreadCount}</span>` : nothing}
-        </button>
-        <section
-          part="panel"
-          id="panel"
-          class=${this.needsDetails || this.detailsOpen ? 'panel details-open' : 'panel'}
-          role="dialog"
-          aria-labelledby="heading"
-          ?hidden=${!this.open}
-          @keydown=${this.onKeydown}
-        >
-          <header part="header" class="header">
-            <div>
-              <h2 part="heading" id="heading">${this.heading || text.heading}</h2>
-              <div class="status-row">
-                <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
-                  <span class="dot" aria-hidden="true"></span>
-                  ${client?.status === 'online'
-                    ? this.onlineText()
-                    : client?.status === 'refused'
-                      ? (client.refusal?.message ?? text.offline)
-                      : client?.status === 'offline'
-                        ? text.offline
-                        : text.connecting}
-                </p>
-                ${this.collectDetails !== 'off' && !this.needsDetails && !this.detailsOpen
-                  ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.openDetails()}>
-                      ${client?.user ? text.editDetails : text.addDetails}
-                    </button>`
-                  : nothing}
-              </div>
-            </div>
-            <button part="close-button" class="close" type="button" aria-label=${text.closeChat} @click=${() => this.hide()}>
-              <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18" /></svg>
-            </button>
-          </header>
-          <slot name="intro"></slot>
-          ${client?.conversation?.status === 'resolved'
-            ? html`<p part="notice" class="notice resolved" role="status">${text.resolved}</p>`
-            : nothing}
-          <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.onScroll}>
-            <ol class="messages">
-              ${client?.hasMore
-                ? html`<li class="older">
-                    <button type="button" class="link" ?disabled=${client.loadingOlder} @click=${() => this.loadOlder()}>
-                      ${text.loadOlder}
-                    </button>
-                  </li>`
-                : nothing}
-              ${(client?.messages ?? []).map((message) => this.renderMessage(message))}
-              ${(client?.outbox ?? []).map((entry) => this.renderOutgoing(entry))}
-            </ol>
-          </div>
-          <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
-          ${this.renderDetails()}
-          <form part="composer" class="composer" @submit=${this.onSubmit}>
-            <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
-            <textarea
-              part="input"
-              id="message-input"
-              rows="1"
-              placeholder=${text.placeholder}
-              maxlength="2000"
-              .value=${this.draft}
-              ?disabled=${this.needsDetails}
-              @keydown=${this.onInputKeydown}
-              @input=${this.onInput}
-            ></textarea>
-            <button part="send-button" class="send" type="submit" ?disabled=${this.needsDetails || !this.draft.trim()}>
-              ${text.send}
-            </button>
-          </form>
-        </section>
-      </div>
-    `;
-  }
-
-  /** The status line when connected: who is there to answer. */
-  private onlineText(): string {
-    const { client, text } = this;
-    if (!client) return text.connected;
-    if (this.inbox) {
-      if (client.teamOnline === undefined) return text.connected;
-      return client.teamOnline > 0 ? text.teamOnline : text.teamAway;
-    }
-    return client.online ? `${text.connected} · ${text.online(client.online)}` : text.connected;
-  }
-
-  private renderMessage(message: ChatMessage): TemplateResult {
-    const own = message.sender.id === this.client?.visitorId;
-    const team = message.sender.role === 'operator';
-    const time = new Date(message.timestamp);
-    // In a conversation, "Seen" once an operator read up to it.
-    const seen = own && this.inbox && message.seq <= (this.client?.conversation?.operatorReadSeq ?? 0);
-    return html`<li
-      part=${own ? 'message message-own' : team ? 'message message-team' : 'message'}
-      class=${own ? 'message own' : team ? 'message team' : 'message'}
-    >
-      <span part="sender" class="sender">${own ? this.text.you : message.sender.name}</span>
-      <p part="text" class="text">${renderText(message.message)}</p>
-      <span class="meta">
-        <time datetime=${message.timestamp}>${time.toLocaleTimeString(this.lang || undefined, { hour: '2-digit', minute: '2-digit' })}</time>
-        ${own ? html`<span class="state">${seen ? this.text.seen : this.text.sent}</span>` : nothing}
-      </span>
-    </li>`;
-  }
-
-  private renderOutgoing(entry: OutgoingMessage): TemplateResult {
-    const failed = entry.status === 'failed';
-    return html`<li part=${`message message-own message-${entry.status}`} class="message own ${entry.status}">
-      <span part="sender" class="sender">${this.text.you}</span>
-      <p part="text" class="text">${renderText(entry.message)}</p>
-      <span class="meta">
-        <span class="state">${failed ? `${this.text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : this.text.sending}</span>
-        ${failed
-          ? html`<button type="button" class="link" @click=${() => this.client?.retry(entry.clientId)}>${this.text.retry}</button>`
-          : nothing}
-      </span>
-    </li>`;
-  }
-
-  private renderDetails(): TemplateResult | typeof nothing {
-    const text = this.text;
-    if (this.collectDetails === 'off') return nothing;
-    const user = this.client?.user;
-    if (!this.needsDetails && !this.detailsOpen) {
-      return this.detailsNotice ? html`<p class="notice" role="status">${this.detailsNotice}</p>` : nothing;
-    }
-    const field = (name: FieldName, label: string, type: string, autocomplete: string, value = '', hint = '') => {
-      const error = this.fieldErrors[name];
-      const describedBy = [hint ? `details-${name}-hint` : '', error ? `details-${name}-error` : ''].filter(Boolean).join(' ');
-      return html`<div class="field">
-        <label for="details-${name}">${label}</label>
-        <input
-          id="details-${name}"
-          name=${name}
-          type=${type}
-          autocomplete=${autocomplete}
-          .value=${value}
-          ?required=${name !== 'phone'}
-          aria-invalid=${error ? 'true' : 'false'}
-          aria-describedby=${describedBy || nothing}
-        />
-        ${hint ? html`<span class="hint" id="details-${name}-hint">${hint}</span>` : nothing}
-        ${error ? html`<span class="error" id="details-${name}-error">${error}</span>` : nothing}
-      </div>`;
-    };
-    return html`<form part="form" class="details" novalidate @submit=${this.onDetailsSubmit} aria-labelledby="details-title">
-      <h3 id="details-title">${text.detailsTitle}</h3>
-      <p class="hint">${this.needsDetails ? text.detailsRequired : text.detailsIntro}</p>
-      ${field('name', text.name, 'text', 'name', user?.name)}
-      ${field('email', text.email, 'email', 'email', user?.email)}
-      ${field('phone', text.phone, 'tel', 'tel', user?.phone, text.phoneHint)}
-      ${this.detailsNotice ? html`<p class="error" role="alert">${this.detailsNotice}</p>` : nothing}
-      <div class="actions">
-        <button type="submit" class="primary">${text.saveDetails}</button>
-        ${this.needsDetails
-          ? nothing
-          : html`<button type="button" class="link" @click=${() => this.closeDetails()}>${text.cancel}</button>`}
-      </div>
-    </form>`;
+    if (badge && !unread) badge.remove();
+    else if (badge) badge.textContent = String(unread);
+    this.#panel?.update(this.#panelSettings());
   }
 }
 

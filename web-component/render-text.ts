@@ -1,4 +1,4 @@
-import { html, type TemplateResult } from 'lit';
+import { html, type TemplateResult } from 'lit/html.js';
 import { linkify } from './linkify.js';
 
 /** Message text as text, with http, https and mailto links made clickable (and nothing else). */

@@ -220,8 +220,7 @@ class ChatServerImpl implements ChatServer {
 
     this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
-      widgetBundle: options.widgetBundle,
-      inboxBundle: options.inboxBundle,
+      browserBundles: options.browserBundles,
       history: (payload, req) => this.#httpHistory(payload, req),
       health: () => this.#health(),
       report: (error) => this.#report(error),

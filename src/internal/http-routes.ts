@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { AckError } from '../protocol.js';
 import { ChatError } from './errors.js';
@@ -12,8 +13,8 @@ export interface HttpRoutesContext {
   history(payload: unknown, req: IncomingMessage): Promise<object>;
   /** Resolves when storage is ready and reachable. */
   health(): Promise<void>;
-  widgetBundle: string;
-  inboxBundle: string;
+  /** The directory of widget.js, chat-panel.js and inbox.js. */
+  browserBundles: string;
   /** Normalises and logs an error; the client gets only its payload. */
   report(error: unknown): ChatError;
 }
@@ -75,15 +76,16 @@ function bundleRoute(path: string, what: string): Route {
 }
 
 /**
- * The chat's plain HTTP routes under the base path: `GET widget.js`, `GET inbox.js`,
- * `GET history`, `GET health`.
+ * The chat's plain HTTP routes under the base path: `GET widget.js` (and `chat-panel.js`, which it
+ * loads), `GET inbox.js`, `GET history`, `GET health`.
  */
 export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
   const { basePath } = context;
 
   const routes: Record<string, Route> = {
-    [`${basePath}/widget.js`]: bundleRoute(context.widgetBundle, 'chat widget'),
-    [`${basePath}/inbox.js`]: bundleRoute(context.inboxBundle, 'chat inbox'),
+    [`${basePath}/widget.js`]: bundleRoute(join(context.browserBundles, 'widget.js'), 'chat widget'),
+    [`${basePath}/chat-panel.js`]: bundleRoute(join(context.browserBundles, 'chat-panel.js'), 'chat window'),
+    [`${basePath}/inbox.js`]: bundleRoute(join(context.browserBundles, 'inbox.js'), 'chat inbox'),
     [`${basePath}/history`]: async (req, res, query) => {
       sendJson(res, 200, await context.history(historyPayload(query), req), req.method === 'HEAD');
     },

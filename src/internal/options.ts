@@ -228,15 +228,11 @@ export interface ChatServerOptions {
   /** Where warnings and server-side errors go. @default console */
   logger?: ChatLogger;
   /**
-   * File served at `<basePath>/widget.js`.
-   * @default the widget's browser bundle shipped in this package (`parley-chat/widget.js`)
+   * The directory of the browser files served under `<basePath>/`: `widget.js` (the launcher),
+   * `chat-panel.js` (the chat window it loads when needed) and `inbox.js`.
+   * @default the browser bundles shipped in this package (`dist/browser`)
    */
-  widgetBundle?: string;
-  /**
-   * File served at `<basePath>/inbox.js`.
-   * @default the inbox's browser bundle shipped in this package (`parley-chat/inbox.js`)
-   */
-  inboxBundle?: string;
+  browserBundles?: string;
 }
 
 export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
@@ -271,8 +267,7 @@ export interface ResolvedOptions {
   defaultPhoneCountry: CountryCode | undefined;
   tokenMaxAgeMs: number;
   logger: ChatLogger;
-  widgetBundle: string;
-  inboxBundle: string;
+  browserBundles: string;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -337,15 +332,14 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     defaultPhoneCountry: options.defaultPhoneCountry,
     tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
     logger,
-    widgetBundle: options.widgetBundle ?? packageBundle('widget.js'),
-    inboxBundle: options.inboxBundle ?? packageBundle('inbox.js'),
+    browserBundles: options.browserBundles ?? packageBundles(),
   };
 }
 
-/** A browser bundle in this package's build, found the same way from the sources and from `dist/`. */
-function packageBundle(name: string): string {
+/** The browser bundles of this package's build, found the same way from the sources and from `dist/`. */
+function packageBundles(): string {
   const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
-  return join(dirname(packageJson), 'dist', 'browser', name);
+  return join(dirname(packageJson), 'dist', 'browser');
 }
 
 function resolveRecovery(recovery: ChatServerOptions['connectionStateRecovery']): ResolvedOptions['connectionStateRecovery'] {

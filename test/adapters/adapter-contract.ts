@@ -26,7 +26,7 @@ import {
   testChatOptions,
 } from '../support/harness.js';
 import { connectOperator, operatorsOptions } from '../support/operators.js';
-import { widgetBundlePath } from '../support/widget-bundle.js';
+import { browserBundlePath, widgetBundlePath } from '../support/widget-bundle.js';
 
 export interface RunningApp {
   url: string;
@@ -137,6 +137,15 @@ export function describeAdapterContract(harness: AdapterHarness): void {
         const inbox = await fetch(`${app.url}/chat/inbox.js`, { headers: { origin: 'https://other-site.example' } });
         expect(inbox.status).toBe(200);
         expect(inbox.headers.get('access-control-allow-origin')).toBe('*');
+      });
+
+      it('serves beside it the chat window the launcher imports when the chat is opened', async () => {
+        expect(bundle.toString()).toMatch(/import\(["']\.\/chat-panel\.js["']\)/);
+        const response = await fetch(`${app.url}/chat/chat-panel.js`, { headers: { origin: 'https://other-site.example' } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+        expect(response.headers.get('access-control-allow-origin')).toBe('*');
+        expect(Buffer.from(await response.arrayBuffer()).equals(readFileSync(browserBundlePath('chat-panel.js')))).toBe(true);
       });
 
       it('compresses with gzip when the client accepts it, and answers HEAD without a body', async () => {

@@ -53,7 +53,8 @@ export async function openPage(
     });
   });
   await page.goto(url);
-  if (waitForWidget) await waitForConnected(page);
+  // The page loads the launcher only; the chat connects when it is opened (see openWidget).
+  if (waitForWidget) await page.locator('chat-widget').locator('[part="launcher"]').waitFor();
   return { context, page, problems };
 }
 
@@ -62,9 +63,11 @@ export async function waitForConnected(page: Page): Promise<void> {
   await page.locator('chat-widget').locator('[part="status"][data-status="online"]').waitFor({ state: 'attached' });
 }
 
+/** Opens the chat window, which loads it and connects, and waits until it is connected. */
 export async function openWidget(page: Page): Promise<void> {
   await page.getByRole('button', { name: /open chat/i }).click();
   await page.getByRole('dialog').waitFor();
+  await waitForConnected(page);
 }
 
 export async function sendMessage(page: Page, text: string): Promise<void> {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../demo/app.js';
 import { clientId, connectClient, connectMongo, onCleanup, quietLogger, request } from '../support/harness.js';
-import { widgetBundlePath } from '../support/widget-bundle.js';
+import { browserBundlePath, widgetBundlePath } from '../support/widget-bundle.js';
 import { launchChromium, logTexts, openPage, openWidget, sendMessage } from './browser.js';
 import './locator-matchers.js';
 import { operatorSocket } from './team.js';
@@ -67,23 +67,23 @@ describe('<chat-widget> on a site of another origin', () => {
     const logger = quietLogger();
     const chat = await startDemo({ connection: db, port: 0, chatOptions: { allowedOrigins: ['https://only-this.example'], logger } });
     onCleanup(() => chat.close());
-    // The site hosts a copy of the widget's bundle itself, so the bundle loads; the chat refuses it.
+    // The site hosts a copy of the widget's files itself, so they load; the chat refuses the site.
     const stranger = await otherSite(
       () => `<!doctype html><html lang="en"><head><title>Not allowed</title>
         <script type="module" src="/widget.js"></script></head>
         <body><h1>Not allowed</h1><chat-widget server="${chat.url}" room="lobby"></chat-widget></body></html>`,
-      { '/widget.js': readFileSync(widgetBundlePath()) },
+      { '/widget.js': readFileSync(widgetBundlePath()), '/chat-panel.js': readFileSync(browserBundlePath('chat-panel.js')) },
     );
-    const { page } = await openPage(browser, `${stranger}/`, {}, { waitForWidget: false });
+    const { page } = await openPage(browser, `${stranger}/`);
     await page.evaluate(() => {
       const seen: unknown[] = [];
       (window as unknown as { __errors: unknown[] }).__errors = seen;
       document.addEventListener('chat-error', (event) => seen.push((event as CustomEvent).detail));
     });
+    // The site owner opens the chat to try it; the window says why it cannot connect.
+    await page.getByRole('button', { name: 'Open chat' }).click();
     await expect(widget(page).locator('[part="status"]')).toContainText(`This chat does not accept connections from ${stranger}`);
     await expect(widget(page).locator('[part="status"]')).toHaveAttribute('data-status', 'refused');
-    // chat-error may have fired before the listener was added; a reconnect attempt would fire it again.
-    await page.evaluate(() => (document.querySelector('chat-widget') as HTMLElement & { server: string }).setAttribute('base-path', '/chat/'));
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { __errors: Array<{ error: { code: string } }> }).__errors.map((e) => e.error.code)))
       .toContain('FORBIDDEN');

@@ -26,6 +26,16 @@ beforeAll(async () => {
 const widget = (page: Page) => page.locator('chat-widget');
 const countStored = (text: string) => db.collection('chat_messages').countDocuments({ message: text });
 
+/** The chat's URLs the page has requested so far (a polling connection would show as /chat/socket.io/). */
+function chatRequests(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((entry) => new URL(entry.name).pathname)
+      .filter((path) => path.startsWith('/chat/')),
+  );
+}
+
 /** Records the widget's DOM events on `window.__chatEvents`. */
 async function recordEvents(page: Page): Promise<void> {
   await page.evaluate(() => {
@@ -57,14 +67,26 @@ describe('<chat-widget> in Chromium', () => {
     expect([...alice.problems, ...bob.problems]).toEqual([]);
   });
 
-  it('never steals focus on page load, and counts unread messages on the launcher', async () => {
+  it('loads the launcher only, connecting when opened; never steals focus; counts unread messages once closed', async () => {
     const reader = await openPage(browser, `${site.url}/community`);
     const writer = await openPage(browser, `${site.url}/community`);
     expect(await reader.page.evaluate(() => document.activeElement?.tagName)).toBe('BODY');
+    // Nothing but widget.js until the visitor shows interest: no chat window, no connection.
+    await reader.page.waitForTimeout(500);
+    expect(await chatRequests(reader.page)).toEqual(['/chat/widget.js']);
+    // Pointing at the launcher fetches the window's code, still without connecting.
+    await reader.page.getByRole('button', { name: 'Open chat' }).hover();
+    await expect.poll(() => chatRequests(reader.page)).toEqual(['/chat/widget.js', '/chat/chat-panel.js']);
+    await reader.page.waitForTimeout(300);
+    expect(await chatRequests(reader.page)).toEqual(['/chat/widget.js', '/chat/chat-panel.js']);
+
+    await openWidget(reader.page);
+    await expect(reader.page.getByRole('textbox', { name: 'Message' })).toBeFocused();
+    await reader.page.keyboard.press('Escape');
     await openWidget(writer.page);
     await sendMessage(writer.page, 'Are you there?');
     await expect(reader.page.getByRole('button', { name: 'Open chat, 1 unread message' })).toBeVisible();
-    await openWidget(reader.page);
+    await reader.page.getByRole('button', { name: /Open chat/ }).click();
     await expect(reader.page.getByRole('button', { name: /unread/ })).toHaveCount(0);
   });
 
@@ -111,7 +133,6 @@ describe('<chat-widget> in Chromium', () => {
     await expect.poll(() => countStored('Written before the reload')).toBe(1);
 
     await page.reload();
-    await waitForConnected(page);
     await openWidget(page);
     const before = widget(page).locator('[part~="message-own"]', { hasText: 'Written before the reload' });
     await expect(before).toBeVisible();
@@ -379,8 +400,8 @@ describe('<chat-widget> in Chromium', () => {
 
     // The team answers: Alex of the demo's team, from outside the browser.
     const alex = await operatorSocket(quiet.url, 'alex');
-    await expect(widget(page).locator('[part="status"]')).toContainText('We typically reply in a few minutes');
     await openWidget(page);
+    await expect(widget(page).locator('[part="status"]')).toContainText('We typically reply in a few minutes');
     await sendMessage(page, 'Hi! Do you ship the trail tent to Norway?');
     await expect(widget(page).locator('[part~="message-own"]').last()).toContainText('Sent');
     const listed = await request(alex, 'inbox', {});
