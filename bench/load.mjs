@@ -9,7 +9,11 @@ const url = process.argv[2];
 let clients = [];
 /** @type {number[]} */
 let latencies = [];
+/** @type {number[]} From the scheduled send time to the acknowledgement: what a write costs the sender. */
+let ackLatencies = [];
 let received = 0;
+/** Refused messages by error code. */
+let refusals = {};
 
 function connect() {
   return new Promise((resolve, reject) => {
@@ -38,8 +42,11 @@ function listen(socket) {
 const join = (socket, room) => socket.timeout(30_000).emitWithAck('join', { room });
 
 let clientCounter = 0;
-/** Sends `total` messages spread evenly over `seconds` across `senders` (open loop). */
-async function sendOpenLoop(senders, rooms, rate, seconds) {
+/**
+ * Sends `total` messages spread evenly over `seconds` across `senders` (open loop), each sender to
+ * its target (`{ room }` or `{ inbox }`).
+ */
+async function sendOpenLoop(senders, targets, rate, seconds) {
   const total = Math.round(rate * seconds);
   const start = performance.now() + 50;
   let next = 0;
@@ -51,9 +58,14 @@ async function sendOpenLoop(senders, rooms, rate, seconds) {
       while (next < total && start + (next * 1000) / rate <= now) {
         const scheduled = start + (next * 1000) / rate;
         const i = next % senders.length;
-        senders[i].emit('message', { room: rooms[i], message: String(scheduled), clientId: `b${clientCounter++}` }, (ack) => {
-          if (ack?.ok) acked++;
-          else refused++;
+        senders[i].emit('message', { ...targets[i], message: String(scheduled), clientId: `b${clientCounter++}` }, (ack) => {
+          if (ack?.ok) {
+            acked++;
+            ackLatencies.push(performance.now() - scheduled);
+          } else {
+            refused++;
+            refusals[ack?.error?.code ?? 'NO_ACK'] = (refusals[ack?.error?.code ?? 'NO_ACK'] ?? 0) + 1;
+          }
         });
         next++;
       }
@@ -91,6 +103,11 @@ const scenarios = {
   async fill({ members }) {
     clients = await connectMany(members);
   },
+  /** Visitors writing alone: each in a room of its own, or each in its own support conversation. */
+  async writes({ visitors, kind }) {
+    clients = await connectMany(visitors);
+    await Promise.all(clients.map((socket, i) => (kind === 'room' ? join(socket, `writes-${i}`) : socket.timeout(30_000).emitWithAck('join', { inbox: 'support' }))));
+  },
   async idle({ connections }) {
     clients = await connectMany(connections);
   },
@@ -101,8 +118,8 @@ const runs = {
     latencies = [];
     received = 0;
     const senders = clients.filter((_, i) => i % 2 === 0);
-    const rooms = senders.map((_, i) => `pair-${i}`);
-    const sent = await sendOpenLoop(senders, rooms, rate, seconds);
+    const targets = senders.map((_, i) => ({ room: `pair-${i}` }));
+    const sent = await sendOpenLoop(senders, targets, rate, seconds);
     await waitFor(() => received >= sent.total && sent.acked() + sent.refused() >= sent.total, 10_000);
     const sorted = latencies.sort((a, b) => a - b);
     return { sent: sent.total, received, refused: sent.refused(), p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
@@ -110,11 +127,20 @@ const runs = {
   async fanout({ rate, seconds }) {
     latencies = [];
     received = 0;
-    const sent = await sendOpenLoop([clients[0]], ['fanout'], rate, seconds);
+    const sent = await sendOpenLoop([clients[0]], [{ room: 'fanout' }], rate, seconds);
     const expected = sent.total * (clients.length - 1);
     await waitFor(() => received >= expected, 20_000);
     const sorted = latencies.sort((a, b) => a - b);
     return { sent: sent.total, deliveries: received, expected, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  },
+  async writes({ kind, rate, seconds }) {
+    ackLatencies = [];
+    refusals = {};
+    const targets = clients.map((_, i) => (kind === 'room' ? { room: `writes-${i}` } : { inbox: 'support' }));
+    const sent = await sendOpenLoop(clients, targets, rate, seconds);
+    await waitFor(() => sent.acked() + sent.refused() >= sent.total, 30_000);
+    const sorted = ackLatencies.sort((a, b) => a - b);
+    return { sent: sent.total, acked: sent.acked(), refused: sent.refused(), refusals, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
   },
   async fill() {
     for (let i = 0; i < clients.length; i += 25) await Promise.all(clients.slice(i, i + 25).map((socket) => join(socket, 'fill')));

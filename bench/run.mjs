@@ -3,7 +3,7 @@
 // `taskset` exists) and a fresh load process (pinned to the other). `--quick` is a shorter run,
 // `--smoke` a tiny one that only proves the benchmark still works (CI runs it), and
 // `--out FILE` writes the results as Markdown with a description of the machine. `--only pairs`
-// (or fanout, fill, idle; comma-separated) runs just those scenarios and prints their lines.
+// (or fanout, fill, idle, mongo; comma-separated) runs just those scenarios and prints their lines.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,9 +15,9 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' } },
 });
 const PROFILES = {
-  full: { pairs: 50, rates: [1000, 2000, 4000, 6000, 8000, 10000], seconds: 3, repeats: 3, cpuRate: 2000, receivers: 500, fanoutRate: 20, fanoutSeconds: 5, members: 500, connections: 5000 },
-  quick: { pairs: 50, rates: [2000, 4000, 6000, 8000], seconds: 2, repeats: 1, cpuRate: 2000, receivers: 300, fanoutRate: 20, fanoutSeconds: 3, members: 500, connections: 2000 },
-  smoke: { pairs: 5, rates: [200], seconds: 1, repeats: 1, cpuRate: 200, receivers: 20, fanoutRate: 10, fanoutSeconds: 1, members: 20, connections: 50 },
+  full: { pairs: 50, rates: [1000, 2000, 4000, 6000, 8000, 10000], seconds: 3, repeats: 3, cpuRate: 2000, receivers: 500, fanoutRate: 20, fanoutSeconds: 5, members: 500, connections: 5000, writers: 20, mongoRates: [250, 500, 1000, 2000], emulatorRate: 50 },
+  quick: { pairs: 50, rates: [2000, 4000, 6000, 8000], seconds: 2, repeats: 1, cpuRate: 2000, receivers: 300, fanoutRate: 20, fanoutSeconds: 3, members: 500, connections: 2000, writers: 20, mongoRates: [500, 1000], emulatorRate: 50 },
+  smoke: { pairs: 5, rates: [200], seconds: 1, repeats: 1, cpuRate: 200, receivers: 20, fanoutRate: 10, fanoutSeconds: 1, members: 20, connections: 50, writers: 3, mongoRates: [30], emulatorRate: 30 },
 };
 const profile = PROFILES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
 const P99_TARGET_MS = 25;
@@ -72,8 +72,8 @@ function ask(child, message, answered = (reply) => reply.type !== 'started') {
 const stats = (server) => ask(server, 'stats', (reply) => 'cpuUs' in reply);
 
 /** A fresh server of `kind` and a fresh load process, set up for `scenario`; `use` measures. */
-async function withRun(kind, scenario, params, use) {
-  const { child: server, match } = await start('bench/server.mjs', [kind], 0, /ready (\d+)/);
+async function withRun(kind, scenario, params, use, serverArgs = []) {
+  const { child: server, match } = await start('bench/server.mjs', [kind, ...serverArgs], 0, /ready (\d+)/);
   const { child: load } = await start('bench/load.mjs', [`http://127.0.0.1:${match[1]}`], 1);
   try {
     const before = await ask(server, 'stats-after-gc', (reply) => 'cpuUs' in reply);
@@ -82,7 +82,8 @@ async function withRun(kind, scenario, params, use) {
       const from = await stats(server);
       const { result } = await ask(load, { type: 'run', scenario, params: { ...params, ...runParams } }, (reply) => reply.type === 'done');
       const to = await stats(server);
-      return { result, cpuUs: to.cpuUs - from.cpuUs, gcMs: to.gcMs - from.gcMs, heapUsed: to.heapUsed, rss: to.rss };
+      const mongoCommands = to.mongoCommands - from.mongoCommands;
+      return { result, cpuUs: to.cpuUs - from.cpuUs, gcMs: to.gcMs - from.gcMs, heapUsed: to.heapUsed, rss: to.rss, mongoCommands };
     };
     return await use(run, before, server);
   } finally {
@@ -170,12 +171,59 @@ async function idle(kind) {
   });
 }
 
-const SCENARIOS = [['pairs', '1:1 rooms', pairs], ['fanout', 'fan-out', fanout], ['fill', 'room fill', fill], ['idle', 'idle connections', idle]];
+/**
+ * The MongoDB store's write path: commands sent to MongoDB per message (counted by the driver, so
+ * true on any server), and acknowledgement latency at stepped rates, which only a real mongod can
+ * tell: on the emulator it is not measured.
+ */
+async function mongoWrites() {
+  const { resolveMongo, withDatabase } = await import('../demo/mongodb.js');
+  const mongo = await resolveMongo();
+  const measured = !mongo.emulated && !(await isEmulator(mongo.uri));
+  try {
+    const uri = withDatabase(mongo.uri, `parley_bench_${Date.now()}`);
+    const outcome = { server: mongo.description, measured };
+    for (const kind of ['room', 'inbox']) {
+      outcome[kind] = await withRun('parley-mongo', 'writes', { visitors: profile.writers, kind }, async (run) => {
+        // Every visitor's first message makes its conversation (or its room's counter): not the steady state.
+        await run({ kind, rate: profile.writers * 2, seconds: 1 });
+        const steps = [];
+        for (const rate of measured ? profile.mongoRates : [profile.emulatorRate]) {
+          const { result, mongoCommands } = await run({ kind, rate, seconds: profile.seconds });
+          steps.push({ rate, ...result, commandsPerMessage: mongoCommands / Math.max(1, result.acked) });
+        }
+        return steps;
+      }, [uri]);
+    }
+    return outcome;
+  } finally {
+    await mongo.stop();
+  }
+}
+
+/** Whether the server at `uri` is the jongodb emulator, whatever way it was named. */
+async function isEmulator(uri) {
+  const { default: mongoose } = await import('mongoose');
+  const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  try {
+    const info = await connection.db.admin().command({ buildInfo: 1 });
+    return /jongo/i.test(JSON.stringify(info));
+  } finally {
+    await connection.close();
+  }
+}
+
+const SCENARIOS = [['pairs', '1:1 rooms', pairs], ['fanout', 'fan-out', fanout], ['fill', 'room fill', fill], ['idle', 'idle connections', idle], ['mongo', 'MongoDB writes', mongoWrites]];
 const only = values.only?.split(',');
 const unknown = only?.filter((key) => !SCENARIOS.some(([k]) => k === key));
 if (unknown?.length) throw new Error(`--only takes ${SCENARIOS.map(([k]) => k).join(', ')}; not ${unknown.join(', ')}`);
 for (const [key, name, scenario] of SCENARIOS) {
   if (only && !only.includes(key)) continue;
+  if (scenario === mongoWrites) {
+    process.stderr.write(`${name}: parley on MongoDB…\n`);
+    results.parley[name] = await mongoWrites();
+    continue;
+  }
   if (scenario === pairs) {
     process.stderr.write(`${name}: bare and parley, interleaved…\n`);
     const both = await pairs();
@@ -239,7 +287,27 @@ if (!only) {
   lines.push(`| widget first load, gzip / brotli (KB) | ${fmt(weight.firstGzip / 1000)} / ${fmt(weight.firstBrotli / 1000)} | — | — | ≤ 10 gzip |`);
   lines.push(`| widget with the chat open, gzip / brotli (KB) | ${fmt(weight.openGzip / 1000)} / ${fmt(weight.openBrotli / 1000)} | — | — | ≤ 30 gzip |`);
 }
-const report = [...lines, ...steps].join('\n');
+const writes = [];
+const mw = results.parley['MongoDB writes'];
+if (mw) {
+  const label = { room: 'a message in a room', inbox: 'a visitor\'s message in their support conversation' };
+  writes.push('', `The MongoDB store's write path (parley alone), on ${mw.server}. Commands sent to MongoDB per message, counted by the driver's command monitoring:`, '');
+  for (const kind of ['room', 'inbox']) {
+    const perMessage = mw[kind].map((step) => fmt(step.commandsPerMessage, 2)).join(', ');
+    const counts = (step) => `${step.acked} acked${step.refused ? `, ${step.refused} refused (${Object.entries(step.refusals).map(([code, n]) => `${n} ${code}`).join(', ')})` : ''} at ${step.rate}/s`;
+    writes.push(`- ${label[kind]}: ${perMessage} (${mw[kind].map(counts).join(', ')})`);
+  }
+  if (mw.measured) {
+    writes.push('', '| rate (msg/s) | room: ack p50 / p99 / max (ms) | conversation: ack p50 / p99 / max (ms) |', '|---|---|---|');
+    for (const [i, step] of mw.room.entries()) {
+      const inbox = mw.inbox[i];
+      writes.push(`| ${step.rate} | ${fmt(step.p50)} / ${fmt(step.p99)} / ${fmt(step.max)} | ${fmt(inbox.p50)} / ${fmt(inbox.p99)} / ${fmt(inbox.max)} |`);
+    }
+  } else {
+    writes.push('', 'Latency on MongoDB: **not measured** — this is the jongodb emulator, whose timings say nothing about mongod. Set `MONGODB_URI` to a real mongod to measure it.');
+  }
+}
+const report = [...lines, ...steps, ...writes].join('\n');
 console.log(report);
 
 if (values.out && !only) {

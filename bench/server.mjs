@@ -1,10 +1,11 @@
 // One server under test, in its own process: `parley` (the chat with its in-memory store, so what
-// is measured is the library's own work) or `bare` (Socket.IO doing the honest minimum for the
+// is measured is the library's own work), `parley-mongo URI` (the same on MongoDB) or `bare` (Socket.IO doing the honest minimum for the
 // same protocol: take an id and a seq, acknowledge, broadcast). The orchestrator asks for its
 // counters over IPC. Prints "ready <port>".
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { PerformanceObserver } from 'node:perf_hooks';
+import mongoose from 'mongoose';
 import { Server } from 'socket.io';
 import { createChatServer, MemoryStore } from 'parley-chat';
 
@@ -12,14 +13,26 @@ const kind = process.argv[2];
 const server = http.createServer((_req, res) => res.end());
 const UNLIMITED = { max: 1e9, perMs: 1000 };
 
+const chatOptions = {
+  secret: 'benchmark-secret-that-is-at-least-32-characters',
+  logger: { warn() {}, error() {} },
+  // The benchmark's clients all come from one address, as fast as the load allows.
+  limits: { messageRate: UNLIMITED, addressMessageRate: UNLIMITED, newVisitorRate: UNLIMITED, eventRate: UNLIMITED },
+};
+// Commands sent to MongoDB, counted by the driver's command monitoring: round trips per message.
+let mongoCommands = 0;
+
 if (kind === 'parley') {
-  const chat = createChatServer({
-    store: new MemoryStore(),
-    secret: 'benchmark-secret-that-is-at-least-32-characters',
-    logger: { warn() {}, error() {} },
-    // The benchmark's clients all come from one address, as fast as the load allows.
-    limits: { messageRate: UNLIMITED, addressMessageRate: UNLIMITED, newVisitorRate: UNLIMITED, eventRate: UNLIMITED },
-  });
+  const chat = createChatServer({ ...chatOptions, store: new MemoryStore() });
+  await chat.ready();
+  chat.attach(server);
+} else if (kind === 'parley-mongo') {
+  // The MongoDB store's write path, on the MongoDB named by the orchestrator, with a support inbox
+  // (no operator ever connects) beside the rooms.
+  const connection = mongoose.createConnection(process.argv[3], { monitorCommands: true });
+  await connection.asPromise();
+  connection.getClient().on('commandStarted', () => mongoCommands++);
+  const chat = createChatServer({ ...chatOptions, mongoose: connection, operators: { identify: () => null, inboxes: ['support'] } });
   await chat.ready();
   chat.attach(server);
 } else if (kind === 'bare') {
@@ -40,7 +53,7 @@ if (kind === 'parley') {
     });
   });
 } else {
-  throw new Error('usage: node bench/server.mjs parley|bare');
+  throw new Error('usage: node bench/server.mjs parley|bare|parley-mongo URI');
 }
 
 let gcMs = 0;
@@ -54,7 +67,7 @@ process.on('message', (request) => {
   if (request === 'stats-after-gc') globalThis.gc?.();
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  process.send?.({ cpuUs: cpu.user + cpu.system, gcMs, rss: memory.rss, heapUsed: memory.heapUsed });
+  process.send?.({ cpuUs: cpu.user + cpu.system, gcMs, rss: memory.rss, heapUsed: memory.heapUsed, mongoCommands });
 });
 
 server.listen(0, '127.0.0.1', () => console.log(`ready ${server.address().port}`));
