@@ -40,9 +40,12 @@ class Pending {
 }
 
 /**
- * Registers acknowledged events, on any namespace: admission, rate limit, handler, and exactly
- * one ack of the `{ ok }` shape. An event without an ack callback is ignored: nothing to answer,
- * nothing stored. Handlers parse their own payload, so one event can take several shapes.
+ * Builds listeners for acknowledged events, on any namespace: admission, rate limit, handler, and
+ * exactly one ack of the `{ ok }` shape. An event without an ack callback is ignored: nothing to
+ * answer, nothing stored. Handlers parse their own payload, so one event can take several shapes.
+ *
+ * A listener takes its socket from `this` (Socket.IO calls listeners on the socket), so one
+ * listener can serve every socket of a namespace: a connection then costs no closures per event.
  *
  * A request that takes longer than `timeoutMs` is answered `STORAGE_UNAVAILABLE` (retryable; the
  * work goes on, nothing can cancel a driver operation, so a write may still land and a retry
@@ -66,20 +69,18 @@ export function ackedEvents(context: AckedEventsContext) {
   };
   const sweepEvery = Math.max(50, Math.min(1000, Math.floor(context.timeoutMs / 4)));
 
-  return function on<R extends object>(
-    socket: Socket,
-    event: string,
-    rateLimit: () => void,
-    handler: (payload: unknown) => Promise<R>,
-  ): void {
-    socket.on(event, (payload: unknown, ack: unknown) => {
+  return function acked<S extends Socket, R extends object>(
+    rateLimit: (socket: S) => void,
+    handler: (socket: S, payload: unknown) => Promise<R>,
+  ): (this: S, payload: unknown, ack: unknown) => void {
+    return function listener(this: S, payload: unknown, ack: unknown): void {
       if (typeof ack !== 'function') return;
       const request = new Pending(Date.now() + context.timeoutMs, ack as (response: object) => void);
       let work: Promise<R>;
       try {
         context.admit();
-        rateLimit();
-        work = handler(payload);
+        rateLimit(this);
+        work = handler(this, payload);
       } catch (error) {
         request.answer({ ok: false, error: context.report(error).toPayload() });
         return;
@@ -98,8 +99,8 @@ export function ackedEvents(context: AckedEventsContext) {
         },
       );
       context.inFlight.add(done);
-    });
+    };
   };
 }
 
-export type OnAckedEvent = ReturnType<typeof ackedEvents>;
+export type AckedListener = ReturnType<typeof ackedEvents>;

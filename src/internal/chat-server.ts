@@ -109,6 +109,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   return new ChatServerImpl(resolveOptions(options));
 }
 
+/** An event of the visitor namespace and its listener, which takes the socket from `this`. */
+type VisitorListener = [event: keyof ClientToServerEvents | 'disconnecting', listener: (this: VisitorSocket, ...args: never[]) => void];
+
 class ChatServerImpl implements ChatServer {
   readonly store: ChatStore;
   readonly basePath: string;
@@ -129,6 +132,7 @@ class ChatServerImpl implements ChatServer {
   readonly #service: ConversationService | undefined;
   readonly #inbox: VisitorInbox | undefined;
   readonly #operators: Operators | undefined;
+  readonly #visitorListeners: VisitorListener[];
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
   readonly #boundedConnections = new WeakSet<object>();
@@ -185,7 +189,7 @@ class ChatServerImpl implements ChatServer {
       schemas: createSchemas(limits, options.defaultPhoneCountry),
       tokens: this.#tokens,
       roomQueue: new KeyedQueue(),
-      on: ackedEvents({
+      acked: ackedEvents({
         admit: () => {
           if (this.#closing) throw SHUTTING_DOWN();
         },
@@ -217,6 +221,7 @@ class ChatServerImpl implements ChatServer {
       this.#operators = new Operators(this.#ctx, this.#service);
     }
     this.conversations = createConversationsApi(this.#ctx, this.#service);
+    this.#visitorListeners = this.#makeVisitorListeners();
 
     this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
@@ -520,45 +525,56 @@ class ChatServerImpl implements ChatServer {
     if (socket.recovered) for (const room of this.#rooms.roomsOf(socket)) this.#rooms.presence.joined(room, visitorId);
     socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
 
-    const { on, rateLimit } = this.#ctx;
-    const limitEvents = () => rateLimit('event', socket.data.visitorId);
-    const limitMessages = () => {
+    for (const [event, listener] of this.#visitorListeners) socket.on(event, listener as () => void);
+  }
+
+  /**
+   * The visitor namespace's listeners, made once and shared by every visitor socket (each takes
+   * its socket from `this`): a connection costs no closures of its own, only its entries in the
+   * socket's listener table.
+   */
+  #makeVisitorListeners(): VisitorListener[] {
+    const { acked, rateLimit } = this.#ctx;
+    const limitEvents = (socket: VisitorSocket) => rateLimit('event', socket.data.visitorId);
+    const limitMessages = (socket: VisitorSocket) => {
       rateLimit('message', socket.data.visitorId);
       rateLimit('addressMessage', socket.data.address);
     };
     const inbox = () => this.#inbox ?? throwNoInboxes();
+    const server = this;
 
     // join, message, history and typing name a public room or, with `inbox`, the visitor's conversation.
-    on<object>(socket, 'join', limitEvents, (payload) =>
-      namesInbox(payload) ? inbox().join(socket, payload) : this.#rooms.join(socket, payload),
-    );
-    on<object>(socket, 'message', limitMessages, (payload) =>
-      namesInbox(payload) ? inbox().message(socket, payload) : this.#rooms.message(socket, payload),
-    );
-    on<object>(socket, 'history', limitEvents, (payload) =>
-      namesInbox(payload)
-        ? inbox().history(payload, visitorOf(socket))
-        : this.#rooms.history(payload, visitorOf(socket), (room) => socket.rooms.has(socketRooms.chatRoom(room))),
-    );
-    on(socket, 'read', limitEvents, (payload) => inbox().read(socket, payload));
-    on(socket, 'userDetails', limitEvents, (payload) => this.#saveDetails(socket, payload));
-
-    // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
-    socket.on('typing', (payload: unknown) => {
-      if (this.#closing || this.#ctx.rateLimited('event', socket.data.visitorId)) return;
-      if (!namesInbox(payload)) this.#rooms.typing(socket, payload);
-      else this.#inbox?.typing(socket, payload);
-    });
-
-    socket.on('disconnecting', () => {
-      for (const room of this.#rooms.roomsOf(socket)) this.#rooms.presence.left(room, visitorId);
-      if (this.#closing) return;
-      const inboxes = this.#inbox?.inboxesOf(socket) ?? [];
-      // After the disconnect the socket is out of its rooms, so counts no longer include it.
-      if (inboxes.length) {
-        socket.once('disconnect', () => void this.#inbox!.left(visitorId, inboxes).catch((error: unknown) => this.#report(error)));
-      }
-    });
+    return [
+      ['join', acked(limitEvents, (socket, payload): Promise<object> =>
+        namesInbox(payload) ? inbox().join(socket, payload) : this.#rooms.join(socket, payload),
+      )],
+      ['message', acked(limitMessages, (socket, payload): Promise<object> =>
+        namesInbox(payload) ? inbox().message(socket, payload) : this.#rooms.message(socket, payload),
+      )],
+      ['history', acked(limitEvents, (socket, payload): Promise<object> =>
+        namesInbox(payload)
+          ? inbox().history(payload, visitorOf(socket))
+          : this.#rooms.history(payload, visitorOf(socket), (room) => socket.rooms.has(socketRooms.chatRoom(room))),
+      )],
+      ['read', acked(limitEvents, (socket, payload) => inbox().read(socket, payload))],
+      ['userDetails', acked(limitEvents, (socket, payload) => this.#saveDetails(socket, payload))],
+      // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
+      ['typing', function typing(this: VisitorSocket, payload: unknown) {
+        if (server.#closing || server.#ctx.rateLimited('event', this.data.visitorId)) return;
+        if (!namesInbox(payload)) server.#rooms.typing(this, payload);
+        else server.#inbox?.typing(this, payload);
+      }],
+      ['disconnecting', function disconnecting(this: VisitorSocket) {
+        const { visitorId } = this.data;
+        for (const room of server.#rooms.roomsOf(this)) server.#rooms.presence.left(room, visitorId);
+        if (server.#closing) return;
+        const inboxes = server.#inbox?.inboxesOf(this) ?? [];
+        // After the disconnect the socket is out of its rooms, so counts no longer include it.
+        if (inboxes.length) {
+          this.once('disconnect', () => void server.#inbox!.left(visitorId, inboxes).catch((error: unknown) => server.#report(error)));
+        }
+      }],
+    ];
   }
 
   async #saveDetails(socket: VisitorSocket, payload: unknown) {

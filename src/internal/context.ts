@@ -7,7 +7,7 @@ import type {
   VisitorDetails,
 } from '../protocol.js';
 import type { ChatStore } from '../stores/types.js';
-import type { OnAckedEvent } from './acked-events.js';
+import type { AckedListener } from './acked-events.js';
 import type { ChatError } from './errors.js';
 import type { SocketData } from './handshake.js';
 import type { VisitorTokens } from './identity.js';
@@ -57,7 +57,8 @@ export interface ChatContext {
   readonly tokens: VisitorTokens;
   /** One store-and-broadcast at a time per room or conversation, so clients receive seq order. */
   readonly roomQueue: KeyedQueue;
-  readonly on: OnAckedEvent;
+  /** Makes the listener of an acknowledged event (see acked-events.ts). */
+  readonly acked: AckedListener;
   /** Takes a token from a rate limit, or throws RATE_LIMITED with how long to wait. */
   rateLimit(limit: RateLimitName, key: string): void;
   /** For volatile events, which are dropped rather than refused: whether `key` is over the limit. */

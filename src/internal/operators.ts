@@ -64,13 +64,13 @@ export class Operators {
     });
     void this.notifyTeam(data.inboxes);
 
-    const { schemas, options, on } = this.#ctx;
+    const { schemas, options, acked } = this.#ctx;
     const ops = schemas.operators;
     const { limits } = options;
     const limitEvents = () => this.#ctx.rateLimit('event', data.operatorId);
     const limitMessages = () => this.#ctx.rateLimit('message', data.operatorId);
 
-    on(socket, 'inbox', limitEvents, async (payload) => {
+    socket.on('inbox', acked(limitEvents, async (_socket, payload) => {
       const query = parsePayload(ops.inbox, payload);
       return this.#service.list(scope, {
         inbox: query.inbox,
@@ -79,20 +79,20 @@ export class Operators {
         before: query.before,
         limit: query.limit ?? limits.pageSize,
       });
-    });
+    }));
 
-    on(socket, 'operators', limitEvents, async (payload) => {
+    socket.on('operators', acked(limitEvents, async (_socket, payload) => {
       const { inbox } = parsePayload(ops.operators, payload);
       const inboxes = this.#service.inboxesOf(scope, inbox);
       return { operators: await this.#online(inboxes) };
-    });
+    }));
 
-    on(socket, 'changes', limitEvents, async (payload) => {
+    socket.on('changes', acked(limitEvents, async (_socket, payload) => {
       const { since, inbox } = parsePayload(ops.changes, payload);
       return this.#service.changes(scope, since, inbox);
-    });
+    }));
 
-    on(socket, 'open', limitEvents, async (payload) => {
+    socket.on('open', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, since, notesSince } = parsePayload(ops.open, payload);
       const record = await this.#service.get(scope, conversationId);
       // Joined before reading, so what is stored meanwhile reaches this socket too.
@@ -110,9 +110,9 @@ export class Operators {
         hasMore: page.hasMore,
         notes: notes.messages,
       };
-    });
+    }));
 
-    on(socket, 'message', limitMessages, async (payload) => {
+    socket.on('message', acked(limitMessages, async (_socket, payload) => {
       const { conversationId, message, clientId, note } = parsePayload(ops.message, payload);
       const record = await this.#service.get(scope, conversationId);
       const posted = await this.#service.postOperatorMessage(
@@ -121,31 +121,31 @@ export class Operators {
         socket.id,
       );
       return { message: posted.message, conversation: this.#service.summary(posted.conversation) };
-    });
+    }));
 
-    on(socket, 'history', limitEvents, async (payload) => {
+    socket.on('history', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, before, limit } = parsePayload(ops.history, payload);
       const record = await this.#service.get(scope, conversationId);
       return this.#service.messages(record, { before, limit: limit ?? limits.pageSize });
-    });
+    }));
 
-    on(socket, 'assign', limitEvents, async (payload) => {
+    socket.on('assign', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, to, expected } = parsePayload(ops.assign, payload);
       const record = await this.#service.get(scope, conversationId);
       const assignee = to === null ? null : await this.#operatorOf(record.inbox, to, data);
       const updated = await this.#service.assign(scope, conversationId, assignee, expected);
       return { conversation: this.#service.summary(updated) };
-    });
+    }));
 
-    on(socket, 'status', limitEvents, async (payload) => {
+    socket.on('status', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, status } = parsePayload(ops.status, payload);
       return { conversation: this.#service.summary(await this.#service.setStatus(scope, conversationId, status)) };
-    });
+    }));
 
-    on(socket, 'read', limitEvents, async (payload) => {
+    socket.on('read', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, seq } = parsePayload(ops.read, payload);
       return { conversation: this.#service.summary(await this.#service.operatorRead(scope, conversationId, seq)) };
-    });
+    }));
 
     // Typing is volatile and unacknowledged, and only about a conversation this socket opened.
     socket.on('typing', (payload: unknown) => {
