@@ -271,11 +271,20 @@ export class MongooseStore implements ChatStore {
   }
 
   /** Draws the room's next seq for a claimed message and sets it; the claim's own seq guards the write. */
-  async #assignSeq(claimed: MessageDoc): Promise<MessageDoc> {
+  async #assignSeq(claimed: MessageDoc, attempt = 1): Promise<MessageDoc> {
     const seq = await this.#nextSeq(claimed.room);
-    const set = await this.#messages
-      .updateOne({ _id: claimed._id, seq: claimed.seq }, { $set: { seq } })
-      .setOptions({ sanitizeFilter: true });
+    let set: { modifiedCount: number };
+    try {
+      set = await this.#messages
+        .updateOne({ _id: claimed._id, seq: claimed.seq }, { $set: { seq } })
+        .setOptions({ sanitizeFilter: true });
+    } catch (error) {
+      // The seq is another message's: the counter handed it out twice. MongoDB's findAndModify
+      // never does; a server that is not atomic there (the jongodb emulator, under concurrent
+      // connections) can. A fresh seq keeps the message; the seq skipped is a hole clients accept.
+      if (!isDuplicateKey(error) || attempt >= 3) throw error;
+      return this.#assignSeq(claimed, attempt + 1);
+    }
     if (set.modifiedCount === 1) return { ...claimed, seq };
     // Not modified: someone finished this claim meanwhile (see #original), or the count was
     // misreported. The document says which; only a seq that is not its own goes back.

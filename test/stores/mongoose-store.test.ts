@@ -36,6 +36,22 @@ describe('MongooseStore message claims', () => {
     expect(retried).toMatchObject({ duplicate: true, message: { seq: 2, message: 'stuck' } });
     expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => m.seq)).toEqual([1, 2]);
   });
+
+  it('moves a message to a fresh seq when the one it drew is already taken, rather than failing it', async () => {
+    await store.init();
+    const room = `taken-${Date.now()}`;
+    const sender = { id: 'v_drawer', name: 'Dora', role: 'visitor' as const };
+    await store.appendMessage({ room, sender, message: 'first', clientId: 'draw-1', timestamp: new Date() });
+    // Seq 2 already stored, as a counter that handed it out twice would leave it.
+    await connection.collection('chat_messages').insertOne({ room, seq: 2, sender, message: 'twin', clientId: 'draw-twin', timestamp: new Date() });
+    const next = await store.appendMessage({ room, sender, message: 'second', clientId: 'draw-2', timestamp: new Date() });
+    expect(next).toMatchObject({ duplicate: false, message: { seq: 3, message: 'second' } });
+    expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => [m.seq, m.message])).toEqual([
+      [1, 'first'],
+      [2, 'twin'],
+      [3, 'second'],
+    ]);
+  });
 });
 
 describe('MongooseStore in a host app', () => {
