@@ -15,6 +15,7 @@ import type {
   VisitorConversation,
   VisitorDetails,
 } from '../src/protocol.js';
+import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
 import type { ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
@@ -49,12 +50,7 @@ export interface ChatClientEvents {
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 const RETRY_DELAY_MS = 3_000;
-const TYPING_REFRESH_MS = 2_000;
 const TYPING_IDLE_MS = 3_000;
-const TYPING_SHOWN_MS = 6_000;
-const HISTORY_PAGE = 30;
-/** How long a hole may stay before it is fetched: messages from two nodes can pass each other. */
-const GAP_GRACE_MS = 500;
 
 /**
  * The widget's connection to the chat: identity, the messages of its room (or of the visitor's

@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { themeTokens } from './theme.styles.js';
+import { baseStyles, messageStyles, themeTokens } from './theme.styles.js';
 
 export const inboxStyles = [
   themeTokens,
@@ -21,33 +21,7 @@ export const inboxStyles = [
         --_note: var(--chat-note, #422006);
       }
     }
-    *,
-    *::before,
-    *::after {
-      box-sizing: border-box;
-    }
-    [hidden] {
-      display: none !important;
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-      white-space: nowrap;
-    }
-    button,
-    input,
-    select,
-    textarea {
-      font: inherit;
-      color: inherit;
-    }
-    :focus-visible {
-      outline: 3px solid var(--_accent);
-      outline-offset: 2px;
-    }
+    ${baseStyles}
     button {
       cursor: pointer;
     }
@@ -301,32 +275,7 @@ export const inboxStyles = [
       background: var(--_note);
       color: var(--_foreground);
     }
-    .message.pending {
-      opacity: 0.75;
-    }
-    .message.failed {
-      border: 2px solid var(--_error);
-      background: var(--_background);
-      color: var(--_foreground);
-    }
-    .sender {
-      display: block;
-      font-size: 12px;
-      font-weight: 700;
-    }
-    .text {
-      margin: 2px 0;
-      white-space: pre-wrap;
-    }
-    .text a {
-      color: inherit;
-    }
-    .meta {
-      display: flex;
-      gap: 8px;
-      justify-content: flex-end;
-      font-size: 12px;
-    }
+    ${messageStyles}
     .typing {
       min-height: 1.4em;
       margin: 0;

@@ -4,6 +4,7 @@ import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } fro
 import { inboxStyles } from './chat-inbox.styles.js';
 import { resolveInboxStrings, type InboxStrings } from './inbox-strings.js';
 import { renderText } from './render-text.js';
+import { statusText } from './connection.js';
 import { OperatorClient, type InboxFilter } from './operator-client.js';
 import type { OutgoingMessage } from './outbox.js';
 
@@ -317,13 +318,7 @@ export class ChatInbox extends LitElement {
       <header class="list-header">
         <h2 id="inbox-heading">${text.heading}</h2>
         <p class="status" data-status=${client?.status ?? 'connecting'} role="status">
-          <span class="dot" aria-hidden="true"></span>${client?.status === 'online'
-            ? text.connected
-            : client?.status === 'refused'
-              ? (client.refusal?.message ?? text.offline)
-              : client?.status === 'offline'
-                ? text.offline
-                : text.connecting}
+          <span class="dot" aria-hidden="true"></span>${statusText(client, text, text.connected)}
         </p>
         ${this.notificationPermission === 'default'
           ? html`<button type="button" class="link" @click=${() => this.enableNotifications()}>${text.notifications}</button>`

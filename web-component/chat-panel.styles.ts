@@ -1,3 +1,5 @@
+import { messageCss } from './common-css.js';
+
 /**
  * The chat window's styles. They are added to the `<chat-widget>`'s shadow root beside the
  * launcher's (chat-widget.styles.ts), so `:host` is the widget and the launcher's rules apply too.
@@ -130,32 +132,7 @@ export const panelCss = `
   .message.team {
     border-left: 3px solid var(--_accent);
   }
-  .message.pending {
-    opacity: 0.75;
-  }
-  .message.failed {
-    border: 2px solid var(--_error);
-    background: var(--_background);
-    color: var(--_foreground);
-  }
-  .sender {
-    display: block;
-    font-size: 12px;
-    font-weight: 700;
-  }
-  .text {
-    margin: 2px 0;
-    white-space: pre-wrap;
-  }
-  .text a {
-    color: inherit;
-  }
-  .meta {
-    display: flex;
-    gap: 8px;
-    justify-content: flex-end;
-    font-size: 12px;
-  }
+${messageCss}
   .failed .state {
     color: var(--_error);
   }

@@ -2,6 +2,7 @@ import { html, nothing, render, type TemplateResult } from 'lit/html.js';
 import type { ChatMessage } from '../src/protocol.js';
 import { addStyles } from './add-styles.js';
 import { ChatClient, type OutgoingMessage } from './chat-client.js';
+import { statusText } from './connection.js';
 import { panelCss } from './chat-panel.styles.js';
 import type { ChatWidgetEventMap, ChatWidgetSettings } from './chat-widget.js';
 import { renderText } from './render-text.js';
@@ -275,13 +276,7 @@ export class ChatPanel {
               <div class="status-row">
                 <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
                   <span class="dot" aria-hidden="true"></span>
-                  ${client?.status === 'online'
-                    ? this.onlineText()
-                    : client?.status === 'refused'
-                      ? (client.refusal?.message ?? text.offline)
-                      : client?.status === 'offline'
-                        ? text.offline
-                        : text.connecting}
+                  ${statusText(client, text, this.onlineText())}
                 </p>
                 ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#detailsOpen
                   ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.openDetails()}>

@@ -1,3 +1,4 @@
+import { baseCss } from './common-css.js';
 import { themeTokensCss } from './theme-tokens.js';
 
 /**
@@ -23,32 +24,7 @@ export const launcherCss = `${themeTokensCss}
     left: var(--_offset);
   }
 
-  *,
-  *::before,
-  *::after {
-    box-sizing: border-box;
-  }
-  [hidden] {
-    display: none !important;
-  }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
-  }
-  button,
-  input,
-  textarea {
-    font: inherit;
-    color: inherit;
-  }
-  :focus-visible {
-    outline: 3px solid var(--_accent);
-    outline-offset: 2px;
-  }
+${baseCss}
 
   .launcher {
     position: relative;

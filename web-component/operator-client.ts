@@ -20,6 +20,7 @@ import type {
   OperatorServerToClientEvents,
   OperatorSessionEvent,
 } from '../src/protocol.js';
+import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
 import type { ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
@@ -60,12 +61,7 @@ export interface OpenConversation {
   visitorTyping: boolean;
 }
 
-const HISTORY_PAGE = 30;
-const TYPING_REFRESH_MS = 2_000;
-const TYPING_SHOWN_MS = 6_000;
 const COUNTS_REFRESH_MS = 1_000;
-/** How long a hole may stay before it is fetched: messages from two nodes can pass each other. */
-const GAP_GRACE_MS = 500;
 
 /**
  * The team's connection to the chat, for `<chat-inbox>`: the conversation list (kept live by

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { onCleanup } from '../support/harness.js';
 
@@ -78,4 +79,23 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 /** The text of every message in the log, in order. */
 export function logTexts(page: Page): Promise<string[]> {
   return page.locator('chat-widget').locator('[part~="text"]').allInnerTexts();
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's serious and critical violations on the page (WCAG 2.1 A and AA, and best practice),
+ * one line each. axe is injected as a script, which the demo's CSP rightly forbids: open the page
+ * in a context with `bypassCSP: true`.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<any> } }).axe;
+    const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
+    return result.violations
+      .filter((violation: { impact: string }) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation: { id: string; help: string; nodes: Array<{ target: unknown; failureSummary: string }> }) => `${violation.id} (${violation.help}): ${JSON.stringify(violation.nodes.map((n) => [n.target, n.failureSummary]))}`);
+  });
 }

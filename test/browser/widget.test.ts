@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import type { Browser, Page } from 'playwright-core';
@@ -7,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ChatError } from 'parley-chat';
 import { startDemo } from '../../demo/app.js';
 import { connectClient, connectMongo, onCleanup, request } from '../support/harness.js';
-import { launchChromium, logTexts, openPage, openWidget, sendMessage, waitForConnected } from './browser.js';
+import { axeViolations, launchChromium, logTexts, openPage, openWidget, sendMessage, waitForConnected } from './browser.js';
 import { operatorSocket } from './team.js';
 import './locator-matchers.js';
 
@@ -374,19 +373,10 @@ describe('<chat-widget> in Chromium', () => {
   });
 
   it('has no serious accessibility violations, open, in light and dark themes', async () => {
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const path of ['/', '/support', '/community']) {
-      // axe is injected as a script, which the demo's CSP rightly forbids, so this context bypasses it.
       const { page } = await openPage(browser, `${site.url}${path}`, { bypassCSP: true });
       await openWidget(page);
-      await page.addScriptTag({ content: axeSource });
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<any> } }).axe;
-        const result = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] });
-        return result.violations
-          .filter((violation: { impact: string }) => violation.impact === 'serious' || violation.impact === 'critical')
-          .map((violation: { id: string; help: string; nodes: Array<{ target: unknown; failureSummary: string }> }) => `${violation.id} (${violation.help}): ${JSON.stringify(violation.nodes.map((n) => [n.target, n.failureSummary]))}`);
-      });
+      const violations = await axeViolations(page);
       expect(violations, path).toEqual([]);
     }
   });

@@ -93,26 +93,38 @@ export async function connectClient(
   url: string,
   options: Partial<ManagerOptions & SocketOptions> = {},
 ): Promise<ChatClient> {
+  const { socket, session } = await connectWithSession<SessionEvent>(url, options);
+  return Object.assign(socket, { session }) as ChatClient;
+}
+
+/**
+ * A test socket (WebSocket only, its own connection, no reconnection, disconnected at the end of
+ * the file) and the `session` event the chat greets it with; fails on a refusal or after 5 s.
+ */
+export async function connectWithSession<S>(
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions>,
+): Promise<{ socket: Socket; session: S }> {
   const socket = connectSocket(url, {
     path: '/chat/socket.io',
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
     ...options,
-  }) as ChatClient;
+  });
   onCleanup(() => socket.disconnect());
-  socket.session = await new Promise<SessionEvent>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no session event within 5 s')), 5000);
-    socket.once('session', (session) => {
+  const session = await new Promise<S>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no session event from ${url} within 5 s`)), 5000);
+    socket.once('session', (event: S) => {
       clearTimeout(timer);
-      resolve(session);
+      resolve(event);
     });
     socket.once('connect_error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
   });
-  return socket;
+  return { socket, session };
 }
 
 /** Emits with an ack and resolves with the ack, failing after 5 s. */

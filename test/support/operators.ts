@@ -1,4 +1,4 @@
-import { io as connectSocket, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
   ChatHandshake,
   OperatorClientToServerEvents,
@@ -7,7 +7,7 @@ import type {
   OperatorSessionEvent,
   OperatorsOptions,
 } from 'parley-chat';
-import { onCleanup } from './harness.js';
+import { connectWithSession } from './harness.js';
 
 export type OperatorClient = Socket<OperatorServerToClientEvents, OperatorClientToServerEvents> & {
   session: OperatorSessionEvent;
@@ -41,25 +41,9 @@ export async function connectOperator(
   who: string,
   options: Partial<ManagerOptions & SocketOptions> = {},
 ): Promise<OperatorClient> {
-  const socket = connectSocket(`${url}/operators`, {
-    path: '/chat/socket.io',
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
+  const { socket, session } = await connectWithSession<OperatorSessionEvent>(`${url}/operators`, {
     extraHeaders: { 'x-test-operator': who },
     ...options,
-  }) as OperatorClient;
-  onCleanup(() => socket.disconnect());
-  socket.session = await new Promise<OperatorSessionEvent>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no operator session within 5 s')), 5000);
-    socket.once('session', (session) => {
-      clearTimeout(timer);
-      resolve(session);
-    });
-    socket.once('connect_error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
   });
-  return socket;
+  return Object.assign(socket, { session }) as OperatorClient;
 }
