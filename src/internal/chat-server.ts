@@ -8,7 +8,6 @@ import type {
   ChatMessage,
   ClientToServerEvents,
   ServerToClientEvents,
-  VisitorDetails,
 } from '../protocol.js';
 import type { ChatStore } from '../stores/types.js';
 import { ackedEvents } from './acked-events.js';
@@ -17,7 +16,7 @@ import type { ChatContext, InterServerEvents, OperatorNamespace, RateLimitName, 
 import { createConversationsApi, type ConversationsApi } from './conversations-api.js';
 import { ConversationService } from './conversations.js';
 import { ChatError, toChatError } from './errors.js';
-import { identifyVisitor, isOriginAllowed, loadSocketData, toVisitorDetails, type SocketData } from './handshake.js';
+import { identifyVisitor, isOriginAllowed, loadSocketData, type SocketData } from './handshake.js';
 import { createHttpRoutes, type HttpRoutes } from './http-routes.js';
 import { guestName, VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -25,11 +24,11 @@ import { Operators, type OperatorSocket } from './operators.js';
 import { resolveOptions, type ChatHandshake, type ChatServerOptions, type ResolvedOptions, type Visitor } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { splitRequestTarget } from './request-target.js';
-import { Rooms, visitorOf, type VisitorSocket } from './rooms.js';
-import { createSchemas, namesInbox, parsePayload } from './schemas.js';
+import { Rooms, type VisitorSocket } from './rooms.js';
+import { createSchemas, namesInbox } from './schemas.js';
 import { dropWhenUnread } from './slow-readers.js';
-import { socketRooms } from './socket-rooms.js';
 import { VisitorInbox } from './visitor-inbox.js';
+import { throwNoInboxes, Visitors } from './visitors.js';
 
 export type { InterServerEvents } from './context.js';
 
@@ -90,7 +89,6 @@ export interface ChatServer {
 
 const SHUTTING_DOWN = () =>
   new ChatError('STORAGE_UNAVAILABLE', 'The chat server is restarting; try again shortly', { retryable: true });
-const NO_INBOXES = () => new ChatError('NOT_FOUND', 'This site has no support inbox');
 
 /** `/health` answers within this, 503 when storage has not answered by then. */
 const HEALTH_TIMEOUT_MS = 750;
@@ -108,9 +106,6 @@ const MAX_REFUSED_ORIGINS_LOGGED = 100;
 export function createChatServer(options: ChatServerOptions): ChatServer {
   return new ChatServerImpl(resolveOptions(options));
 }
-
-/** An event of the visitor namespace and its listener, which takes the socket from `this`. */
-type VisitorListener = [event: keyof ClientToServerEvents | 'disconnecting', listener: (this: VisitorSocket, ...args: never[]) => void];
 
 class ChatServerImpl implements ChatServer {
   readonly store: ChatStore;
@@ -132,7 +127,7 @@ class ChatServerImpl implements ChatServer {
   readonly #service: ConversationService | undefined;
   readonly #inbox: VisitorInbox | undefined;
   readonly #operators: Operators | undefined;
-  readonly #visitorListeners: VisitorListener[];
+  readonly #visitors: Visitors;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #detachers: Array<() => void> = [];
   readonly #boundedConnections = new WeakSet<object>();
@@ -221,7 +216,7 @@ class ChatServerImpl implements ChatServer {
       this.#operators = new Operators(this.#ctx, this.#service);
     }
     this.conversations = createConversationsApi(this.#ctx, this.#service);
-    this.#visitorListeners = this.#makeVisitorListeners();
+    this.#visitors = new Visitors(this.#ctx, this.#rooms, this.#inbox);
 
     this.#httpRoutes = createHttpRoutes({
       basePath: options.basePath,
@@ -430,8 +425,11 @@ class ChatServerImpl implements ChatServer {
         (error: unknown) => next(this.#handshakeError(error)),
       );
     });
-    visitors.on('connection', (socket) => this.#onVisitor(socket));
-    io.on('visitorUpdated', (visitorId, name, details) => this.#updateLocalVisitor(visitorId, name, details));
+    visitors.on('connection', (socket) => {
+      this.#boundConnection(socket.conn);
+      this.#visitors.connection(socket);
+    });
+    io.on('visitorUpdated', (visitorId, name, details) => this.#visitors.updateLocal(visitorId, name, details));
     io.on('visitorOnline', (conversationId, online) => this.#service?.setVisitorOnline(conversationId, online));
     io.on('teamChanged', (inboxes) => void this.#operators?.notifyTeam(inboxes ?? '*', true));
     io.on('presenceCounts', (nodeId, counts) => this.#rooms.presence.heard(nodeId, counts));
@@ -517,98 +515,15 @@ class ChatServerImpl implements ChatServer {
     dropWhenUnread(connection, this.#options.limits.maxUnsentBytes);
   }
 
-  #onVisitor(socket: VisitorSocket): void {
-    this.#boundConnection(socket.conn);
-    const { visitorId, details } = socket.data;
-    void socket.join(socketRooms.visitor(visitorId));
-    // A recovered connection is back in its rooms without joining them again.
-    if (socket.recovered) for (const room of this.#rooms.roomsOf(socket)) this.#rooms.presence.joined(room, visitorId);
-    socket.emit('session', { visitorId, token: this.#tokens.issue(visitorId), ...(details ? { user: details } : {}) });
-
-    for (const [event, listener] of this.#visitorListeners) socket.on(event, listener as () => void);
-  }
-
-  /**
-   * The visitor namespace's listeners, made once and shared by every visitor socket (each takes
-   * its socket from `this`): a connection costs no closures of its own, only its entries in the
-   * socket's listener table.
-   */
-  #makeVisitorListeners(): VisitorListener[] {
-    const { acked, rateLimit } = this.#ctx;
-    const limitEvents = (socket: VisitorSocket) => rateLimit('event', socket.data.visitorId);
-    const limitMessages = (socket: VisitorSocket) => {
-      rateLimit('message', socket.data.visitorId);
-      rateLimit('addressMessage', socket.data.address);
-    };
-    const inbox = () => this.#inbox ?? throwNoInboxes();
-    const server = this;
-
-    // join, message, history and typing name a public room or, with `inbox`, the visitor's conversation.
-    return [
-      ['join', acked(limitEvents, (socket, payload): Promise<object> =>
-        namesInbox(payload) ? inbox().join(socket, payload) : this.#rooms.join(socket, payload),
-      )],
-      ['message', acked(limitMessages, (socket, payload): Promise<object> =>
-        namesInbox(payload) ? inbox().message(socket, payload) : this.#rooms.message(socket, payload),
-      )],
-      ['history', acked(limitEvents, (socket, payload): Promise<object> =>
-        namesInbox(payload)
-          ? inbox().history(payload, visitorOf(socket))
-          : this.#rooms.history(payload, visitorOf(socket), (room) => socket.rooms.has(socketRooms.chatRoom(room))),
-      )],
-      ['read', acked(limitEvents, (socket, payload) => inbox().read(socket, payload))],
-      ['userDetails', acked(limitEvents, (socket, payload) => this.#saveDetails(socket, payload))],
-      // Typing is volatile and has no ack: invalid or excessive typing events are dropped silently.
-      ['typing', function typing(this: VisitorSocket, payload: unknown) {
-        if (server.#closing || server.#ctx.rateLimited('event', this.data.visitorId)) return;
-        if (!namesInbox(payload)) server.#rooms.typing(this, payload);
-        else server.#inbox?.typing(this, payload);
-      }],
-      ['disconnecting', function disconnecting(this: VisitorSocket) {
-        const { visitorId } = this.data;
-        for (const room of server.#rooms.roomsOf(this)) server.#rooms.presence.left(room, visitorId);
-        if (server.#closing) return;
-        const inboxes = server.#inbox?.inboxesOf(this) ?? [];
-        // After the disconnect the socket is out of its rooms, so counts no longer include it.
-        if (inboxes.length) {
-          this.once('disconnect', () => void server.#inbox!.left(visitorId, inboxes).catch((error: unknown) => server.#report(error)));
-        }
-      }],
-    ];
-  }
-
-  async #saveDetails(socket: VisitorSocket, payload: unknown) {
-    const details = parsePayload(this.#ctx.schemas.userDetails, payload);
-    const record = await this.store.saveUserDetails(socket.data.visitorId, details);
-    const user = toVisitorDetails(record);
-    this.#updateLocalVisitor(record.id, record.name, user);
-    // Other nodes' sockets of this visitor take the new name too.
-    this.#ctx.tellOtherNodes('visitorUpdated', record.id, record.name, user);
-    // The visitor's other tabs learn their new details too; nobody else does.
-    socket.to(socketRooms.visitor(record.id)).emit('session', {
-      visitorId: record.id,
-      token: this.#tokens.issue(record.id),
-      user,
-    });
-    const hook = this.#options.hooks.onUserDetails;
-    if (hook) this.#ctx.runHook('onUserDetails', () => hook(record, visitorOf(socket)));
-    return { user };
-  }
-
   /**
    * Answers `STORAGE_UNAVAILABLE` when `work` takes longer than `limits.storageTimeoutMs`. The work
    * itself goes on (nothing can cancel a driver operation), so a write may still land: that is
    * why the error is retryable and retries carry the same clientId.
    */
   #withinStorageTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ChatError('STORAGE_UNAVAILABLE', 'The chat database is not answering; try again shortly')),
-        this.#options.limits.storageTimeoutMs,
-      );
-    });
-    return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+    return settleWithin(work, this.#options.limits.storageTimeoutMs, () =>
+      new ChatError('STORAGE_UNAVAILABLE', 'The chat database is not answering; try again shortly'),
+    );
   }
 
   /** Normalises an error for a client, logging what the client is not told. */
@@ -651,40 +566,17 @@ class ChatServerImpl implements ChatServer {
 
   /** Answers within HEALTH_TIMEOUT_MS: a load balancer must not wait on a database that hangs. */
   async #health(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ChatError('STORAGE_UNAVAILABLE', 'The chat database did not answer in time')),
-        HEALTH_TIMEOUT_MS,
-      );
-    });
     const check = async () => {
       await this.ready();
       await this.store.ping();
     };
     try {
-      await Promise.race([check(), timedOut]);
+      await settleWithin(check(), HEALTH_TIMEOUT_MS, () => new ChatError('STORAGE_UNAVAILABLE', 'The chat database did not answer in time'));
     } catch (error) {
       if (error instanceof ChatError) throw error;
       throw new ChatError('STORAGE_UNAVAILABLE', 'The chat cannot reach its database', { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
-
-  #updateLocalVisitor(visitorId: string, name: string, details: VisitorDetails): void {
-    const namespace = this.io.of('/');
-    for (const socketId of namespace.adapter.rooms.get(socketRooms.visitor(visitorId)) ?? []) {
-      const socket = namespace.sockets.get(socketId);
-      if (!socket) continue;
-      socket.data.name = name;
-      socket.data.details = details;
-    }
-  }
-}
-
-function throwNoInboxes(): never {
-  throw NO_INBOXES();
 }
 
 /** Answers an upgrade request nobody serves, as Node answers a request for an unknown path. */
@@ -692,6 +584,15 @@ function refuseUpgrade(socket: Duplex): void {
   if (!socket.writable) return;
   socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   socket.once('error', () => undefined);
+}
+
+/** `work`'s outcome, or `timedOut()`'s error if it has not settled within `ms`. */
+function settleWithin<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Takes a token from the limiter or refuses the request with how long to wait. */
