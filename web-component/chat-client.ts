@@ -16,7 +16,7 @@ import type {
   VisitorDetails,
 } from '../src/protocol.js';
 import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
-import type { ConnectionStatus } from './connection.js';
+import { refusedConnection, type ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
 import { load, save } from './storage.js';
@@ -49,7 +49,6 @@ export interface ChatClientEvents {
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const RETRY_DELAY_MS = 3_000;
 const TYPING_IDLE_MS = 3_000;
 
 /**
@@ -157,21 +156,13 @@ export class ChatClient {
       this.#outbox.setSender(undefined);
       this.#setStatus('offline');
     });
-    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) => {
-      if (!error.data) {
-        this.#setStatus('offline'); // a transport error: Socket.IO retries by itself
-        return;
-      }
-      this.#listeners.error(error.data);
-      // The server refused the handshake; Socket.IO leaves retrying to us.
-      if (error.data.retryable || error.data.code === 'RATE_LIMITED') {
-        this.#setStatus('offline');
-        setTimeout(() => socket.connect(), error.data.retryAfterMs ?? RETRY_DELAY_MS);
-      } else {
-        this.refusal = error.data;
-        this.#setStatus('refused');
-      }
-    });
+    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) =>
+      refusedConnection(socket, error, {
+        setStatus: (status) => this.#setStatus(status),
+        error: (reason) => this.#listeners.error(reason),
+        refuse: (reason) => (this.refusal = reason),
+      }),
+    );
     socket.on('message', (message) => {
       if (!this.#isOurs(message)) return;
       const own = message.sender.id === this.visitorId;

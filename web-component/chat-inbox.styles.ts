@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { baseStyles, messageStyles, themeTokens } from './theme.styles.js';
+import { baseStyles, bubbleStyles, messageStyles, themeTokens } from './theme.styles.js';
 
 export const inboxStyles = [
   themeTokens,
@@ -248,21 +248,9 @@ export const inboxStyles = [
       overflow-y: auto;
       padding: 12px 14px;
     }
-    .messages {
-      margin: 0;
-      padding: 0;
-      list-style: none;
-    }
-    .older {
-      text-align: center;
-    }
+    ${bubbleStyles}
     .message {
       max-width: 80%;
-      margin: 0 0 10px;
-      padding: 8px 11px;
-      border-radius: var(--_radius);
-      background: var(--_bubble);
-      overflow-wrap: anywhere;
     }
     .message.team {
       margin-left: auto;

@@ -1,4 +1,4 @@
-import { messageCss } from './common-css.js';
+import { bubbleCss, messageCss } from './common-css.js';
 
 /**
  * The chat window's styles. They are added to the `<chat-widget>`'s shadow root beside the
@@ -108,21 +108,9 @@ export const panelCss = `
     overflow-y: auto;
     overscroll-behavior: contain;
   }
-  .messages {
-    margin: 0;
-    padding: 0;
-    list-style: none;
-  }
-  .older {
-    text-align: center;
-  }
+${bubbleCss}
   .message {
     max-width: 85%;
-    margin: 0 0 10px;
-    padding: 8px 11px;
-    border-radius: var(--_radius);
-    background: var(--_bubble);
-    overflow-wrap: anywhere;
   }
   .message.own {
     margin-left: auto;

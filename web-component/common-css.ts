@@ -32,7 +32,29 @@ export const baseCss = `
   }
 `;
 
-/** The parts of a message bubble that look the same everywhere: pending, failed, sender, text, the meta line. */
+/** The message list, its older-messages row and a bubble; each view sets a bubble's `max-width`. */
+export const bubbleCss = `
+  .messages {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
+  .older {
+    text-align: center;
+  }
+  .message {
+    margin: 0 0 10px;
+    padding: 8px 11px;
+    border-radius: var(--_radius);
+    background: var(--_bubble);
+    overflow-wrap: anywhere;
+  }
+`;
+
+/**
+ * The parts of a message that look the same everywhere: pending, failed, sender, text, the meta
+ * line. After each view's own kinds of message, so a failed one looks failed whatever its kind.
+ */
 export const messageCss = `
   .message.pending {
     opacity: 0.75;

@@ -27,3 +27,42 @@ export function statusText(
       return text.connecting;
   }
 }
+
+/** How long before trying again after a refusal that names no delay. */
+const RETRY_DELAY_MS = 3_000;
+
+/** What a client does with its status and the server's refusals, for `refusedConnection`. */
+export interface RefusalHandler {
+  setStatus(status: ConnectionStatus): void;
+  /** Tells the view the server's coded error. */
+  error(reason: ChatErrorPayload): void;
+  /** Keeps the reason of a refusal that is final. */
+  refuse(reason: ChatErrorPayload): void;
+}
+
+/**
+ * A failed connection attempt, the same for the widget and the inbox: a transport error is
+ * retried by Socket.IO itself; a refusal the server marks retryable (or a rate limit) is retried
+ * after the delay it names; any other refusal (not staff any more, a page the chat does not
+ * allow) is final, since retrying changes nothing.
+ */
+export function refusedConnection(
+  socket: { connect(): unknown },
+  error: Error & { data?: ChatErrorPayload },
+  client: RefusalHandler,
+): void {
+  const reason = error.data;
+  if (!reason) {
+    client.setStatus('offline');
+    return;
+  }
+  client.error(reason);
+  // The server refused the handshake; Socket.IO leaves retrying to us.
+  if (reason.retryable || reason.code === 'RATE_LIMITED') {
+    client.setStatus('offline');
+    setTimeout(() => socket.connect(), reason.retryAfterMs ?? RETRY_DELAY_MS);
+  } else {
+    client.refuse(reason);
+    client.setStatus('refused');
+  }
+}

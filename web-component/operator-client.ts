@@ -21,7 +21,7 @@ import type {
   OperatorSessionEvent,
 } from '../src/protocol.js';
 import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
-import type { ConnectionStatus } from './connection.js';
+import { refusedConnection, type ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
 
@@ -131,21 +131,13 @@ export class OperatorClient {
       this.open?.outbox.setSender(undefined);
       this.#setStatus('offline');
     });
-    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) => {
-      if (!error.data) {
-        this.#setStatus('offline'); // a transport error: Socket.IO retries by itself
-        return;
-      }
-      this.#listeners.error(error.data);
-      if (error.data.retryable || error.data.code === 'RATE_LIMITED') {
-        this.#setStatus('offline');
-        setTimeout(() => socket.connect(), error.data.retryAfterMs ?? 3_000);
-      } else {
-        // Not staff (any more), or a page the chat does not allow: retrying changes nothing.
-        this.refusal = error.data;
-        this.#setStatus('refused');
-      }
-    });
+    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) =>
+      refusedConnection(socket, error, {
+        setStatus: (status) => this.#setStatus(status),
+        error: (reason) => this.#listeners.error(reason),
+        refuse: (reason) => (this.refusal = reason),
+      }),
+    );
     socket.on('conversation', (summary) => {
       this.#refreshCountsSoon();
       const previous = this.#conversations.get(summary.id);

@@ -1,9 +1,10 @@
 import { unsafeCSS } from 'lit';
-import { baseCss, messageCss } from './common-css.js';
+import { baseCss, bubbleCss, messageCss } from './common-css.js';
 import { themeTokensCss } from './theme-tokens.js';
 
 /** The shared theme (see theme-tokens.ts) for Lit elements. */
 export const themeTokens = unsafeCSS(themeTokensCss);
-/** The shared base and message styles (see common-css.ts) for Lit elements. */
+/** The shared base, bubble and message styles (see common-css.ts) for Lit elements. */
 export const baseStyles = unsafeCSS(baseCss);
+export const bubbleStyles = unsafeCSS(bubbleCss);
 export const messageStyles = unsafeCSS(messageCss);
