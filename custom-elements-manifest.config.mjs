@@ -1,8 +1,8 @@
 // Describes <chat-widget> and <chat-inbox> for editors and tooling, as the package ships them:
 // each element lives in the file its subpath export points to, which also registers the tag.
 const ELEMENTS = {
-  'web-component/chat-widget.ts': { module: 'dist/widget.js', tagName: 'chat-widget', className: 'ChatWidget' },
-  'web-component/chat-inbox.ts': { module: 'dist/inbox.js', tagName: 'chat-inbox', className: 'ChatInbox' },
+  'web-component/widget/chat-widget.ts': { module: 'dist/widget.js', tagName: 'chat-widget', className: 'ChatWidget' },
+  'web-component/inbox/chat-inbox.ts': { module: 'dist/inbox.js', tagName: 'chat-inbox', className: 'ChatInbox' },
 };
 
 export default {

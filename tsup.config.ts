@@ -32,7 +32,7 @@ export default defineConfig([
   // `parley-chat/widget` and `parley-chat/inbox` for bundlers: lit and socket.io-client stay
   // imports, and what the two elements share is one chunk.
   {
-    entry: { widget: 'web-component/index.ts', inbox: 'web-component/inbox.ts' },
+    entry: { widget: 'web-component/widget/index.ts', inbox: 'web-component/inbox/index.ts' },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
     target: 'es2021',
@@ -48,9 +48,9 @@ export default defineConfig([
   // chat window with Lit and the Socket.IO client) from beside itself when the chat is first needed.
   {
     entry: {
-      'browser/widget': 'web-component/browser.ts',
-      'browser/chat-panel': 'web-component/chat-panel.ts',
-      'browser/inbox': 'web-component/inbox-browser.ts',
+      'browser/widget': 'web-component/widget/browser.ts',
+      'browser/chat-panel': 'web-component/widget/chat-panel.ts',
+      'browser/inbox': 'web-component/inbox/browser.ts',
     },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],

@@ -2,14 +2,14 @@
  * parley-chat: a real-time chat for any Node web app. The server core attaches Socket.IO
  * handlers and Mongoose models to your HTTP server; `<chat-widget>` is the browser half.
  */
-export { createChatServer } from './internal/chat-server.js';
-export type { ChatIO, ChatServer, InterServerEvents, NodeHandler } from './internal/chat-server.js';
-export type { ConversationListQuery, ConversationSend, ConversationsApi } from './internal/conversations-api.js';
-export type { OperatorSocketData } from './internal/context.js';
-export { ChatError, HTTP_STATUS_BY_CODE, toChatError } from './internal/errors.js';
-export type { ChatErrorOptions } from './internal/errors.js';
-export type { SocketData } from './internal/handshake.js';
-export { DEFAULT_LIMITS } from './internal/options.js';
+export { createChatServer } from './server/chat-server.js';
+export type { ChatIO, ChatServer, InterServerEvents, NodeHandler } from './server/chat-server.js';
+export type { ConversationListQuery, ConversationSend, ConversationsApi } from './conversations/api.js';
+export type { OperatorSocketData } from './server/context.js';
+export { ChatError, HTTP_STATUS_BY_CODE, toChatError } from './server/errors.js';
+export type { ChatErrorOptions } from './server/errors.js';
+export type { SocketData } from './server/handshake.js';
+export { DEFAULT_LIMITS } from './server/options.js';
 export type {
   ChatHandshake,
   ChatHooks,
@@ -23,14 +23,14 @@ export type {
   RequestMiddleware,
   RoomPolicy,
   Visitor,
-} from './internal/options.js';
-export type { RateLimit } from './internal/rate-limiter.js';
-export { guardRedisClient } from './internal/redis-guard.js';
-export type { GuardableRedisClient, GuardRedisOptions } from './internal/redis-guard.js';
+} from './server/options.js';
+export type { RateLimit } from './server/rate-limiter.js';
+export { guardRedisClient } from './cluster/redis-guard.js';
+export type { GuardableRedisClient, GuardRedisOptions } from './cluster/redis-guard.js';
 export { MemoryStore } from './stores/memory.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
-export { MongooseStore } from './stores/mongoose.js';
-export type { MongooseStoreOptions } from './stores/mongoose.js';
+export { MongooseStore } from './stores/mongoose/store.js';
+export type { MongooseStoreOptions } from './stores/mongoose/store.js';
 export type {
   AppendResult,
   ChatStore,

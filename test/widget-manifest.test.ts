@@ -10,8 +10,8 @@ const ELEMENTS = [
     tagName: 'chat-widget',
     module: 'dist/widget.js',
     // The launcher builds its parts with setAttribute('part', …); the window renders the rest.
-    sources: ['web-component/chat-widget.ts', 'web-component/chat-panel.ts'],
-    styles: ['web-component/chat-widget.styles.ts', 'web-component/chat-panel.styles.ts', 'web-component/theme-tokens.ts', 'web-component/common-css.ts'],
+    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts'],
+    styles: ['web-component/widget/chat-widget.styles.ts', 'web-component/widget/chat-panel.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-close', 'chat-details', 'chat-error', 'chat-message', 'chat-open'],
     // Parts bound from expressions, e.g. part=${own ? 'message message-own' : 'message'}, and
     // message-${entry.status} for the outbox statuses.
@@ -20,8 +20,8 @@ const ELEMENTS = [
   {
     tagName: 'chat-inbox',
     module: 'dist/inbox.js',
-    sources: ['web-component/chat-inbox.ts'],
-    styles: ['web-component/chat-inbox.styles.ts', 'web-component/theme-tokens.ts', 'web-component/common-css.ts'],
+    sources: ['web-component/inbox/chat-inbox.ts'],
+    styles: ['web-component/inbox/chat-inbox.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-conversation-open', 'chat-error', 'chat-inbox-message'],
     // part="message message-${kind}" for the kinds visitor, team and note.
     boundParts: ['message', 'message-visitor', 'message-team', 'message-note'],

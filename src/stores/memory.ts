@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Sender, SenderRole } from '../protocol.js';
-import { MemoryRoomLog } from './memory-room-log.js';
+import { MemoryRoomLog } from './memory-thread.js';
 import type {
   AppendResult,
   ChatStore,

@@ -1,7 +1,7 @@
 import type mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatErrorPayload, ChatMessage, InboxMessageAck, OperatorSocketData } from 'parley-chat';
-import { OperatorClient } from '../../web-component/operator-client.js';
+import { OperatorClient } from '../../web-component/clients/operator-client.js';
 import { clientId, collect, connectMongo, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
 import { operatorsOptions } from '../support/operators.js';
 

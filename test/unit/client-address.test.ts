@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress } from '../../src/internal/client-address.js';
+import { clientAddress } from '../../src/server/client-address.js';
 
 describe('clientAddress', () => {
   it('is the TCP peer without trusted proxies, whatever X-Forwarded-For says', () => {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { guestName, newVisitorId, verifyUserHash, VisitorTokens } from '../../src/internal/identity.js';
+import { guestName, newVisitorId, verifyUserHash, VisitorTokens } from '../../src/server/identity.js';
 
 const SECRET = 'unit-secret-that-is-at-least-32-characters';
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedQueue } from '../../src/internal/keyed-queue.js';
+import { KeyedQueue } from '../../src/server/keyed-queue.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

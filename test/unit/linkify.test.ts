@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkify } from '../../web-component/linkify.js';
+import { linkify } from '../../web-component/shared/linkify.js';
 
 describe('linkify', () => {
   it('links http, https and mailto, trimming trailing punctuation', () => {

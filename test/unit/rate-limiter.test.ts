@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/internal/rate-limiter.js';
+import { RateLimiter } from '../../src/server/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst of max, then says how long until the next token', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { guardRedisClient } from '../../src/internal/redis-guard.js';
+import { guardRedisClient } from '../../src/cluster/redis-guard.js';
 import { quietLogger } from '../support/harness.js';
 
 class FakeRedis extends EventEmitter {

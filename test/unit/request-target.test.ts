@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitRequestTarget } from '../../src/internal/request-target.js';
+import { splitRequestTarget } from '../../src/server/request-target.js';
 
 describe('splitRequestTarget', () => {
   it('splits an origin-form target into path and raw query', () => {

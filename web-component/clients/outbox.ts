@@ -1,5 +1,5 @@
-import type { Ack, ChatErrorPayload, ChatMessage } from '../src/protocol.js';
-import { load, save } from './storage.js';
+import type { Ack, ChatErrorPayload, ChatMessage } from '../../src/protocol.js';
+import { load, save } from '../shared/storage.js';
 
 /** A message of this client that the server has not acknowledged yet. */
 export interface OutgoingMessage {

@@ -10,11 +10,11 @@ import type {
   VisitorConversation,
 } from '../protocol.js';
 import { conversationRoom, type ConversationChange, type ConversationRecord } from '../stores/types.js';
-import type { ChatContext } from './context.js';
-import { ChatError } from './errors.js';
-import type { ConversationEventType, Visitor } from './options.js';
-import { DistinctCounter } from './presence.js';
-import { socketRooms } from './socket-rooms.js';
+import type { ChatContext } from '../server/context.js';
+import { ChatError } from '../server/errors.js';
+import type { ConversationEventType, Visitor } from '../server/options.js';
+import { DistinctCounter } from '../cluster/online-counter.js';
+import { socketRooms } from '../server/channels.js';
 import { UnseenReplies } from './unseen-replies.js';
 
 /** Which inboxes an operator (or the host's own code, `'*'`) may read. */

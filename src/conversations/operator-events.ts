@@ -1,11 +1,11 @@
 import type { Socket } from 'socket.io';
 import type { Assignee, OperatorClientToServerEvents, OperatorServerToClientEvents } from '../protocol.js';
-import type { ChatContext, InterServerEvents, OperatorSocketData } from './context.js';
-import type { ConversationService, InboxScope } from './conversations.js';
-import { ChatError } from './errors.js';
-import type { ChatHandshake } from './options.js';
-import { parsePayload } from './schemas.js';
-import { INBOX_VISITORS_PREFIX, socketRooms } from './socket-rooms.js';
+import type { ChatContext, InterServerEvents, OperatorSocketData } from '../server/context.js';
+import type { ConversationService, InboxScope } from './service.js';
+import { ChatError } from '../server/errors.js';
+import type { ChatHandshake } from '../server/options.js';
+import { parsePayload } from '../server/payloads.js';
+import { INBOX_VISITORS_PREFIX, socketRooms } from '../server/channels.js';
 
 type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
 

@@ -1,12 +1,12 @@
 import type { Socket } from 'socket.io';
 import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from '../protocol.js';
-import type { ChatContext, InterServerEvents } from './context.js';
-import { ChatError } from './errors.js';
-import type { SocketData } from './handshake.js';
-import type { Visitor } from './options.js';
-import { RoomPresence } from './room-presence.js';
-import { parsePayload, type Schemas } from './schemas.js';
-import { CHAT_ROOM_PREFIX, socketRooms } from './socket-rooms.js';
+import type { ChatContext, InterServerEvents } from '../server/context.js';
+import { ChatError } from '../server/errors.js';
+import type { SocketData } from '../server/handshake.js';
+import type { Visitor } from '../server/options.js';
+import { RoomPresence } from '../cluster/room-presence.js';
+import { parsePayload, type Schemas } from '../server/payloads.js';
+import { CHAT_ROOM_PREFIX, socketRooms } from '../server/channels.js';
 
 type VisitorSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 

@@ -1,5 +1,5 @@
 import { unsafeCSS } from 'lit';
-import { baseCss, bubbleCss, messageCss } from './common-css.js';
+import { baseCss, bubbleCss, messageCss } from './base-css.js';
 import { themeTokensCss } from './theme-tokens.js';
 
 /** The shared theme (see theme-tokens.ts) for Lit elements. */

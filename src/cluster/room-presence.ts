@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatContext } from './context.js';
-import { socketRooms } from './socket-rooms.js';
+import type { ChatContext } from '../server/context.js';
+import { socketRooms } from '../server/channels.js';
 
 /** Presence changes are told at most this often per room: filling a room costs one update, not one per visitor. */
 const ANNOUNCE_INTERVAL_MS = 500;

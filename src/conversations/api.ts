@@ -7,9 +7,9 @@ import type {
   ConversationSummary,
   ConversationVisitor,
 } from '../protocol.js';
-import type { ChatContext } from './context.js';
-import type { ConversationService, InboxScope } from './conversations.js';
-import { parsePayload } from './schemas.js';
+import type { ChatContext } from '../server/context.js';
+import type { ConversationService, InboxScope } from './service.js';
+import { parsePayload } from '../server/payloads.js';
 
 export interface ConversationListQuery {
   /** One inbox; without it, all of them. */

@@ -1,4 +1,4 @@
-import type { ChatLogger } from './options.js';
+import type { ChatLogger } from '../server/options.js';
 
 /** The parts of a Redis client (node-redis 4 or 5, or ioredis) that the guard touches. */
 export interface GuardableRedisClient {

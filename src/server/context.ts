@@ -13,7 +13,7 @@ import type { SocketData } from './handshake.js';
 import type { VisitorTokens } from './identity.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedOptions } from './options.js';
-import type { Schemas } from './schemas.js';
+import type { Schemas } from './payloads.js';
 
 /** Events between chat server nodes (through the Socket.IO adapter). */
 export interface InterServerEvents {

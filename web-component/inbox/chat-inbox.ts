@@ -1,12 +1,12 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } from '../src/protocol.js';
+import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } from '../../src/protocol.js';
 import { inboxStyles } from './chat-inbox.styles.js';
-import { resolveInboxStrings, type InboxStrings } from './inbox-strings.js';
-import { renderText } from './render-text.js';
-import { statusText } from './connection.js';
-import { OperatorClient, type InboxFilter } from './operator-client.js';
-import type { OutgoingMessage } from './outbox.js';
+import { resolveInboxStrings, type InboxStrings } from './strings.js';
+import { renderText } from '../shared/render-text.js';
+import { statusText } from '../clients/connection.js';
+import { OperatorClient, type InboxFilter } from '../clients/operator-client.js';
+import type { OutgoingMessage } from '../clients/outbox.js';
 
 export interface ChatInboxEventMap {
   'chat-conversation-open': CustomEvent<{ conversation: ConversationSummary }>;

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Connection, Model, Mongoose, Schema } from 'mongoose';
-import type { ChatMessage, SenderRole } from '../protocol.js';
-import { ChatError } from '../internal/errors.js';
+import type { ChatMessage, SenderRole } from '../../protocol.js';
+import { ChatError } from '../../server/errors.js';
 import type {
   AppendResult,
   ChatStore,
@@ -15,7 +15,7 @@ import type {
   MessageQuery,
   UserDetails,
   UserRecord,
-} from './types.js';
+} from '../types.js';
 
 export interface MongooseStoreOptions {
   /**

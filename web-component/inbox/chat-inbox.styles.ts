@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { baseStyles, bubbleStyles, messageStyles, themeTokens } from './theme.styles.js';
+import { baseStyles, bubbleStyles, messageStyles, themeTokens } from '../shared/theme.styles.js';
 
 export const inboxStyles = [
   themeTokens,

@@ -1,4 +1,4 @@
-import { bubbleCss, messageCss } from './common-css.js';
+import { bubbleCss, messageCss } from '../shared/base-css.js';
 
 /**
  * The chat window's styles. They are added to the `<chat-widget>`'s shadow root beside the

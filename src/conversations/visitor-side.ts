@@ -1,11 +1,11 @@
 import type { ChatMessage } from '../protocol.js';
-import type { ChatContext } from './context.js';
-import type { ConversationService } from './conversations.js';
-import { ChatError } from './errors.js';
-import type { Visitor } from './options.js';
-import { visitorOf, type VisitorSocket } from './rooms.js';
-import { parsePayload } from './schemas.js';
-import { INBOX_VISITORS_PREFIX, socketRooms } from './socket-rooms.js';
+import type { ChatContext } from '../server/context.js';
+import type { ConversationService } from './service.js';
+import { ChatError } from '../server/errors.js';
+import type { Visitor } from '../server/options.js';
+import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
+import { parsePayload } from '../server/payloads.js';
+import { INBOX_VISITORS_PREFIX, socketRooms } from '../server/channels.js';
 
 /**
  * The visitor's side of support conversations: `join`, `message`, `history`, `read` and `typing`

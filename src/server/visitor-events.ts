@@ -2,10 +2,10 @@ import type { ClientToServerEvents, VisitorDetails } from '../protocol.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from './errors.js';
 import { toVisitorDetails } from './handshake.js';
-import { visitorOf, type Rooms, type VisitorSocket } from './rooms.js';
-import { namesInbox, parsePayload } from './schemas.js';
-import { socketRooms } from './socket-rooms.js';
-import type { VisitorInbox } from './visitor-inbox.js';
+import { visitorOf, type Rooms, type VisitorSocket } from '../rooms/rooms.js';
+import { namesInbox, parsePayload } from './payloads.js';
+import { socketRooms } from './channels.js';
+import type { VisitorInbox } from '../conversations/visitor-side.js';
 
 /** An event of the visitor namespace and its listener, which takes the socket from `this`. */
 type VisitorListener = [event: keyof ClientToServerEvents | 'disconnecting', listener: (this: VisitorSocket, ...args: never[]) => void];

@@ -6,10 +6,10 @@ import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
 import type { ChatMessage, ConversationSummary, ConversationVisitor } from '../protocol.js';
-import { MongooseStore } from '../stores/mongoose.js';
+import { MongooseStore } from '../stores/mongoose/store.js';
 import type { ChatStore, UserRecord } from '../stores/types.js';
 import type { RateLimit } from './rate-limiter.js';
-import { ROOM_PATTERN } from './schemas.js';
+import { ROOM_PATTERN } from './payloads.js';
 
 /** What `identify` and hooks can read of a connecting client's handshake. */
 export interface ChatHandshake {

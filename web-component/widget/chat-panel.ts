@@ -1,12 +1,12 @@
 import { html, nothing, render, type TemplateResult } from 'lit/html.js';
-import type { ChatMessage } from '../src/protocol.js';
-import { addStyles } from './add-styles.js';
-import { ChatClient, type OutgoingMessage } from './chat-client.js';
-import { statusText } from './connection.js';
+import type { ChatMessage } from '../../src/protocol.js';
+import { addStyles } from '../shared/add-styles.js';
+import { ChatClient, type OutgoingMessage } from '../clients/chat-client.js';
+import { statusText } from '../clients/connection.js';
 import { panelCss } from './chat-panel.styles.js';
 import type { ChatWidgetEventMap, ChatWidgetSettings } from './chat-widget.js';
-import { renderText } from './render-text.js';
-import { connectionOf } from './storage-keys.js';
+import { renderText } from '../shared/render-text.js';
+import { connectionOf } from '../clients/storage-keys.js';
 import type { ChatStrings } from './strings.js';
 
 /** What the window needs of its `<chat-widget>`: its events go out from there. */

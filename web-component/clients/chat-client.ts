@@ -14,12 +14,12 @@ import type {
   UserDetailsPayload,
   VisitorConversation,
   VisitorDetails,
-} from '../src/protocol.js';
-import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
+} from '../../src/protocol.js';
+import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './timing.js';
 import { refusedConnection, type ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
-import { load, save } from './storage.js';
+import { load, save } from '../shared/storage.js';
 import { storageKeys } from './storage-keys.js';
 
 export type { ConnectionStatus, OutgoingMessage };

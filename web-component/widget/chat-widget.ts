@@ -1,9 +1,9 @@
-import type { ChatErrorPayload, ChatMessage, VisitorDetails } from '../src/protocol.js';
-import { addStyles } from './add-styles.js';
+import type { ChatErrorPayload, ChatMessage, VisitorDetails } from '../../src/protocol.js';
+import { addStyles } from '../shared/add-styles.js';
 import type { ChatPanel, PanelSettings } from './chat-panel.js';
 import { launcherCss } from './chat-widget.styles.js';
-import { load } from './storage.js';
-import { connectionOf, storageKeys } from './storage-keys.js';
+import { load } from '../shared/storage.js';
+import { connectionOf, storageKeys } from '../clients/storage-keys.js';
 import { resolveStrings, type ChatStrings } from './strings.js';
 
 export type CollectDetails = 'off' | 'optional' | 'required';

@@ -19,8 +19,8 @@ import type {
   OperatorsAck,
   OperatorServerToClientEvents,
   OperatorSessionEvent,
-} from '../src/protocol.js';
-import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './client-timing.js';
+} from '../../src/protocol.js';
+import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './timing.js';
 import { refusedConnection, type ConnectionStatus } from './connection.js';
 import { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../src/protocol.js';
+import type { ChatMessage } from '../../src/protocol.js';
 
 /**
  * The messages of one room or conversation as a client holds them: unique by id, in seq order,

@@ -1,4 +1,4 @@
-import type { ChatErrorPayload } from '../src/protocol.js';
+import type { ChatErrorPayload } from '../../src/protocol.js';
 
 /**
  * What the widget and the inbox show about their connection to the chat: `refused` when the server

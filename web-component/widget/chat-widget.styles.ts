@@ -1,5 +1,5 @@
-import { baseCss } from './common-css.js';
-import { themeTokensCss } from './theme-tokens.js';
+import { baseCss } from '../shared/base-css.js';
+import { themeTokensCss } from '../shared/theme-tokens.js';
 
 /**
  * The launcher's styles, and what the whole widget shares: its place on the page, theme, font
