@@ -45,5 +45,6 @@ export type {
   UserDetails,
   UserRecord,
 } from './stores/types.js';
-export { conversationRoom } from './stores/types.js';
+/** The thread key of a conversation: what its messages' `room` field holds. */
+export { threadKey as conversationRoom } from './stores/types.js';
 export * from './protocol.js';

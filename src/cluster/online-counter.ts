@@ -1,73 +1,62 @@
 import type { Namespace } from 'socket.io';
+import type { Deadlines } from '../server/deadlines.js';
 
-/** How long a presence count waits for the other nodes before answering with the best one known. */
+/** How long a count waits for the other nodes before answering with the best one known. */
 const COUNT_TIMEOUT_MS = 500;
 
 interface SocketLike {
   data: unknown;
 }
 
-/**
- * The sockets in any of `rooms` on every node, or undefined when the adapter did not answer in
- * time. Presence is best effort: a Redis outage or a frozen peer node must never hold up or fail
- * what asked, so callers fall back to what this node knows.
- */
-async function fetchAcrossNodes(namespace: Namespace, rooms: string[]): Promise<SocketLike[] | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      namespace.in(rooms).fetchSockets(),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), COUNT_TIMEOUT_MS);
-      }),
-    ]);
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** This node's sockets in any of `rooms`, from the adapter's own bookkeeping. */
-function localSockets(namespace: Namespace, rooms: string[]): SocketLike[] {
+/** This node's sockets in any of `channelNames`, from the adapter's own bookkeeping. */
+function localSockets(namespace: Namespace, channelNames: string[]): SocketLike[] {
   const ids = new Set<string>();
-  for (const room of rooms) for (const id of namespace.adapter.rooms.get(room) ?? []) ids.add(id);
+  for (const channel of channelNames) for (const id of namespace.adapter.rooms.get(channel) ?? []) ids.add(id);
   return [...ids].flatMap((id) => namespace.sockets.get(id) ?? []);
 }
 
-function distinct(sockets: SocketLike[], key: (data: Record<string, unknown>) => unknown): number {
-  return new Set(sockets.map((socket) => key((socket.data ?? {}) as Record<string, unknown>)).filter(Boolean)).size;
-}
-
 /**
- * Counts distinct keys (visitors, operators) among the sockets in some rooms across every node.
- * Answers within about half a second whatever the adapter does, with the last count that arrived
- * (and never fewer than this node sees itself) when the nodes do not answer. Never rejects.
+ * Who is online across every node: how many distinct people (operators of an inbox, the visitor
+ * of a conversation) have a socket in some channels. Asks the adapter for the sockets of every
+ * node, and answers within about half a second whatever the adapter does: a Redis outage or a
+ * frozen peer node must never hold up or fail what asked. Then it answers with the last count
+ * that arrived, and never fewer than this node sees itself. Never rejects.
+ *
+ * (Public rooms count their visitors differently, see room-presence.ts: there every join and
+ * leave would otherwise ask every node.)
  */
-export class DistinctCounter {
+export class OnlineCounter {
   readonly #namespace: () => Namespace;
   readonly #key: (data: Record<string, unknown>) => unknown;
+  readonly #deadlines: Deadlines;
   readonly #lastCount = new Map<string, number>();
 
   /**
    * @param namespace read on every count (the server may be bound later)
    * @param key what makes two sockets the same person, e.g. the visitor id
    */
-  constructor(namespace: () => Namespace, key: (data: Record<string, unknown>) => unknown) {
+  constructor(namespace: () => Namespace, key: (data: Record<string, unknown>) => unknown, deadlines: Deadlines) {
     this.#namespace = namespace;
     this.#key = key;
+    this.#deadlines = deadlines;
   }
 
-  async count(rooms: string[]): Promise<number> {
-    const cacheKey = rooms.join('\n');
+  async count(channelNames: string[]): Promise<number> {
+    const cacheKey = channelNames.join('\n');
     const namespace = this.#namespace();
-    const sockets = await fetchAcrossNodes(namespace, rooms);
+    const sockets: SocketLike[] | undefined = await this.#deadlines
+      .within(namespace.in(channelNames).fetchSockets(), COUNT_TIMEOUT_MS, () => undefined)
+      .catch(() => undefined);
     if (sockets) {
-      const count = distinct(sockets, this.#key);
+      const count = this.#distinct(sockets);
       if (count > 0) this.#lastCount.set(cacheKey, count);
       else this.#lastCount.delete(cacheKey);
       return count;
     }
-    return Math.max(distinct(localSockets(namespace, rooms), this.#key), this.#lastCount.get(cacheKey) ?? 0);
+    return Math.max(this.#distinct(localSockets(namespace, channelNames)), this.#lastCount.get(cacheKey) ?? 0);
+  }
+
+  #distinct(sockets: SocketLike[]): number {
+    return new Set(sockets.map((socket) => this.#key((socket.data ?? {}) as Record<string, unknown>)).filter(Boolean)).size;
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
-import { socketRooms } from '../server/channels.js';
 
 /** Presence changes are told at most this often per room: filling a room costs one update, not one per visitor. */
 const ANNOUNCE_INTERVAL_MS = 500;
@@ -33,7 +33,7 @@ export class RoomPresence {
 
   /** Starts the heartbeat, when there are other nodes to tell. */
   start(): void {
-    if (!this.#ctx.hasOtherNodes() || this.#heartbeat) return;
+    if (!this.#ctx.interNode.hasOtherNodes() || this.#heartbeat) return;
     this.#heartbeat = setInterval(() => this.#tellCounts([...this.#here.keys()]), HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
@@ -104,16 +104,16 @@ export class RoomPresence {
     this.#announceTimer = undefined;
     const rooms = [...this.#changed];
     this.#changed.clear();
-    const visitors = this.#ctx.visitors();
+    const visitors = this.#ctx.visitorNamespace();
     for (const room of rooms) {
       if (!this.#here.has(room)) continue;
-      visitors.local.to(socketRooms.chatRoom(room)).emit('presence', { room, online: this.count(room) });
+      visitors.local.to(channels.room(room)).emit('presence', { room, online: this.count(room) });
     }
     this.#tellCounts(rooms);
   }
 
   #tellCounts(rooms: string[]): void {
-    if (rooms.length === 0 || !this.#ctx.hasOtherNodes()) return;
-    this.#ctx.tellOtherNodes('presenceCounts', this.#nodeId, rooms.map((room) => [room, this.#here.get(room)?.size ?? 0]));
+    if (rooms.length === 0 || !this.#ctx.interNode.hasOtherNodes()) return;
+    this.#ctx.interNode.tell('presenceCounts', this.#nodeId, rooms.map((room) => [room, this.#here.get(room)?.size ?? 0]));
   }
 }

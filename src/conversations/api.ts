@@ -80,7 +80,7 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
     }
     return service;
   };
-  const ops = ctx.schemas.operators;
+  const ops = ctx.payloads.operators;
   const { limits } = ctx.options;
   const id = z.string().min(1).max(64);
   const person = z.object({ id: z.string().min(1).max(128), name: z.string().trim().min(1).max(100) });

@@ -1,23 +1,22 @@
 import type { Socket } from 'socket.io';
-import type { Assignee, OperatorClientToServerEvents, OperatorServerToClientEvents } from '../protocol.js';
-import type { ChatContext, InterServerEvents, OperatorSocketData } from '../server/context.js';
-import type { ConversationService, InboxScope } from './service.js';
+import type { InterServerEvents } from '../cluster/inter-node-events.js';
+import type { Assignee, OperatorClientToServerEvents, OperatorServerToClientEvents, OperatorTypingPayload } from '../protocol.js';
+import { channels, inboxesIn } from '../server/channels.js';
+import type { ChatContext, OperatorSocketData } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
-import type { ChatHandshake } from '../server/options.js';
 import { parsePayload } from '../server/payloads.js';
-import { INBOX_VISITORS_PREFIX, socketRooms } from '../server/channels.js';
+import { typingListener, typingSender } from '../server/typing.js';
+import type { ConversationService, InboxScope } from './service.js';
 
-type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
-
-const MAX_ID_LENGTH = 128;
-const MAX_NAME_LENGTH = 100;
+export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
 
 /**
- * The team's side of support conversations, on the namespace `/operators`. Who is an operator,
- * and which inboxes they read, is the host app's decision (`operators.identify`); every event
- * checks the conversation's inbox against it, and answers NOT_FOUND for one it may not read.
+ * The events of the operators' namespace, `/operators`: the team's side of support
+ * conversations. Who is an operator, and which inboxes they read, is the host app's decision
+ * (`operators.identify`, asked in the handshake); every event checks the conversation's inbox
+ * against it, and answers NOT_FOUND for one it may not read.
  */
-export class Operators {
+export class OperatorEvents {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
 
@@ -26,36 +25,10 @@ export class Operators {
     this.#service = service;
   }
 
-  /** Asks the host who this is; refuses anyone it does not vouch for. */
-  async identify(handshake: ChatHandshake): Promise<Omit<OperatorSocketData, 'address' | 'opened'>> {
-    const operator = await this.#ctx.options.operators!.identify(handshake);
-    if (!operator) throw new ChatError('UNAUTHORIZED', 'Only the team can connect here');
-    const id: unknown = operator.id;
-    const name: unknown = operator.name;
-    const inboxes: unknown = operator.inboxes;
-    // A host bug rather than the client's fault: reported to the host as INTERNAL.
-    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0 || String(id).length > MAX_ID_LENGTH) {
-      throw new TypeError('parley-chat: operators.identify() must return { id: string (1–128 characters), name, inboxes? } or null');
-    }
-    if (typeof name !== 'string' || !name.trim()) {
-      throw new TypeError('parley-chat: operators.identify() must return a display name for the operator');
-    }
-    if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((inbox) => typeof inbox !== 'string'))) {
-      throw new TypeError('parley-chat: operators.identify() returned inboxes that are not a list of names');
-    }
-    return {
-      operatorId: String(id),
-      name: name.trim().slice(0, MAX_NAME_LENGTH).toWellFormed(),
-      senderId: this.#service.senderId(String(id)),
-      inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
-    };
-  }
-
   connection(socket: OperatorSocket): void {
     const { data } = socket;
-    data.opened = new Map();
     const scope: InboxScope = { inboxes: data.inboxes, operatorId: data.operatorId };
-    void socket.join(data.inboxes === '*' ? [socketRooms.inboxOperators('*')] : data.inboxes.map(socketRooms.inboxOperators));
+    void socket.join(data.inboxes === '*' ? [channels.inboxOperators('*')] : data.inboxes.map(channels.inboxOperators));
     socket.emit('session', {
       id: data.operatorId,
       name: data.name,
@@ -64,11 +37,11 @@ export class Operators {
     });
     void this.notifyTeam(data.inboxes);
 
-    const { schemas, options, acked } = this.#ctx;
-    const ops = schemas.operators;
-    const { limits } = options;
-    const limitEvents = () => this.#ctx.rateLimit('event', data.operatorId);
-    const limitMessages = () => this.#ctx.rateLimit('message', data.operatorId);
+    const { payloads, options, acked, limits } = this.#ctx;
+    const ops = payloads.operators;
+    const { pageSize } = options.limits;
+    const limitEvents = () => limits.take('event', data.operatorId);
+    const limitMessages = () => limits.take('message', data.operatorId);
 
     socket.on('inbox', acked(limitEvents, async (_socket, payload) => {
       const query = parsePayload(ops.inbox, payload);
@@ -77,7 +50,7 @@ export class Operators {
         status: query.status ?? 'open',
         assigneeId: query.assignee === 'me' ? data.operatorId : query.assignee === 'none' ? null : undefined,
         before: query.before,
-        limit: query.limit ?? limits.pageSize,
+        limit: query.limit ?? pageSize,
       });
     }));
 
@@ -96,11 +69,11 @@ export class Operators {
       const { conversationId, since, notesSince } = parsePayload(ops.open, payload);
       const record = await this.#service.get(scope, conversationId);
       // Joined before reading, so what is stored meanwhile reaches this socket too.
-      await socket.join(socketRooms.openConversation(record.id));
+      await socket.join(channels.openConversation(record.id));
       data.opened.set(record.id, { inbox: record.inbox, visitorId: record.visitorId });
       const [page, notes, visitor] = await Promise.all([
-        this.#service.messages(record, since === undefined ? { limit: limits.pageSize } : { after: since, limit: limits.catchUpLimit }),
-        this.#service.messages(record, { after: notesSince ?? 0, limit: limits.catchUpLimit }, true),
+        this.#service.messages(record, this.#ctx.joinPage(since)),
+        this.#service.messages(record, { after: notesSince ?? 0, limit: options.limits.catchUpLimit }, true),
         this.#service.visitorDetails(record),
       ]);
       return {
@@ -126,7 +99,7 @@ export class Operators {
     socket.on('history', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, before, limit } = parsePayload(ops.history, payload);
       const record = await this.#service.get(scope, conversationId);
-      return this.#service.messages(record, { before, limit: limit ?? limits.pageSize });
+      return this.#service.messages(record, { before, limit: limit ?? pageSize });
     }));
 
     socket.on('assign', acked(limitEvents, async (_socket, payload) => {
@@ -147,17 +120,9 @@ export class Operators {
       return { conversation: this.#service.summary(await this.#service.operatorRead(scope, conversationId, seq)) };
     }));
 
-    // Typing is volatile and unacknowledged, and only about a conversation this socket opened.
-    socket.on('typing', (payload: unknown) => {
-      if (this.#ctx.isClosing() || this.#ctx.rateLimited('event', data.operatorId)) return;
-      const parsed = ops.typing.safeParse(payload);
-      const opened = parsed.success ? data.opened.get(parsed.data.conversationId) : undefined;
-      if (!parsed.success || !opened) return;
-      const { conversationId, typing } = parsed.data;
-      const sender = { id: data.senderId, name: data.name, role: 'operator' as const };
-      this.#ctx.visitors().to(socketRooms.thread(opened.inbox, opened.visitorId)).volatile.emit('typing', { inbox: opened.inbox, sender, typing });
-      socket.to(socketRooms.openConversation(conversationId)).volatile.emit('typing', { conversationId, sender, typing });
-    });
+    socket.on('typing', typingListener(this.#ctx, (socket: OperatorSocket) => socket.data.operatorId, () => ops.typing, (socket, typing) =>
+      this.#typing(socket, typing),
+    ));
 
     socket.on('disconnect', () => {
       if (!this.#ctx.isClosing()) void this.notifyTeam(data.inboxes);
@@ -170,22 +135,32 @@ export class Operators {
    */
   async notifyTeam(inboxes: readonly string[] | '*', fromOtherNode = false): Promise<void> {
     try {
-      const visitors = this.#ctx.visitors();
+      const visitors = this.#ctx.visitorNamespace();
       if (inboxes === '*') {
-        if (!fromOtherNode) this.#ctx.tellOtherNodes('teamChanged', null);
-        const local = [...visitors.adapter.rooms.keys()].filter((room) => room.startsWith(INBOX_VISITORS_PREFIX));
-        for (const room of local) {
-          const inbox = room.slice(INBOX_VISITORS_PREFIX.length);
-          visitors.local.to(room).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
+        if (!fromOtherNode) this.#ctx.interNode.tell('teamChanged', null);
+        for (const inbox of inboxesIn(visitors.adapter.rooms.keys())) {
+          visitors.local.to(channels.inboxVisitors(inbox)).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
         }
         return;
       }
       for (const inbox of inboxes) {
-        visitors.to(socketRooms.inboxVisitors(inbox)).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
+        visitors.to(channels.inboxVisitors(inbox)).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
       }
     } catch (error) {
       this.#ctx.report(error);
     }
+  }
+
+  /** Typing reaches the visitor and the other operators, about a conversation this socket opened. */
+  #typing(socket: OperatorSocket, { conversationId, typing }: OperatorTypingPayload): void {
+    const opened = socket.data.opened.get(conversationId);
+    if (!opened) return;
+    const sender = typingSender(socket.data);
+    this.#ctx
+      .visitorNamespace()
+      .to(channels.conversationVisitor(opened.inbox, opened.visitorId))
+      .volatile.emit('typing', { inbox: opened.inbox, sender, typing });
+    socket.to(channels.openConversation(conversationId)).volatile.emit('typing', { conversationId, sender, typing });
   }
 
   /**
@@ -201,8 +176,8 @@ export class Operators {
 
   /** Operators online on any node who read all of `inboxes` (one each, by id). */
   async #online(inboxes: readonly string[] | '*'): Promise<Assignee[]> {
-    const rooms = inboxes === '*' ? [socketRooms.inboxOperators('*')] : [...inboxes.map(socketRooms.inboxOperators), socketRooms.inboxOperators('*')];
-    const sockets = await this.#ctx.operators().in(rooms).fetchSockets().catch(() => []);
+    const names = inboxes === '*' ? [channels.inboxOperators('*')] : [...inboxes.map(channels.inboxOperators), channels.inboxOperators('*')];
+    const sockets = await this.#ctx.operatorNamespace().in(names).fetchSockets().catch(() => []);
     const found = new Map<string, Assignee>();
     for (const { data } of sockets) {
       const readsAll = data.inboxes === '*' || (inboxes !== '*' && inboxes.every((inbox) => data.inboxes.includes(inbox)));
@@ -211,5 +186,3 @@ export class Operators {
     return [...found.values()];
   }
 }
-
-export type { OperatorSocket };

@@ -9,12 +9,12 @@ import type {
   Sender,
   VisitorConversation,
 } from '../protocol.js';
-import { conversationRoom, type ConversationChange, type ConversationRecord } from '../stores/types.js';
+import { threadKey, type ConversationChange, type ConversationRecord } from '../stores/types.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
 import type { ConversationEventType, Visitor } from '../server/options.js';
-import { DistinctCounter } from '../cluster/online-counter.js';
-import { socketRooms } from '../server/channels.js';
+import { OnlineCounter } from '../cluster/online-counter.js';
+import { channels } from '../server/channels.js';
 import { UnseenReplies } from './unseen-replies.js';
 
 /** Which inboxes an operator (or the host's own code, `'*'`) may read. */
@@ -63,8 +63,8 @@ const NO_SUCH_CONVERSATION = () => new ChatError('NOT_FOUND', 'There is no such 
 export class ConversationService {
   readonly #ctx: ChatContext;
   readonly #inboxes: readonly string[] | undefined;
-  readonly #team: DistinctCounter;
-  readonly #threadVisitors: DistinctCounter;
+  readonly #team: OnlineCounter;
+  readonly #conversationVisitors: OnlineCounter;
   /**
    * Conversations whose visitor is online, as this node learned it (from its own sockets and
    * from the other nodes); a visitor who left is dropped, so it only holds who is here now.
@@ -77,8 +77,8 @@ export class ConversationService {
     this.#ctx = ctx;
     const config = ctx.options.operators!;
     this.#inboxes = config.inboxes;
-    this.#team = new DistinctCounter(() => ctx.operators(), (data) => data.operatorId);
-    this.#threadVisitors = new DistinctCounter(() => ctx.visitors(), (data) => data.visitorId);
+    this.#team = new OnlineCounter(() => ctx.operatorNamespace(), (data) => data.operatorId, ctx.deadlines);
+    this.#conversationVisitors = new OnlineCounter(() => ctx.visitorNamespace(), (data) => data.visitorId, ctx.deadlines);
     this.#senderKey = createHmac('sha256', ctx.options.secret).update('parley-chat operator sender v1').digest();
     // Timers only when the host wants to hear about unseen replies.
     if (ctx.options.hooks.onUnseenReply) {
@@ -168,7 +168,7 @@ export class ConversationService {
     const online = await Promise.all(
       records.map(async (record) => {
         if (this.#online.has(record.id)) return true;
-        const count = await this.#threadVisitors.count([socketRooms.thread(record.inbox, record.visitorId)]);
+        const count = await this.#conversationVisitors.count([channels.conversationVisitor(record.inbox, record.visitorId)]);
         return count > 0;
       }),
     );
@@ -225,7 +225,7 @@ export class ConversationService {
 
   /** Messages of the conversation (or its notes), as `listMessages` pages them. */
   async messages(record: ConversationRecord, query: { before?: number; after?: number; limit: number }, notes = false) {
-    const page = await this.#ctx.store.listMessages({ room: conversationRoom(record, notes), ...query });
+    const page = await this.#ctx.store.listMessages({ room: threadKey(record, notes), ...query });
     return { messages: notes ? page.messages.map(asNote) : page.messages, hasMore: page.hasMore };
   }
 
@@ -242,12 +242,12 @@ export class ConversationService {
     clientId: string,
     exceptSocket?: string,
   ): Promise<{ message: ChatMessage; conversation: ConversationRecord; duplicate: boolean; created: boolean }> {
-    const { store, roomQueue } = this.#ctx;
+    const { store, threadQueue } = this.#ctx;
     const { conversation: opened, created } = await store.openConversation(inbox, { id: visitor.id, name: visitor.name });
-    const room = conversationRoom(opened);
+    const thread = threadKey(opened);
     const sender: Sender = { id: visitor.id, name: visitor.name, role: 'visitor' };
-    return roomQueue.run(room, async () => {
-      const appended = await store.appendMessage({ room, sender, message: text, clientId, timestamp: new Date() });
+    return threadQueue.run(thread, async () => {
+      const appended = await store.appendMessage({ room: thread, sender, message: text, clientId, timestamp: new Date() });
       if (appended.duplicate) {
         const conversation = (await store.getConversation(opened.id)) ?? opened;
         return { message: appended.message, conversation, duplicate: true, created: false };
@@ -256,7 +256,7 @@ export class ConversationService {
       // Writing from a socket means being here: the team sees the visitor online from the start.
       if (exceptSocket && !this.#online.has(opened.id)) {
         this.setVisitorOnline(opened.id, true);
-        this.#ctx.tellOtherNodes('visitorOnline', opened.id, true);
+        this.#ctx.interNode.tell('visitorOnline', opened.id, true);
       }
       this.#deliver(opened, message, exceptSocket);
       const conversation = await this.#record(opened.id, message, created ? 'created' : undefined);
@@ -274,12 +274,12 @@ export class ConversationService {
     post: OperatorPost,
     exceptSocket?: string,
   ): Promise<{ message: ChatMessage; conversation: ConversationRecord }> {
-    const { store, roomQueue } = this.#ctx;
+    const { store, threadQueue } = this.#ctx;
     const note = post.note === true;
-    const room = conversationRoom(record, note);
+    const thread = threadKey(record, note);
     const sender: Sender = { id: this.senderId(post.as.id), name: post.as.name, role: 'operator' };
-    return roomQueue.run(room, async () => {
-      const appended = await store.appendMessage({ room, sender, message: post.message, clientId: post.clientId, timestamp: new Date() });
+    return threadQueue.run(thread, async () => {
+      const appended = await store.appendMessage({ room: thread, sender, message: post.message, clientId: post.clientId, timestamp: new Date() });
       const message = note ? asNote(appended.message) : appended.message;
       if (appended.duplicate) return { message, conversation: (await store.getConversation(record.id)) ?? record };
       if (note) {
@@ -332,15 +332,15 @@ export class ConversationService {
 
   /** Operators of `inbox` online now, on every node (best effort). */
   teamOnline(inbox: string): Promise<number> {
-    return this.#team.count([socketRooms.inboxOperators(inbox), socketRooms.inboxOperators('*')]);
+    return this.#team.count([channels.inboxOperators(inbox), channels.inboxOperators('*')]);
   }
 
   /** A visitor's tab joined (or left) their conversation: operators who have it open are told. */
   async visitorPresenceChanged(record: ConversationRecord, joined: boolean): Promise<void> {
-    const online = joined || (await this.#threadVisitors.count([socketRooms.thread(record.inbox, record.visitorId)])) > 0;
+    const online = joined || (await this.#conversationVisitors.count([channels.conversationVisitor(record.inbox, record.visitorId)])) > 0;
     if (this.#online.has(record.id) === online) return;
     this.setVisitorOnline(record.id, online);
-    this.#ctx.tellOtherNodes('visitorOnline', record.id, online);
+    this.#ctx.interNode.tell('visitorOnline', record.id, online);
     if (!online) {
       await this.#mutate('*', record.id, () => ({ visitorLastSeenAt: new Date() })).catch((error: unknown) =>
         this.#ctx.report(error),
@@ -353,20 +353,20 @@ export class ConversationService {
     if (this.#online.has(conversationId) === online) return;
     if (online) this.#online.add(conversationId);
     else this.#online.delete(conversationId);
-    this.#ctx.operators().local.to(socketRooms.openConversation(conversationId)).emit('visitor', { conversationId, online });
+    this.#ctx.operatorNamespace().local.to(channels.openConversation(conversationId)).emit('visitor', { conversationId, online });
   }
 
   // Internals -----------------------------------------------------------------------------------
 
   /** A visitor-visible message reaches the visitor's tabs and the operators who have it open. */
   #deliver(record: ConversationRecord, message: ChatMessage, exceptSocket?: string): void {
-    const thread = this.#ctx.visitors().to(socketRooms.thread(record.inbox, record.visitorId));
+    const thread = this.#ctx.visitorNamespace().to(channels.conversationVisitor(record.inbox, record.visitorId));
     (exceptSocket ? thread.except(exceptSocket) : thread).emit('message', message);
     this.#toOpenConversation(record.id, message, exceptSocket);
   }
 
   #toOpenConversation(conversationId: string, message: ChatMessage, exceptSocket?: string): void {
-    const open = this.#ctx.operators().to(socketRooms.openConversation(conversationId));
+    const open = this.#ctx.operatorNamespace().to(channels.openConversation(conversationId));
     (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId });
   }
 
@@ -398,7 +398,7 @@ export class ConversationService {
   }
 
   #unreadAfter(record: ConversationRecord, seq: number): Promise<number> {
-    return this.#ctx.store.countMessages({ room: conversationRoom(record), after: seq, role: 'visitor' });
+    return this.#ctx.store.countMessages({ room: threadKey(record), after: seq, role: 'visitor' });
   }
 
   /**
@@ -430,13 +430,13 @@ export class ConversationService {
   #publish(updated: ConversationRecord, previous: ConversationRecord, event?: 'created'): void {
     const summary = this.summary(updated);
     this.#ctx
-      .operators()
-      .to([socketRooms.inboxOperators(updated.inbox), socketRooms.inboxOperators('*')])
+      .operatorNamespace()
+      .to([channels.inboxOperators(updated.inbox), channels.inboxOperators('*')])
       .emit('conversation', summary);
     const view = this.visitorView(updated);
     const before = this.visitorView(previous);
     if (JSON.stringify(view) !== JSON.stringify(before)) {
-      this.#ctx.visitors().to(socketRooms.thread(updated.inbox, updated.visitorId)).emit('conversation', view);
+      this.#ctx.visitorNamespace().to(channels.conversationVisitor(updated.inbox, updated.visitorId)).emit('conversation', view);
     }
     const events: ConversationEventType[] = [];
     if (event) events.push(event);
@@ -454,7 +454,7 @@ export class ConversationService {
     const record = await store.getConversation(id);
     if (!record) return;
     const from = Math.max(record.visitorReadSeq, record.unseenNotifiedSeq);
-    const page = await store.listMessages({ room: conversationRoom(record), after: from, limit: options.limits.catchUpLimit });
+    const page = await store.listMessages({ room: threadKey(record), after: from, limit: options.limits.catchUpLimit });
     const unseen = page.messages.filter((message) => message.sender.role === 'operator');
     if (unseen.length === 0) return;
     const through = unseen.at(-1)!.seq;

@@ -1,18 +1,19 @@
-import type { ChatMessage } from '../protocol.js';
+import type { ChatMessage, InboxTypingPayload } from '../protocol.js';
+import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
+import { channels, inboxesIn } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
-import type { ConversationService } from './service.js';
 import { ChatError } from '../server/errors.js';
 import type { Visitor } from '../server/options.js';
-import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
 import { parsePayload } from '../server/payloads.js';
-import { INBOX_VISITORS_PREFIX, socketRooms } from '../server/channels.js';
+import { typingSender } from '../server/typing.js';
+import type { ConversationService } from './service.js';
 
 /**
  * The visitor's side of support conversations: `join`, `message`, `history`, `read` and `typing`
  * with `{ inbox }`, always about the visitor's own conversation in that inbox. No event takes a
  * conversation id, so there is nothing to guess: who asks decides which conversation it is.
  */
-export class VisitorInbox {
+export class VisitorConversations {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
 
@@ -22,20 +23,16 @@ export class VisitorInbox {
   }
 
   async join(socket: VisitorSocket, payload: unknown) {
-    const { inbox, since } = parsePayload(this.#ctx.schemas.inboxJoin, payload);
+    const { inbox, since } = parsePayload(this.#ctx.payloads.inboxJoin, payload);
     this.#service.checkInbox(inbox);
     const { visitorId } = socket.data;
     // Joined before reading, so a message stored meanwhile reaches this socket; clients merge by seq.
-    await socket.join([socketRooms.thread(inbox, visitorId), socketRooms.inboxVisitors(inbox)]);
+    await socket.join([channels.conversationVisitor(inbox, visitorId), channels.inboxVisitors(inbox)]);
     const record = await this.#ctx.store.findConversation(inbox, visitorId);
     let messages: ChatMessage[] = [];
     let hasMore = false;
     if (record) {
-      const { limits } = this.#ctx.options;
-      ({ messages, hasMore } = await this.#service.messages(
-        record,
-        since === undefined ? { limit: limits.pageSize } : { after: since, limit: limits.catchUpLimit },
-      ));
+      ({ messages, hasMore } = await this.#service.messages(record, this.#ctx.joinPage(since)));
       void this.#service.visitorPresenceChanged(record, true).catch((error: unknown) => this.#ctx.report(error));
     }
     const online = await this.#service.teamOnline(inbox);
@@ -49,9 +46,9 @@ export class VisitorInbox {
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
-    const { inbox, message, clientId } = parsePayload(this.#ctx.schemas.inboxMessage, payload);
+    const { inbox, message, clientId } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
     this.#service.checkInbox(inbox);
-    if (!socket.rooms.has(socketRooms.thread(inbox, socket.data.visitorId))) {
+    if (!socket.rooms.has(channels.conversationVisitor(inbox, socket.data.visitorId))) {
       throw new ChatError('FORBIDDEN', 'Join the inbox before writing to it');
     }
     const sender = visitorOf(socket);
@@ -63,7 +60,7 @@ export class VisitorInbox {
   }
 
   async history(payload: unknown, visitor: Visitor) {
-    const { inbox, before, limit } = parsePayload(this.#ctx.schemas.inboxHistory, payload);
+    const { inbox, before, limit } = parsePayload(this.#ctx.payloads.inboxHistory, payload);
     this.#service.checkInbox(inbox);
     const record = await this.#ctx.store.findConversation(inbox, visitor.id);
     if (!record) return { messages: [], hasMore: false };
@@ -71,7 +68,7 @@ export class VisitorInbox {
   }
 
   async read(socket: VisitorSocket, payload: unknown) {
-    const { inbox, seq } = parsePayload(this.#ctx.schemas.read, payload);
+    const { inbox, seq } = parsePayload(this.#ctx.payloads.read, payload);
     this.#service.checkInbox(inbox);
     const record = await this.#ctx.store.findConversation(inbox, socket.data.visitorId);
     if (!record) throw new ChatError('NOT_FOUND', 'You have no conversation in this inbox yet');
@@ -79,34 +76,33 @@ export class VisitorInbox {
     return { conversation: this.#service.visitorView(updated) };
   }
 
-  /** Typing reaches the operators who have the conversation open; dropped silently when invalid. */
-  typing(socket: VisitorSocket, payload: unknown): void {
-    const parsed = this.#ctx.schemas.inboxTyping.safeParse(payload);
-    if (!parsed.success) return;
-    const { inbox, typing } = parsed.data;
-    const { visitorId, name } = socket.data;
-    if (!socket.rooms.has(socketRooms.thread(inbox, visitorId))) return;
+  /** Typing reaches the operators who have the conversation open, from a socket that joined it. */
+  typing(socket: VisitorSocket, { inbox, typing }: InboxTypingPayload): void {
+    const { visitorId } = socket.data;
+    if (!socket.rooms.has(channels.conversationVisitor(inbox, visitorId))) return;
+    const sender = typingSender(socket.data);
     void this.#ctx.store.findConversation(inbox, visitorId).then(
       (record) => {
         if (!record) return;
         this.#ctx
-          .operators()
-          .to(socketRooms.openConversation(record.id))
-          .volatile.emit('typing', { conversationId: record.id, sender: { id: visitorId, name, role: 'visitor' }, typing });
+          .operatorNamespace()
+          .to(channels.openConversation(record.id))
+          .volatile.emit('typing', { conversationId: record.id, sender, typing });
       },
       () => undefined,
     );
   }
 
-  /** The inboxes a socket joined, for telling operators once it is gone. */
-  inboxesOf(socket: VisitorSocket): string[] {
-    return [...socket.rooms]
-      .filter((room) => room.startsWith(INBOX_VISITORS_PREFIX))
-      .map((room) => room.slice(INBOX_VISITORS_PREFIX.length));
+  /** A visitor's socket is leaving: once it is gone, their conversations in its inboxes may have gone offline. */
+  leaving(socket: VisitorSocket): void {
+    const inboxes = inboxesIn(socket.rooms);
+    if (inboxes.length === 0) return;
+    const { visitorId } = socket.data;
+    // After the disconnect the socket is out of its channels, so counts no longer include it.
+    socket.once('disconnect', () => void this.#left(visitorId, inboxes).catch((error: unknown) => this.#ctx.report(error)));
   }
 
-  /** After a visitor's socket left: their conversations in those inboxes may have gone offline. */
-  async left(visitorId: string, inboxes: string[]): Promise<void> {
+  async #left(visitorId: string, inboxes: string[]): Promise<void> {
     for (const inbox of inboxes) {
       const record = await this.#ctx.store.findConversation(inbox, visitorId);
       if (record) await this.#service.visitorPresenceChanged(record, false);

@@ -1,18 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
-import type { VisitorDetails } from '../protocol.js';
-import type { ChatStore, UserRecord } from '../stores/types.js';
+import type { ChatErrorPayload, VisitorDetails } from '../protocol.js';
+import type { UserRecord } from '../stores/types.js';
+import { clientAddress } from './client-address.js';
+import type { OperatorSocketData } from './context.js';
 import { ChatError } from './errors.js';
-import {
-  guestName,
-  hostUserVisitorId,
-  newVisitorId,
-  verifyUserHash,
-  type VisitorTokens,
-} from './identity.js';
-import type { ChatServerOptions, IdentifiedUser } from './options.js';
+import { displayName, guestName, hostUserVisitorId, newVisitorId, verifyUserHash, type VisitorTokens } from './identity.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { ChatHandshake, ResolvedOptions, Visitor } from './options.js';
+import type { RateLimits } from './rate-limiter.js';
 
-/** What the server keeps on each socket (`socket.data`). */
+/** What the server keeps on each visitor socket (`socket.data`). */
 export interface SocketData {
   visitorId: string;
   verified: boolean;
@@ -24,9 +22,178 @@ export interface SocketData {
   address: string;
 }
 
-type Handshake = Socket['handshake'];
+/** Who a client is, before the store is asked for their details. */
+export interface Identity {
+  visitorId: string;
+  verified: boolean;
+  /** A new anonymous visitor: no valid token, no host user. */
+  isNew: boolean;
+  /** The name the host's `identify` gave, if any. */
+  hostName?: string;
+}
+
+type HandshakeError = Error & { data: ChatErrorPayload };
 
 const MAX_USER_ID_LENGTH = 128;
+const MAX_REFUSED_ORIGINS_LOGGED = 100;
+
+/**
+ * Who may connect, and as whom: the origin check, then the visitor's identity and saved details,
+ * or the operator the host vouches for. Refusals reach the client as `connect_error` with the
+ * coded payload on `err.data`. The same identity rules serve the HTTP routes.
+ */
+export class Handshakes {
+  readonly #options: ResolvedOptions;
+  readonly #tokens: VisitorTokens;
+  readonly #limits: RateLimits;
+  readonly #lifecycle: Lifecycle;
+  readonly #report: (error: unknown) => ChatError;
+  /** Origins refused and logged already: one line each is enough to tell the site owner. */
+  readonly #refusedOrigins = new Set<string>();
+
+  constructor(
+    options: ResolvedOptions,
+    tokens: VisitorTokens,
+    limits: RateLimits,
+    lifecycle: Lifecycle,
+    report: (error: unknown) => ChatError,
+  ) {
+    this.#options = options;
+    this.#tokens = tokens;
+    this.#limits = limits;
+    this.#lifecycle = lifecycle;
+    this.#report = report;
+  }
+
+  /**
+   * Refuses a page of an origin the chat does not allow (see `allowedOrigins`), with a coded error
+   * the widget shows, and tells the site owner once per origin which option to set.
+   */
+  originError(request: IncomingMessage): HandshakeError | undefined {
+    if (isOriginAllowed(request, this.#options.allowedOrigins)) return undefined;
+    const origin = String(request.headers.origin);
+    if (this.#refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED && !this.#refusedOrigins.has(origin)) {
+      this.#refusedOrigins.add(origin);
+      this.#options.logger.warn(
+        `parley-chat: refused a connection from a page on ${origin}; if the chat belongs on that site, add ${JSON.stringify(origin)} to the allowedOrigins option`,
+      );
+    }
+    return this.error(
+      new ChatError('FORBIDDEN', `This chat does not accept connections from ${origin}; the site's owner can allow it`),
+    );
+  }
+
+  /** A visitor's handshake: who they are, and their saved details on `socket.data`. */
+  async visitor(socket: Socket<never, never, never, SocketData>): Promise<void> {
+    await this.#lifecycle.storageReady();
+    const { handshake } = socket;
+    const address = this.#address(handshake.address, handshake.headers['x-forwarded-for']);
+    const identity = await this.identify({ ...handshake, request: socket.request });
+    // A new visitor id costs a client nothing, so minting them is limited per address.
+    if (identity.isNew) this.#limits.take('newVisitor', address);
+    socket.data = await this.#lifecycle.withinStorageTimeout(this.#socketData(identity, address));
+  }
+
+  /** An operator's handshake: the host decides who is staff (`operators.identify`). */
+  async operator(socket: Socket<never, never, never, OperatorSocketData>, senderId: (operatorId: string) => string): Promise<void> {
+    await this.#lifecycle.storageReady();
+    const { handshake } = socket;
+    const address = this.#address(handshake.address, handshake.headers['x-forwarded-for']);
+    const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
+    const chatHandshake: ChatHandshake = { headers: handshake.headers, auth, address: handshake.address, request: socket.request };
+    const operator = await this.#options.operators!.identify(chatHandshake);
+    if (!operator) throw new ChatError('UNAUTHORIZED', 'Only the team can connect here');
+    // The host's answer is checked: a mistake there is a host bug, reported to the host as INTERNAL.
+    const id = hostUserId(operator.id, 'operators.identify() must return { id: string (1–128 characters), name, inboxes? } or null');
+    const { name, inboxes } = operator as { name: unknown; inboxes: unknown };
+    if (typeof name !== 'string' || !name.trim()) {
+      throw new TypeError('parley-chat: operators.identify() must return a display name for the operator');
+    }
+    if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((inbox) => typeof inbox !== 'string'))) {
+      throw new TypeError('parley-chat: operators.identify() returned inboxes that are not a list of names');
+    }
+    socket.data = {
+      operatorId: id,
+      name: displayName(name),
+      senderId: senderId(id),
+      inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
+      address,
+      opened: new Map(),
+    };
+  }
+
+  /**
+   * The visitor behind a plain HTTP request: the bearer token, or the host's `identify`, by the
+   * handshake's rules. Counted against the address's event limit.
+   */
+  async visitorOfRequest(req: IncomingMessage): Promise<{ visitor: Visitor; isNew: boolean }> {
+    const address = this.#address(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    this.#limits.take('event', `ip:${address}`);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const identity = await this.identify({ headers: req.headers, auth: bearer ? { token: bearer } : {}, address, request: req });
+    const visitor: Visitor = {
+      id: identity.visitorId,
+      name: identity.hostName ?? guestName(identity.visitorId),
+      verified: identity.verified,
+    };
+    return { visitor, isNew: identity.isNew };
+  }
+
+  /**
+   * Decides who a client is, strongest proof first: the host's `identify`, then identity
+   * verification (`userId` + `userHash`), then a visitor token, else a new anonymous visitor.
+   */
+  async identify(handshake: { headers: IncomingMessage['headers']; auth: unknown; address: string; request: IncomingMessage }): Promise<Identity> {
+    const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
+    const { identify, secret } = this.#options;
+    const hostUser = identify
+      ? await identify({ headers: handshake.headers, auth, address: handshake.address, request: handshake.request })
+      : null;
+    if (hostUser) {
+      const visitorId = hostUserVisitorId(hostUserId(hostUser.id, 'identify() must return { id: string } (1–128 characters) or null'));
+      const named = typeof hostUser.name === 'string' && hostUser.name.trim();
+      return named ? { visitorId, verified: true, isNew: false, hostName: displayName(hostUser.name!) } : { visitorId, verified: true, isNew: false };
+    }
+    if (auth.userId !== undefined || auth.userHash !== undefined) {
+      const { userId, userHash } = auth;
+      if (
+        typeof userId !== 'string' ||
+        typeof userHash !== 'string' ||
+        userId.length === 0 ||
+        userId.length > MAX_USER_ID_LENGTH ||
+        !verifyUserHash(userId, userHash, secret)
+      ) {
+        throw new ChatError('UNAUTHORIZED', 'Identity verification failed: userHash does not match userId');
+      }
+      return { visitorId: hostUserVisitorId(userId), verified: true, isNew: false };
+    }
+    const returning = this.#tokens.verify(auth.token);
+    return { visitorId: returning ?? newVisitorId(), verified: false, isNew: returning === null };
+  }
+
+  /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
+  error(error: unknown): HandshakeError {
+    const chatError = this.#report(error);
+    return Object.assign(new Error(chatError.message), { data: chatError.toPayload() });
+  }
+
+  /**
+   * What a socket carries for its visitor, with their saved details. A storage failure refuses the
+   * handshake (`STORAGE_UNAVAILABLE`, retryable): a visitor let in without their details would
+   * show up under another name.
+   */
+  async #socketData(identity: Identity, address: string): Promise<SocketData> {
+    const { visitorId, verified, hostName } = identity;
+    const user = await this.#options.store.getUser(visitorId);
+    const data: SocketData = { visitorId, verified, name: user?.name || hostName || guestName(visitorId), address };
+    if (user) data.details = toVisitorDetails(user);
+    return data;
+  }
+
+  #address(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined): string {
+    return clientAddress(remoteAddress, forwardedFor, this.#options.trustedProxies);
+  }
+}
 
 /**
  * Whether a browser page on `origin` may open a chat connection. Requests without an Origin
@@ -45,103 +212,14 @@ export function isOriginAllowed(req: IncomingMessage, allowed: readonly string[]
   return host === req.headers.host || allowed.includes(origin);
 }
 
-interface IdentifyContext {
-  tokens: VisitorTokens;
-  secret: string;
-  identify: ChatServerOptions['identify'];
-}
-
-export interface Identity {
-  visitorId: string;
-  verified: boolean;
-  /** A new anonymous visitor: no valid token, no host user. */
-  isNew: boolean;
-  /** The name the host's `identify` gave, if any. */
-  hostName?: string;
-}
-
-/**
- * Decides who a client is, strongest proof first: the host's `identify`, then identity
- * verification (`userId` + `userHash`), then a visitor token, else a new anonymous visitor.
- */
-export async function identifyVisitor(
-  handshake: Pick<Handshake, 'headers' | 'auth' | 'address'> & { request: IncomingMessage },
-  context: IdentifyContext,
-): Promise<Identity> {
-  const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
-  let visitorId: string;
-  let verified = false;
-  let isNew = false;
-  let hostName: string | undefined;
-
-  const hostUser = context.identify
-    ? await context.identify({ headers: handshake.headers, auth, address: handshake.address, request: handshake.request })
-    : null;
-  if (hostUser) {
-    visitorId = hostUserVisitorId(checkHostUserId(hostUser));
-    verified = true;
-    if (typeof hostUser.name === 'string' && hostUser.name.trim()) hostName = displayName(hostUser.name);
-  } else if (auth.userId !== undefined || auth.userHash !== undefined) {
-    const { userId, userHash } = auth;
-    if (
-      typeof userId !== 'string' ||
-      typeof userHash !== 'string' ||
-      userId.length === 0 ||
-      userId.length > MAX_USER_ID_LENGTH ||
-      !verifyUserHash(userId, userHash, context.secret)
-    ) {
-      throw new ChatError('UNAUTHORIZED', 'Identity verification failed: userHash does not match userId');
-    }
-    visitorId = hostUserVisitorId(userId);
-    verified = true;
-  } else {
-    const returning = context.tokens.verify(auth.token);
-    isNew = returning === null;
-    visitorId = returning ?? newVisitorId();
-  }
-  return hostName ? { visitorId, verified, isNew, hostName } : { visitorId, verified, isNew };
-}
-
-/**
- * What a socket carries for its visitor, with their saved details. A storage failure refuses the
- * handshake (`STORAGE_UNAVAILABLE`, retryable): a visitor let in without their details would
- * show up under another name.
- */
-export async function loadSocketData(identity: Identity, address: string, store: ChatStore): Promise<SocketData> {
-  const { visitorId, verified, hostName } = identity;
-  const user: UserRecord | null = await store.getUser(visitorId);
-  const data: SocketData = {
-    visitorId,
-    verified,
-    name: user?.name || hostName || guestName(visitorId),
-    address,
-  };
-  if (user) data.details = toVisitorDetails(user);
-  return data;
-}
-
-const MAX_NAME_LENGTH = 100;
-
-/** A name from the host, trimmed to the length visitors may type, never split inside a character. */
-function displayName(name: string): string {
-  let trimmed = name.trim();
-  if (trimmed.length > MAX_NAME_LENGTH) {
-    trimmed = trimmed.slice(0, MAX_NAME_LENGTH);
-    if (/[\uD800-\uDBFF]$/.test(trimmed)) trimmed = trimmed.slice(0, -1);
-  }
-  // Stored as UTF-8, so a lone surrogate would come back as U+FFFD: make it that from the start.
-  return trimmed.toWellFormed();
-}
-
 export function toVisitorDetails(user: UserRecord): VisitorDetails {
   return { id: user.id, name: user.name, email: user.email, phone: user.phone };
 }
 
-function checkHostUserId(user: IdentifiedUser): string {
-  const id: unknown = user.id;
+/** A user id the host gave (for a visitor or an operator), as a string; a bad one is a host bug. */
+function hostUserId(id: unknown, rule: string): string {
   if ((typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0 || String(id).length > MAX_USER_ID_LENGTH) {
-    // A host bug, not the visitor's fault: logged by the caller as INTERNAL.
-    throw new TypeError('parley-chat: identify() must return { id: string } (1–128 characters) or null');
+    throw new TypeError(`parley-chat: ${rule}`);
   }
   return String(id);
 }

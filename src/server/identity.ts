@@ -16,6 +16,23 @@ export function isHostUserVisitorId(visitorId: string): boolean {
   return visitorId.startsWith(USER_PREFIX);
 }
 
+/** Longest display name, in UTF-16 code units: what a visitor may type, and what the host may give. */
+export const MAX_NAME_LENGTH = 100;
+
+/**
+ * A name the host gave (for its user, or an operator), trimmed to the length visitors may type,
+ * never split inside a character. Stored as UTF-8, so a lone surrogate would come back as U+FFFD:
+ * it is made that from the start.
+ */
+export function displayName(name: string): string {
+  let trimmed = name.trim();
+  if (trimmed.length > MAX_NAME_LENGTH) {
+    trimmed = trimmed.slice(0, MAX_NAME_LENGTH);
+    if (/[\uD800-\uDBFF]$/.test(trimmed)) trimmed = trimmed.slice(0, -1);
+  }
+  return trimmed.toWellFormed();
+}
+
 /** A stable, friendly name for a visitor who has not given one: "Guest 4821". */
 export function guestName(visitorId: string): string {
   const digest = createHash('sha256').update(visitorId).digest();

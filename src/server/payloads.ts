@@ -65,7 +65,7 @@ export interface SchemaLimits {
  * One schema per client event. Each is the documentation of its payload: anything it does not
  * name is dropped, and anything of the wrong type is refused before a handler runs.
  */
-export function createSchemas(limits: SchemaLimits, defaultPhoneCountry?: CountryCode) {
+export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?: CountryCode) {
   const messageText = text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
     .refine((value) => value.trim().length > 0, 'The message is empty')
     .refine((value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value), 'The message contains control characters');
@@ -172,7 +172,7 @@ export function namesInbox(payload: unknown): boolean {
   return typeof payload === 'object' && payload !== null && !Array.isArray(payload) && 'inbox' in payload;
 }
 
-export type Schemas = ReturnType<typeof createSchemas>;
+export type PayloadSchemas = ReturnType<typeof createPayloadSchemas>;
 
 /** Parses a payload or throws the coded error a client should see. */
 export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown): z.output<S> {

@@ -1,3 +1,5 @@
+import { ChatError } from './errors.js';
+
 export interface RateLimit {
   /** How many requests may come at once (the bucket's size). */
   max: number;
@@ -47,5 +49,33 @@ export class RateLimiter {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + ((now - bucket.updatedAt) * max) / perMs >= max) this.#buckets.delete(key);
     }
+  }
+}
+
+/** The rate limits: per visitor (or operator) for `event` and `message`, per client address for the others. */
+export type RateLimitName = 'event' | 'message' | 'addressMessage' | 'newVisitor';
+
+/** The chat's rate limits (see `ChatLimits`), one bucket set each. */
+export class RateLimits {
+  readonly #limiters: Record<RateLimitName, RateLimiter>;
+
+  constructor(limits: Record<`${RateLimitName}Rate`, RateLimit>) {
+    this.#limiters = {
+      event: new RateLimiter(limits.eventRate),
+      message: new RateLimiter(limits.messageRate),
+      addressMessage: new RateLimiter(limits.addressMessageRate),
+      newVisitor: new RateLimiter(limits.newVisitorRate),
+    };
+  }
+
+  /** Takes a token, or refuses the request with `RATE_LIMITED` and how long to wait. */
+  take(limit: RateLimitName, key: string): void {
+    const retryAfterMs = this.#limiters[limit].take(key);
+    if (retryAfterMs > 0) throw new ChatError('RATE_LIMITED', 'Too many requests; slow down', { retryAfterMs });
+  }
+
+  /** For volatile events, which are dropped rather than refused: takes a token, and says whether there was none. */
+  exceeded(limit: RateLimitName, key: string): boolean {
+    return this.#limiters[limit].take(key) > 0;
   }
 }

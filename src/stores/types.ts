@@ -2,7 +2,10 @@ import type { Assignee, ChatMessage, ConversationStatus, Sender, SenderRole } fr
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
 export interface MessageDraft {
-  /** A room name, or a conversation's message room (`<inbox>/<conversationId>`, see `conversationRoom`). */
+  /**
+   * The thread the message belongs to: a public room's name, or a conversation's thread key
+   * (`<inbox>/<conversationId>`, see `threadKey`). Named `room` as on `ChatMessage`.
+   */
   room: string;
   sender: Sender;
   message: string;
@@ -12,13 +15,14 @@ export interface MessageDraft {
 
 export interface AppendResult {
   message: ChatMessage;
-  /** True when `(room, sender.id, clientId)` was already stored: `message` is the original. */
+  /** True when `(room, sender.id, clientId)` was already stored in the thread: `message` is the original. */
   duplicate: boolean;
 }
 
 /**
- * One page of a room, oldest first. Give at most one of `before` (older than that seq; without
- * either, the latest page) or `after` (newer than that seq, for catch-up).
+ * One page of a thread (`room`: a room's name or a conversation's thread key), oldest first. Give
+ * at most one of `before` (older than that seq; without either, the latest page) or `after`
+ * (newer than that seq, for catch-up).
  */
 export interface MessageQuery {
   room: string;
@@ -122,7 +126,7 @@ export interface ConversationChangesQuery {
 /**
  * Storage under the chat server. Implementations must make `appendMessage` atomic per
  * `(room, sender.id, clientId)` (a retry returns the original without taking a new seq) and
- * give each room seqs 1, 2, 3, … Values passed in have been validated: strings are strings,
+ * give each thread seqs 1, 2, 3, … Values passed in have been validated: strings are strings,
  * numbers are finite integers.
  */
 export interface ChatStore {
@@ -140,7 +144,7 @@ export interface ChatStore {
   onAvailable?(listener: () => void): () => void;
   appendMessage(draft: MessageDraft): Promise<AppendResult>;
   listMessages(query: MessageQuery): Promise<MessagePage>;
-  /** How many messages of `room` after seq `after` were written by senders of `role`. */
+  /** How many messages of the thread `room` after seq `after` were written by senders of `role`. */
   countMessages(query: { room: string; after: number; role: SenderRole }): Promise<number>;
   saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord>;
   getUser(visitorId: string): Promise<UserRecord | null>;
@@ -171,8 +175,12 @@ export interface ChatStore {
   countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number>;
 }
 
-/** The message room of a conversation, or of its notes: never a valid room name (it has `/`). */
-export function conversationRoom(conversation: { inbox: string; id: string }, notes = false): string {
+/**
+ * The thread key of a conversation, or of its notes: where the store keeps its messages, and
+ * what their `room` field holds. Never a valid room name (it has `/`), so no public room can
+ * ever read a conversation.
+ */
+export function threadKey(conversation: { inbox: string; id: string }, notes = false): string {
   return `${conversation.inbox}/${conversation.id}${notes ? '/notes' : ''}`;
 }
 
