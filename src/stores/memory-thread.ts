@@ -1,13 +1,14 @@
 import type { ChatMessage, Sender, SenderRole } from '../protocol.js';
 
 /**
- * One room's newest messages, held column by column: numbers in number arrays and the texts and
- * clientIds as the strings they arrived as, one shared sender object per person. A stored message
- * is then two heap objects rather than seven, which is what the garbage collector pays for at
- * thousands of messages a second; `ChatMessage` objects are built when read, and die young.
+ * One thread's newest messages (a room's or a conversation's), held column by column: numbers in
+ * number arrays and the texts and clientIds as the strings they arrived as, one shared sender
+ * object per person. A stored message is then two heap objects rather than seven, which is what
+ * the garbage collector pays for at thousands of messages a second; `ChatMessage` objects are built when read, and die young.
  * Seqs are contiguous from `#firstSeq`, so a seq is found by subtraction.
  */
-export class MemoryRoomLog {
+export class MemoryThread {
+  /** The thread key: a room's name, or a conversation's (what messages carry as `room`). */
   readonly room: string;
   #firstSeq = 1;
   readonly #ids: number[] = [];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Sender, SenderRole } from '../protocol.js';
-import { MemoryRoomLog } from './memory-thread.js';
+import { MemoryThread } from './memory-thread.js';
 import type {
   AppendResult,
   ChatStore,
@@ -18,7 +18,7 @@ import type {
 
 export interface MemoryStoreOptions {
   /**
-   * How many of each room's (and conversation's) newest messages are kept; older ones are
+   * How many of each thread's (a room's or a conversation's) newest messages are kept; older ones are
    * dropped, from history and from retry detection alike. Between this and twice this many are
    * held, so dropping is done in batches rather than on every message.
    * @default 1000
@@ -28,7 +28,7 @@ export interface MemoryStoreOptions {
 
 /**
  * Keeps everything in process memory: for tests, prototypes and measuring the library's own
- * overhead. Bounded per room (see `maxMessagesPerRoom`); data is lost on restart and is not
+ * overhead. Bounded per thread (see `maxMessagesPerRoom`); data is lost on restart and is not
  * shared between server nodes. Each read builds new message objects, so a caller changing one
  * changes nothing stored.
  */
@@ -36,7 +36,7 @@ export class MemoryStore implements ChatStore {
   readonly #maxPerRoom: number;
   readonly #idPrefix = randomBytes(6).toString('base64url');
   #nextId = 0;
-  readonly #rooms = new Map<string, MemoryRoomLog>();
+  readonly #threads = new Map<string, MemoryThread>();
   /** One frozen sender object per person, shared by their messages. */
   readonly #senders = new Map<string, Sender>();
   readonly #users = new Map<string, UserRecord>();
@@ -56,12 +56,12 @@ export class MemoryStore implements ChatStore {
   async ping(): Promise<void> {}
 
   async appendMessage({ room, sender, message, clientId, timestamp }: MessageDraft): Promise<AppendResult> {
-    let log = this.#rooms.get(room);
+    let log = this.#threads.get(room);
     const original = log?.find(sender.id, clientId);
     if (log && original !== undefined) return { message: log.messageAt(original, this.#idPrefix), duplicate: true };
     if (!log) {
-      log = new MemoryRoomLog(room);
-      this.#rooms.set(room, log);
+      log = new MemoryThread(room);
+      this.#threads.set(room, log);
     }
     const index = log.append(this.#nextId++, timestamp.getTime(), this.#shared(sender), message, clientId);
     const stored = log.messageAt(index, this.#idPrefix);
@@ -80,7 +80,7 @@ export class MemoryStore implements ChatStore {
   }
 
   async listMessages({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
-    const log = this.#rooms.get(room);
+    const log = this.#threads.get(room);
     if (!log) return { messages: [], hasMore: false };
     let start: number;
     let end: number;
@@ -100,7 +100,7 @@ export class MemoryStore implements ChatStore {
   }
 
   async countMessages({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
-    const log = this.#rooms.get(room);
+    const log = this.#threads.get(room);
     if (!log) return 0;
     let count = 0;
     for (let i = log.indexAbove(after); i < log.size; i++) if (log.roleAt(i) === role) count++;
