@@ -8,7 +8,8 @@ import type {
   ConversationVisitor,
 } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
-import type { ConversationService, InboxScope } from './service.js';
+import type { InboxScope } from './inbox-list.js';
+import type { ConversationService } from './service.js';
 import { parsePayload } from '../server/payloads.js';
 
 export interface ConversationListQuery {
@@ -89,7 +90,7 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
     async list(query = {}) {
       const parsed = parsePayload(ops.inbox, { inbox: query.inbox, status: query.status, before: query.before, limit: query.limit });
       const assignee = query.assignee === undefined ? undefined : parsePayload(z.string().min(1).max(128).nullable(), query.assignee);
-      return required().list(EVERY_INBOX, {
+      return required().inboxes.list(EVERY_INBOX, {
         inbox: parsed.inbox,
         status: parsed.status ?? 'open',
         assigneeId: assignee,
@@ -99,7 +100,7 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
     },
     async changes(since, inbox) {
       const parsed = parsePayload(ops.changes, { since, inbox });
-      return required().changes(EVERY_INBOX, parsed.since, parsed.inbox);
+      return required().inboxes.changes(EVERY_INBOX, parsed.since, parsed.inbox);
     },
     async get(conversationId) {
       const record = await ctx.store.getConversation(parsePayload(id, conversationId));

@@ -6,7 +6,8 @@ import type { ChatContext, OperatorSocketData } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingListener, typingSender } from '../server/typing.js';
-import type { ConversationService, InboxScope } from './service.js';
+import type { InboxScope } from './inbox-list.js';
+import type { ConversationService } from './service.js';
 
 export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
 
@@ -45,7 +46,7 @@ export class OperatorEvents {
 
     socket.on('inbox', acked(limitEvents, async (_socket, payload) => {
       const query = parsePayload(ops.inbox, payload);
-      return this.#service.list(scope, {
+      return this.#service.inboxes.list(scope, {
         inbox: query.inbox,
         status: query.status ?? 'open',
         assigneeId: query.assignee === 'me' ? data.operatorId : query.assignee === 'none' ? null : undefined,
@@ -56,13 +57,13 @@ export class OperatorEvents {
 
     socket.on('operators', acked(limitEvents, async (_socket, payload) => {
       const { inbox } = parsePayload(ops.operators, payload);
-      const inboxes = this.#service.inboxesOf(scope, inbox);
+      const inboxes = this.#service.inboxes.readable(scope, inbox);
       return { operators: await this.#online(inboxes) };
     }));
 
     socket.on('changes', acked(limitEvents, async (_socket, payload) => {
       const { since, inbox } = parsePayload(ops.changes, payload);
-      return this.#service.changes(scope, since, inbox);
+      return this.#service.inboxes.changes(scope, since, inbox);
     }));
 
     socket.on('open', acked(limitEvents, async (_socket, payload) => {

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import type {
   Assignee,
   ChatMessage,
-  ConversationCounts,
   ConversationStatus,
   ConversationSummary,
   ConversationVisitor,
@@ -13,26 +12,13 @@ import { threadKey, type ConversationChange, type ConversationRecord } from '../
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
 import type { ConversationEventType, Visitor } from '../server/options.js';
-import { OnlineCounter } from '../cluster/online-counter.js';
 import { channels } from '../server/channels.js';
+import { InboxList, mayRead, type InboxScope } from './inbox-list.js';
+import { ConversationsOnline } from './online.js';
 import { UnseenReplies } from './unseen-replies.js';
+import { asNote, summaryOf, visitorViewOf } from './views.js';
 
 /** Which inboxes an operator (or the host's own code, `'*'`) may read. */
-export interface InboxScope {
-  inboxes: readonly string[] | '*';
-  /** For `assignee: 'me'` and the `mine` count. */
-  operatorId?: string;
-}
-
-export interface ListQuery {
-  inbox?: string | undefined;
-  status?: ConversationStatus | undefined;
-  /** An operator id, `null` for unassigned, undefined for any. */
-  assigneeId?: string | null | undefined;
-  before?: number | undefined;
-  limit: number;
-}
-
 export interface OperatorPost {
   message: string;
   clientId: string;
@@ -41,13 +27,6 @@ export interface OperatorPost {
   note?: boolean | undefined;
 }
 
-/**
- * A change older than this has surely landed: the catch-up cursor never moves past a newer one,
- * so a change that took its version first but was stored after a later one is never skipped.
- * It covers the time between drawing a version and storing it, and clock skew between nodes.
- */
-const SETTLED_AFTER_MS = 10_000;
-const MAX_CHANGES_PAGE = 200;
 /** Compare-and-set attempts before a busy conversation is answered as unavailable. */
 const MAX_ATTEMPTS = 10;
 
@@ -61,24 +40,18 @@ const NO_SUCH_CONVERSATION = () => new ChatError('NOT_FOUND', 'There is no such 
  * all go through here, so they cannot disagree.
  */
 export class ConversationService {
+  /** The inboxes, their lists and who may read them. */
+  readonly inboxes: InboxList;
   readonly #ctx: ChatContext;
-  readonly #inboxes: readonly string[] | undefined;
-  readonly #team: OnlineCounter;
-  readonly #conversationVisitors: OnlineCounter;
-  /**
-   * Conversations whose visitor is online, as this node learned it (from its own sockets and
-   * from the other nodes); a visitor who left is dropped, so it only holds who is here now.
-   */
-  readonly #online = new Set<string>();
+  readonly #online: ConversationsOnline;
   readonly #unseen: UnseenReplies | undefined;
   readonly #senderKey: Buffer;
 
   constructor(ctx: ChatContext) {
     this.#ctx = ctx;
     const config = ctx.options.operators!;
-    this.#inboxes = config.inboxes;
-    this.#team = new OnlineCounter(() => ctx.operatorNamespace(), (data) => data.operatorId, ctx.deadlines);
-    this.#conversationVisitors = new OnlineCounter(() => ctx.visitorNamespace(), (data) => data.visitorId, ctx.deadlines);
+    this.inboxes = new InboxList(ctx, config.inboxes, (records) => this.summaries(records));
+    this.#online = new ConversationsOnline(ctx);
     this.#senderKey = createHmac('sha256', ctx.options.secret).update('parley-chat operator sender v1').digest();
     // Timers only when the host wants to hear about unseen replies.
     if (ctx.options.hooks.onUnseenReply) {
@@ -90,18 +63,6 @@ export class ConversationService {
 
   close(): void {
     this.#unseen?.close();
-  }
-
-  /** Refuses inbox names the host did not list. */
-  checkInbox(inbox: string): void {
-    if (this.#inboxes && !this.#inboxes.includes(inbox)) throw new ChatError('NOT_FOUND', `There is no inbox "${inbox}"`);
-  }
-
-  /** The inboxes a scope reads, narrowed to one when asked; refuses one it may not read. */
-  inboxesOf(scope: InboxScope, inbox?: string): readonly string[] | '*' {
-    if (inbox === undefined) return scope.inboxes === '*' ? (this.#inboxes ?? '*') : scope.inboxes;
-    if (!mayRead(scope, inbox)) throw new ChatError('FORBIDDEN', `You may not read the inbox "${inbox}"`);
-    return [inbox];
   }
 
   /** The stable, opaque id visitors see for an operator: never the host's user id. */
@@ -118,96 +79,19 @@ export class ConversationService {
     return record;
   }
 
-  async list(scope: InboxScope, query: ListQuery) {
-    const { store } = this.#ctx;
-    const inboxes = this.inboxesOf(scope, query.inbox);
-    const page = await store.listConversations({
-      inboxes,
-      ...(query.status === undefined ? {} : { status: query.status }),
-      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
-      ...(query.before === undefined ? {} : { before: query.before }),
-      limit: query.limit,
-    });
-    // The cursor comes from the newest changes of all the inboxes, not of this page's filter.
-    const latest = await store.listConversations({ inboxes, limit: 20 });
-    const [conversations, counts] = await Promise.all([this.summaries(page.conversations), this.#counts(inboxes, scope)]);
-    return {
-      conversations,
-      hasMore: page.hasMore,
-      version: settledCursor([...latest.conversations].reverse(), 0, false),
-      counts,
-    };
-  }
-
-  /** Everything changed after `since`, oldest change first, and the cursor to continue from. */
-  async changes(scope: InboxScope, since: number, inbox?: string) {
-    const inboxes = this.inboxesOf(scope, inbox);
-    const page = await this.#ctx.store.conversationChanges({ inboxes, since, limit: MAX_CHANGES_PAGE });
-    return {
-      conversations: await this.summaries(page.conversations),
-      hasMore: page.hasMore,
-      version: settledCursor(page.conversations, since, page.hasMore),
-    };
-  }
-
-  async #counts(inboxes: readonly string[] | '*', scope: InboxScope): Promise<ConversationCounts> {
-    const count = (query: { status: ConversationStatus; assigneeId?: string | null }) =>
-      this.#ctx.store.countConversations({ inboxes, ...query });
-    const [mine, unassigned, open, resolved] = await Promise.all([
-      scope.operatorId === undefined ? 0 : count({ status: 'open', assigneeId: scope.operatorId }),
-      count({ status: 'open', assigneeId: null }),
-      count({ status: 'open' }),
-      count({ status: 'resolved' }),
-    ]);
-    return { mine, unassigned, open, resolved };
-  }
-
   /** Summaries with each visitor's presence, asked of every node at once. */
   async summaries(records: ConversationRecord[]): Promise<ConversationSummary[]> {
-    if (records.length === 0) return [];
-    const online = await Promise.all(
-      records.map(async (record) => {
-        if (this.#online.has(record.id)) return true;
-        const count = await this.#conversationVisitors.count([channels.conversationVisitor(record.inbox, record.visitorId)]);
-        return count > 0;
-      }),
-    );
-    return records.map((record, i) => this.summary(record, online[i]!));
+    const online = await Promise.all(records.map((record) => this.#online.visitor(record)));
+    return records.map((record, i) => summaryOf(record, online[i]!));
   }
 
-  summary(record: ConversationRecord, online = this.#online.has(record.id)): ConversationSummary {
-    return {
-      id: record.id,
-      inbox: record.inbox,
-      status: record.status,
-      visitor: {
-        id: record.visitorId,
-        name: record.visitorName,
-        online,
-        lastSeenAt: record.visitorLastSeenAt?.toISOString() ?? null,
-      },
-      assignee: record.assignee && { id: record.assignee.id, name: record.assignee.name },
-      lastMessage: record.lastMessage,
-      unread: record.unread,
-      visitorReadSeq: record.visitorReadSeq,
-      operatorReadSeq: record.operatorReadSeq,
-      waitingSince: record.waitingSince?.toISOString() ?? null,
-      createdAt: record.createdAt.toISOString(),
-      updatedAt: record.updatedAt.toISOString(),
-      version: record.version,
-    };
+  /** A summary with the visitor's presence as this node knows it. */
+  summary(record: ConversationRecord, online = this.#online.knows(record.id)): ConversationSummary {
+    return summaryOf(record, online);
   }
 
-  /** What the visitor may know of their conversation: the assignee's display name only. */
   visitorView(record: ConversationRecord): VisitorConversation {
-    return {
-      id: record.id,
-      inbox: record.inbox,
-      status: record.status,
-      assignee: record.assignee && { name: record.assignee.name },
-      visitorReadSeq: record.visitorReadSeq,
-      operatorReadSeq: record.operatorReadSeq,
-    };
+    return visitorViewOf(record);
   }
 
   async visitorDetails(record: ConversationRecord): Promise<ConversationVisitor> {
@@ -254,8 +138,7 @@ export class ConversationService {
       }
       const { message } = appended;
       // Writing from a socket means being here: the team sees the visitor online from the start.
-      if (exceptSocket && !this.#online.has(opened.id)) {
-        this.setVisitorOnline(opened.id, true);
+      if (exceptSocket && this.#online.setVisitor(opened.id, true)) {
         this.#ctx.interNode.tell('visitorOnline', opened.id, true);
       }
       this.#deliver(opened, message, exceptSocket);
@@ -328,18 +211,17 @@ export class ConversationService {
     });
   }
 
-  // Presence ------------------------------------------------------------------------------------
+  // Who is online ----------------------------------------------------------------------------------
 
   /** Operators of `inbox` online now, on every node (best effort). */
   teamOnline(inbox: string): Promise<number> {
-    return this.#team.count([channels.inboxOperators(inbox), channels.inboxOperators('*')]);
+    return this.#online.team(inbox);
   }
 
   /** A visitor's tab joined (or left) their conversation: operators who have it open are told. */
   async visitorPresenceChanged(record: ConversationRecord, joined: boolean): Promise<void> {
-    const online = joined || (await this.#conversationVisitors.count([channels.conversationVisitor(record.inbox, record.visitorId)])) > 0;
-    if (this.#online.has(record.id) === online) return;
-    this.setVisitorOnline(record.id, online);
+    const online = joined || (await this.#online.visitorConnected(record));
+    if (!this.#online.setVisitor(record.id, online)) return;
     this.#ctx.interNode.tell('visitorOnline', record.id, online);
     if (!online) {
       await this.#mutate('*', record.id, () => ({ visitorLastSeenAt: new Date() })).catch((error: unknown) =>
@@ -348,12 +230,9 @@ export class ConversationService {
     }
   }
 
-  /** Records what a node learned of a visitor's presence and tells the operators watching. */
+  /** What another node learned of a visitor's presence. */
   setVisitorOnline(conversationId: string, online: boolean): void {
-    if (this.#online.has(conversationId) === online) return;
-    if (online) this.#online.add(conversationId);
-    else this.#online.delete(conversationId);
-    this.#ctx.operatorNamespace().local.to(channels.openConversation(conversationId)).emit('visitor', { conversationId, online });
+    this.#online.setVisitor(conversationId, online);
   }
 
   // Internals -----------------------------------------------------------------------------------
@@ -470,28 +349,4 @@ export class ConversationService {
     const fresh = unseen.filter((message) => message.seq > updated.visitorReadSeq);
     this.#ctx.runHook('onUnseenReply', () => options.hooks.onUnseenReply?.({ conversation: summary, messages: fresh, visitor }));
   }
-}
-
-function mayRead(scope: InboxScope, inbox: string): boolean {
-  return scope.inboxes === '*' || scope.inboxes.includes(inbox);
-}
-
-function asNote(message: ChatMessage): ChatMessage {
-  return { ...message, note: true };
-}
-
-/**
- * The catch-up cursor after `records` (oldest change first): the last version before the first
- * change too recent to be sure every older one has landed (see SETTLED_AFTER_MS). Those recent
- * changes are still sent now, and again with the next catch-up; clients keep the newer version.
- */
-export function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean): number {
-  const settledBefore = Date.now() - SETTLED_AFTER_MS;
-  let cursor = since;
-  for (const record of records) {
-    // Deep in a backlog (more pages follow) the newest changes are not in this page at all.
-    if (!hasMore && record.updatedAt.getTime() > settledBefore) break;
-    cursor = Math.max(cursor, record.version);
-  }
-  return cursor;
 }

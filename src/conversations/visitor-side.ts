@@ -24,7 +24,7 @@ export class VisitorConversations {
 
   async join(socket: VisitorSocket, payload: unknown) {
     const { inbox, since } = parsePayload(this.#ctx.payloads.inboxJoin, payload);
-    this.#service.checkInbox(inbox);
+    this.#service.inboxes.check(inbox);
     const { visitorId } = socket.data;
     // Joined before reading, so a message stored meanwhile reaches this socket; clients merge by seq.
     await socket.join([channels.conversationVisitor(inbox, visitorId), channels.inboxVisitors(inbox)]);
@@ -47,7 +47,7 @@ export class VisitorConversations {
 
   async message(socket: VisitorSocket, payload: unknown) {
     const { inbox, message, clientId } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
-    this.#service.checkInbox(inbox);
+    this.#service.inboxes.check(inbox);
     if (!socket.rooms.has(channels.conversationVisitor(inbox, socket.data.visitorId))) {
       throw new ChatError('FORBIDDEN', 'Join the inbox before writing to it');
     }
@@ -61,7 +61,7 @@ export class VisitorConversations {
 
   async history(payload: unknown, visitor: Visitor) {
     const { inbox, before, limit } = parsePayload(this.#ctx.payloads.inboxHistory, payload);
-    this.#service.checkInbox(inbox);
+    this.#service.inboxes.check(inbox);
     const record = await this.#ctx.store.findConversation(inbox, visitor.id);
     if (!record) return { messages: [], hasMore: false };
     return this.#service.messages(record, { before, limit: limit ?? this.#ctx.options.limits.pageSize });
@@ -69,7 +69,7 @@ export class VisitorConversations {
 
   async read(socket: VisitorSocket, payload: unknown) {
     const { inbox, seq } = parsePayload(this.#ctx.payloads.read, payload);
-    this.#service.checkInbox(inbox);
+    this.#service.inboxes.check(inbox);
     const record = await this.#ctx.store.findConversation(inbox, socket.data.visitorId);
     if (!record) throw new ChatError('NOT_FOUND', 'You have no conversation in this inbox yet');
     const updated = await this.#service.visitorRead(record, seq);

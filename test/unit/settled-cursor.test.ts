@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from 'parley-chat';
-import { settledCursor } from '../../src/conversations/service.js';
+import { settledCursor } from '../../src/conversations/views.js';
 
 const record = (version: number, agoMs: number) => ({ version, updatedAt: new Date(Date.now() - agoMs) }) as ConversationRecord;
 

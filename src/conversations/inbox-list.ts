@@ -1,0 +1,105 @@
+import type { ConversationCounts, ConversationStatus, ConversationSummary } from '../protocol.js';
+import type { ChatContext } from '../server/context.js';
+import { ChatError } from '../server/errors.js';
+import type { ConversationRecord } from '../stores/types.js';
+import { settledCursor } from './views.js';
+
+/** Which inboxes an operator (or the host's own code, `'*'`) may read. */
+export interface InboxScope {
+  inboxes: readonly string[] | '*';
+  /** For `assignee: 'me'` and the `mine` count. */
+  operatorId?: string;
+}
+
+export interface ListQuery {
+  inbox?: string | undefined;
+  status?: ConversationStatus | undefined;
+  /** An operator id, `null` for unassigned, undefined for any. */
+  assigneeId?: string | null | undefined;
+  before?: number | undefined;
+  limit: number;
+}
+
+const MAX_CHANGES_PAGE = 200;
+
+export function mayRead(scope: InboxScope, inbox: string): boolean {
+  return scope.inboxes === '*' || scope.inboxes.includes(inbox);
+}
+
+/**
+ * The inboxes and the lists the team works from: pages of conversations by status and assignee,
+ * the tab counts, and the catch-up of everything changed after a version. Every list is narrowed
+ * to the inboxes its reader may read.
+ */
+export class InboxList {
+  readonly #ctx: ChatContext;
+  /** The inboxes the host listed (`operators.inboxes`); undefined for any valid name. */
+  readonly #inboxes: readonly string[] | undefined;
+  readonly #summaries: (records: ConversationRecord[]) => Promise<ConversationSummary[]>;
+
+  constructor(
+    ctx: ChatContext,
+    inboxes: readonly string[] | undefined,
+    summaries: (records: ConversationRecord[]) => Promise<ConversationSummary[]>,
+  ) {
+    this.#ctx = ctx;
+    this.#inboxes = inboxes;
+    this.#summaries = summaries;
+  }
+
+  /** Refuses inbox names the host did not list. */
+  check(inbox: string): void {
+    if (this.#inboxes && !this.#inboxes.includes(inbox)) throw new ChatError('NOT_FOUND', `There is no inbox "${inbox}"`);
+  }
+
+  /** The inboxes a scope reads, narrowed to one when asked; refuses one it may not read. */
+  readable(scope: InboxScope, inbox?: string): readonly string[] | '*' {
+    if (inbox === undefined) return scope.inboxes === '*' ? (this.#inboxes ?? '*') : scope.inboxes;
+    if (!mayRead(scope, inbox)) throw new ChatError('FORBIDDEN', `You may not read the inbox "${inbox}"`);
+    return [inbox];
+  }
+
+  async list(scope: InboxScope, query: ListQuery) {
+    const { store } = this.#ctx;
+    const inboxes = this.readable(scope, query.inbox);
+    const page = await store.listConversations({
+      inboxes,
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+      ...(query.before === undefined ? {} : { before: query.before }),
+      limit: query.limit,
+    });
+    // The cursor comes from the newest changes of all the inboxes, not of this page's filter.
+    const latest = await store.listConversations({ inboxes, limit: 20 });
+    const [conversations, counts] = await Promise.all([this.#summaries(page.conversations), this.#counts(inboxes, scope)]);
+    return {
+      conversations,
+      hasMore: page.hasMore,
+      version: settledCursor([...latest.conversations].reverse(), 0, false),
+      counts,
+    };
+  }
+
+  /** Everything changed after `since`, oldest change first, and the cursor to continue from. */
+  async changes(scope: InboxScope, since: number, inbox?: string) {
+    const inboxes = this.readable(scope, inbox);
+    const page = await this.#ctx.store.conversationChanges({ inboxes, since, limit: MAX_CHANGES_PAGE });
+    return {
+      conversations: await this.#summaries(page.conversations),
+      hasMore: page.hasMore,
+      version: settledCursor(page.conversations, since, page.hasMore),
+    };
+  }
+
+  async #counts(inboxes: readonly string[] | '*', scope: InboxScope): Promise<ConversationCounts> {
+    const count = (query: { status: ConversationStatus; assigneeId?: string | null }) =>
+      this.#ctx.store.countConversations({ inboxes, ...query });
+    const [mine, unassigned, open, resolved] = await Promise.all([
+      scope.operatorId === undefined ? 0 : count({ status: 'open', assigneeId: scope.operatorId }),
+      count({ status: 'open', assigneeId: null }),
+      count({ status: 'open' }),
+      count({ status: 'resolved' }),
+    ]);
+    return { mine, unassigned, open, resolved };
+  }
+}
