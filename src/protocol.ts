@@ -1,3 +1,4 @@
+// Longer than our other files on purpose: the whole wire protocol in one place, for client authors.
 /**
  * The wire protocol between the chat server and its clients (the `<chat-widget>` or any
  * `socket.io-client`). Types and constants only: the widget imports this file, so nothing

@@ -15,12 +15,13 @@ import type {
   VisitorConversation,
   VisitorDetails,
 } from '../../src/protocol.js';
-import { GAP_GRACE_MS, HISTORY_PAGE, TYPING_REFRESH_MS, TYPING_SHOWN_MS } from './timing.js';
-import { refusedConnection, type ConnectionStatus } from './connection.js';
-import { MessageLog } from './message-log.js';
-import { ACK_TIMEOUT_MS, Outbox, type OutgoingMessage } from './outbox.js';
 import { load, save } from '../shared/storage.js';
+import { refusedConnection, type ConnectionStatus } from './connection.js';
+import { ACK_TIMEOUT_MS, type OutgoingMessage } from './outbox.js';
 import { storageKeys } from './storage-keys.js';
+import { Thread, type ThreadPage } from './thread.js';
+import { HISTORY_PAGE } from './timing.js';
+import { TypingIndicators, TypingSignal } from './typing.js';
 
 export type { ConnectionStatus, OutgoingMessage };
 
@@ -52,14 +53,12 @@ type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const TYPING_IDLE_MS = 3_000;
 
 /**
- * The widget's connection to the chat: identity, the messages of its room (or of the visitor's
- * conversation in an inbox) in seq order, and an outbox kept in localStorage until the server
- * acknowledges each message. After any reconnect it joins with the last seq it has, so there are
- * no gaps; messages are keyed by id and outbox entries by clientId, so nothing shows twice.
+ * The widget's connection to the chat: identity, the thread of its room (or of the visitor's
+ * conversation in an inbox; see thread.ts for catch-up, gap repair and the outbox, kept in
+ * localStorage until the server acknowledges each message), who is online and who is typing.
  */
 export class ChatClient {
   status: ConnectionStatus = 'connecting';
-  hasMore = false;
   /** Room mode: distinct visitors in the room. */
   online = 0;
   /** Inbox mode: operators of the inbox online; undefined until known. */
@@ -68,7 +67,6 @@ export class ChatClient {
   conversation: VisitorConversation | null = null;
   visitorId: string | undefined;
   user: VisitorDetails | undefined;
-  loadingOlder = false;
   /** Why the server refused the connection for good, when `status` is `refused`. */
   refusal: ChatErrorPayload | undefined;
 
@@ -77,15 +75,11 @@ export class ChatClient {
   readonly #listeners: ChatClientEvents;
   /** Inbox mode: what the next page was last told (see storageKeys), once the conversation is known. */
   #resume: boolean | undefined;
-  readonly #log = new MessageLog();
-  readonly #outbox: Outbox;
-  readonly #typing = new Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>();
+  readonly #thread: Thread;
+  readonly #typing: TypingIndicators;
+  readonly #typingSignal: TypingSignal;
   #socket: ChatSocket | undefined;
-  #catchingUp: Promise<boolean> | undefined;
   #token: string | undefined;
-  #repairTimer: ReturnType<typeof setTimeout> | undefined;
-  #typingSentAt = 0;
-  #typingIdleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onOnline = () => this.#reconnectNow();
   readonly #onOffline = () => this.#socket?.io.engine?.close();
 
@@ -93,23 +87,50 @@ export class ChatClient {
     this.#options = options;
     this.#keys = storageKeys(options);
     this.#listeners = listeners;
-    this.#outbox = new Outbox(this.#keys.outbox, {
-      stored: (message) => {
-        if (this.#merge([message])) listeners.message(message, true);
+    this.#thread = new Thread({
+      fetch: (since) => this.#join(since),
+      fetchOlder: (before) => this.#history(before),
+      ownSenderId: () => this.visitorId,
+      outboxKey: this.#keys.outbox,
+      arrived: (messages) => {
+        for (const message of messages) listeners.message(message, message.sender.id === this.visitorId);
       },
       failed: (error) => listeners.error(error),
       change: () => this.#changed(),
     });
+    this.#typing = new TypingIndicators(() => this.#changed());
+    this.#typingSignal = new TypingSignal((typing) => {
+      if (!this.#socket?.connected) return false;
+      this.#socket.emit('typing', { ...this.#options.target, typing });
+      return true;
+    }, TYPING_IDLE_MS);
   }
 
   get messages(): readonly ChatMessage[] {
-    return this.#log.messages;
+    return this.#thread.messages.messages;
+  }
+
+  get outbox(): readonly OutgoingMessage[] {
+    return this.#thread.pending;
+  }
+
+  /** Older messages exist before the oldest shown. */
+  get hasMore(): boolean {
+    return this.#thread.hasMore;
+  }
+
+  get loadingOlder(): boolean {
+    return this.#thread.loadingOlder;
   }
 
   /** Inbox mode: the team's replies the visitor has not read yet. */
   get unreadReplies(): number {
     const read = this.conversation?.visitorReadSeq ?? 0;
-    return this.#log.messages.filter((message) => message.sender.role === 'operator' && message.seq > read).length;
+    return this.messages.filter((message) => message.sender.role === 'operator' && message.seq > read).length;
+  }
+
+  get typingNames(): string[] {
+    return this.#typing.names;
   }
 
   get #inbox(): string | undefined {
@@ -121,14 +142,6 @@ export class ChatClient {
     const inbox = this.#inbox;
     // The server sends a visitor only their own conversation, under `<inbox>/<id>`.
     return inbox === undefined ? message.room === (this.#options.target as { room: string }).room : message.room.startsWith(`${inbox}/`);
-  }
-
-  get outbox(): readonly OutgoingMessage[] {
-    return this.#outbox.entries;
-  }
-
-  get typingNames(): string[] {
-    return [...this.#typing.values()].map((entry) => entry.name);
   }
 
   connect(): void {
@@ -153,7 +166,7 @@ export class ChatClient {
     });
     socket.on('connect', () => void this.#onConnect());
     socket.on('disconnect', () => {
-      this.#outbox.setSender(undefined);
+      this.#thread.outbox.setSender(undefined);
       this.#setStatus('offline');
     });
     socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) =>
@@ -165,13 +178,11 @@ export class ChatClient {
     );
     socket.on('message', (message) => {
       if (!this.#isOurs(message)) return;
-      const own = message.sender.id === this.visitorId;
-      if (this.#merge([message])) this.#listeners.message(message, own);
-      this.#repairSoon();
+      this.#thread.receive(message);
       this.#changed();
     });
     // The server may have lost packets (its link between nodes was down): fetch what is missing.
-    socket.on('resync', () => void this.#catchUp().then(() => this.#changed()));
+    socket.on('resync', () => void this.#thread.catchUp().then(() => this.#changed()));
     socket.on('presence', ({ room, online }) => {
       if (!('room' in this.#options.target) || room !== this.#options.target.room) return;
       this.online = online;
@@ -191,7 +202,7 @@ export class ChatClient {
       const target = this.#options.target;
       const here = 'room' in target ? room === target.room : inbox === target.inbox;
       if (!here || sender.id === this.visitorId) return;
-      this.#showTyping(sender.id, sender.name, typing);
+      this.#typing.set(sender.id, sender.name, typing);
     });
 
     // Absent outside a browser (a client in Node, tests).
@@ -202,10 +213,9 @@ export class ChatClient {
   disconnect(): void {
     pageEvents().removeEventListener?.('online', this.#onOnline);
     pageEvents().removeEventListener?.('offline', this.#onOffline);
-    clearTimeout(this.#repairTimer);
-    this.#outbox.stop();
-    clearTimeout(this.#typingIdleTimer);
-    for (const { timer } of this.#typing.values()) clearTimeout(timer);
+    this.#thread.stop();
+    this.#typingSignal.stop();
+    this.#typing.clear();
     this.#socket?.disconnect();
     this.#socket = undefined;
   }
@@ -214,37 +224,18 @@ export class ChatClient {
   send(text: string): void {
     const message = text.trim();
     if (!message) return;
-    this.#outbox.add(message);
+    this.#thread.outbox.add(message);
     this.setTyping(false);
-    void this.#outbox.flush();
+    void this.#thread.outbox.flush();
   }
 
   retry(clientId: string): void {
-    this.#outbox.retry(clientId);
+    this.#thread.outbox.retry(clientId);
   }
 
   async loadOlder(): Promise<void> {
-    const socket = this.#socket;
-    const oldest = this.#log.oldest;
-    if (!socket?.connected || !this.hasMore || !oldest || this.loadingOlder) return;
-    this.loadingOlder = true;
-    this.#changed();
-    try {
-      const ack: HistoryAck = await socket
-        .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('history', { ...this.#options.target, before: oldest.seq, limit: HISTORY_PAGE });
-      if (ack.ok) {
-        this.#merge(ack.messages);
-        this.hasMore = ack.hasMore;
-      } else {
-        this.#listeners.error(ack.error);
-      }
-    } catch {
-      // Timed out: the button stays, and the next scroll tries again.
-    } finally {
-      this.loadingOlder = false;
-      this.#changed();
-    }
+    if (!this.#socket?.connected) return;
+    await this.#thread.loadOlder();
   }
 
   /** Saves the visitor's details; resolves with the server's answer (per-field errors included). */
@@ -271,7 +262,7 @@ export class ChatClient {
   async markRead(): Promise<void> {
     const socket = this.#socket;
     const inbox = this.#inbox;
-    const newest = this.#log.newest;
+    const newest = this.#thread.messages.newest;
     if (!socket?.connected || !inbox || !this.conversation || !newest || newest.seq <= this.conversation.visitorReadSeq) return;
     try {
       const ack: ReadAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('read', { inbox, seq: newest.seq });
@@ -286,29 +277,16 @@ export class ChatClient {
 
   /** Tells the room (or the team) this visitor is typing, at most every few seconds, and when they stop. */
   setTyping(typing: boolean): void {
-    const socket = this.#socket;
-    clearTimeout(this.#typingIdleTimer);
-    if (!socket?.connected) return;
-    const target = this.#options.target;
-    if (!typing) {
-      if (this.#typingSentAt) socket.emit('typing', { ...target, typing: false });
-      this.#typingSentAt = 0;
-      return;
-    }
-    if (Date.now() - this.#typingSentAt > TYPING_REFRESH_MS) {
-      socket.emit('typing', { ...target, typing: true });
-      this.#typingSentAt = Date.now();
-    }
-    this.#typingIdleTimer = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
+    this.#typingSignal.set(typing);
   }
 
   async #onConnect(): Promise<void> {
     this.#setStatus('online');
     const socket = this.#socket!;
     const target = this.#options.target;
-    if (!(await this.#catchUp())) return;
+    if (!(await this.#thread.catchUp())) return;
     // Joined on this connection: the server takes messages for it now.
-    this.#outbox.setSender(async (entry) => {
+    this.#thread.outbox.setSender(async (entry) => {
       const ack = (await socket
         .timeout(ACK_TIMEOUT_MS)
         .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId })) as MessageAck | InboxMessageAck;
@@ -316,97 +294,47 @@ export class ChatClient {
       return ack;
     });
     this.#changed();
-    await this.#outbox.flush();
+    await this.#thread.outbox.flush();
   }
 
-  /**
-   * Joins (again) and fetches everything after the last contiguous seq: on every connect, when a
-   * message arrived past a hole, and when the server says packets may have been lost. One at a
-   * time; resolves with whether it got through.
-   */
-  #catchUp(): Promise<boolean> {
-    this.#catchingUp ??= this.#fetchMissing().finally(() => (this.#catchingUp = undefined));
-    return this.#catchingUp;
-  }
-
-  async #fetchMissing(): Promise<boolean> {
+  /** `join` (again): the latest page, or what came after `since`, with who is online. */
+  async #join(since: number | undefined): Promise<ThreadPage | undefined> {
     const socket = this.#socket;
+    if (!socket?.connected) return undefined;
     const target = this.#options.target;
-    // Catch up from the last contiguous message; a fresh page when there is none. Repeat while the
-    // server says more newer messages exist than one catch-up returns.
-    let more = true;
-    let highest = 0;
-    while (more) {
-      if (!socket?.connected) return false;
-      const since = this.#log.messages.length ? this.#log.contiguousSeq : undefined;
-      let ack: JoinAck | InboxJoinAck;
-      try {
-        ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? target : { ...target, since });
-      } catch {
-        return false; // no answer: the next connect tries again
-      }
-      if (!ack.ok) {
-        this.#listeners.error(ack.error);
-        return false;
-      }
-      const fresh = this.#log.messages.length === 0;
-      if (fresh) this.#log.start(ack.messages);
-      highest = Math.max(highest, ack.messages.at(-1)?.seq ?? 0);
-      for (const message of ack.messages) {
-        if (this.#merge([message]) && !fresh) this.#listeners.message(message, message.sender.id === this.visitorId);
-      }
-      if ('online' in ack) this.online = ack.online;
-      if ('team' in ack) {
-        this.teamOnline = ack.team.online;
-        this.conversation = ack.conversation;
-        // From now on the conversation is known, and what the next page should do with it.
-        this.#resume ??= load<boolean>(this.#keys.resume) === true;
-      }
-      if (since === undefined) this.hasMore = ack.hasMore;
-      more = since !== undefined && ack.hasMore;
+    let ack: JoinAck | InboxJoinAck;
+    try {
+      ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? target : { ...target, since });
+    } catch {
+      return undefined; // no answer: the next connect tries again
     }
-    // Everything the server had after the contiguous seq is here: a seq it skipped was burnt. Only
-    // up to what it returned, though: a live message newer than that may be past one still on its
-    // way, which the next repair asks for.
-    this.#log.acceptHolesThrough(highest);
-    this.#repairSoon();
-    return true;
-  }
-
-  /** A message came past a hole: wait a moment for the missing ones in flight, then ask for them. */
-  #repairSoon(): void {
-    if (this.#repairTimer || !this.#log.hasGap) return;
-    this.#repairTimer = setTimeout(() => {
-      this.#repairTimer = undefined;
-      if (this.#log.hasGap) void this.#catchUp().then(() => this.#changed());
-    }, GAP_GRACE_MS);
-  }
-
-  /**
-   * Adds messages by id in seq order, and drops outbox entries the server has stored (a reload
-   * can lose an ack, never the message). Returns whether anything was new.
-   */
-  #merge(messages: readonly ChatMessage[]): boolean {
-    const fresh = this.#log.merge(messages);
-    if (fresh.length === 0) return false;
-    const stored = fresh.filter((message) => message.sender.id === this.visitorId).map((message) => message.clientId);
-    if (stored.length) this.#outbox.drop(new Set(stored));
-    return true;
-  }
-
-  #showTyping(senderId: string, name: string, typing: boolean): void {
-    const existing = this.#typing.get(senderId);
-    if (existing) clearTimeout(existing.timer);
-    if (typing) {
-      const timer = setTimeout(() => {
-        this.#typing.delete(senderId);
-        this.#changed();
-      }, TYPING_SHOWN_MS);
-      this.#typing.set(senderId, { name, timer });
-    } else {
-      this.#typing.delete(senderId);
+    if (!ack.ok) {
+      this.#listeners.error(ack.error);
+      return undefined;
     }
-    this.#changed();
+    if ('online' in ack) this.online = ack.online;
+    if ('team' in ack) {
+      this.teamOnline = ack.team.online;
+      this.conversation = ack.conversation;
+      // From now on the conversation is known, and what the next page should do with it.
+      this.#resume ??= load<boolean>(this.#keys.resume) === true;
+    }
+    return ack;
+  }
+
+  async #history(before: number): Promise<{ messages: ChatMessage[]; hasMore: boolean } | undefined> {
+    try {
+      const ack: HistoryAck = await this.#socket!.timeout(ACK_TIMEOUT_MS).emitWithAck('history', {
+        ...this.#options.target,
+        before,
+        limit: HISTORY_PAGE,
+      });
+      if (ack.ok) return ack;
+      this.#listeners.error(ack.error);
+    } catch {
+      // Timed out: the button stays, and the next scroll tries again.
+    }
+    return undefined;
   }
 
   #reconnectNow(): void {
