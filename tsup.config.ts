@@ -35,7 +35,7 @@ export default defineConfig([
     entry: { widget: 'web-component/widget/index.ts', inbox: 'web-component/inbox/index.ts' },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
-    target: 'es2021',
+    target: 'es2022',
     platform: 'browser',
     dts: true,
     sourcemap: true,
@@ -54,7 +54,7 @@ export default defineConfig([
     },
     tsconfig: 'web-component/tsconfig.json',
     format: ['esm'],
-    target: 'es2021',
+    target: 'es2022',
     platform: 'browser',
     noExternal: [/.*/],
     // Each file complete in itself: no chunk shared between the widget and the inbox, and none the

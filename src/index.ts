@@ -5,10 +5,10 @@
 export { createChatServer } from './server/chat-server.js';
 export type { ChatIO, ChatServer, InterServerEvents, NodeHandler } from './server/chat-server.js';
 export type { ConversationListQuery, ConversationSend, ConversationsApi } from './conversations/api.js';
-export type { OperatorSocketData } from './server/context.js';
+export type { OperatorSocketData } from './server/socket-data.js';
 export { ChatError, HTTP_STATUS_BY_CODE, toChatError } from './server/errors.js';
 export type { ChatErrorOptions } from './server/errors.js';
-export type { SocketData } from './server/handshake.js';
+export type { SocketData } from './server/socket-data.js';
 export { DEFAULT_LIMITS } from './server/options.js';
 export type {
   ChatHandshake,

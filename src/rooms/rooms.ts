@@ -5,7 +5,7 @@ import type { ChatMessage, ClientToServerEvents, ServerToClientEvents, TypingPay
 import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
-import type { SocketData } from '../server/handshake.js';
+import type { SocketData } from '../server/socket-data.js';
 import type { Visitor } from '../server/options.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingSender } from '../server/typing.js';

@@ -10,7 +10,7 @@ import type { ChatStore } from '../stores/types.js';
 import type { AckedListener } from './acked-events.js';
 import type { Deadlines } from './deadlines.js';
 import type { ChatError } from './errors.js';
-import type { SocketData } from './handshake.js';
+import type { OperatorSocketData, SocketData } from './socket-data.js';
 import type { VisitorTokens } from './identity.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedOptions } from './options.js';
@@ -19,17 +19,6 @@ import type { RateLimits } from './rate-limiter.js';
 
 export type ChatIO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** What an operator's socket carries (`socket.data` on `/operators`). */
-export interface OperatorSocketData {
-  operatorId: string;
-  name: string;
-  /** The opaque id visitors see on this operator's messages. */
-  senderId: string;
-  inboxes: readonly string[] | '*';
-  address: string;
-  /** Conversations this socket opened: id → where typing goes. */
-  opened: Map<string, { inbox: string; visitorId: string }>;
-}
 
 /** The visitors' namespace, `/`: public rooms and each visitor's own conversations. */
 export type VisitorNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

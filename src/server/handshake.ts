@@ -3,24 +3,13 @@ import type { Socket } from 'socket.io';
 import type { ChatErrorPayload, VisitorDetails } from '../protocol.js';
 import type { UserRecord } from '../stores/types.js';
 import { clientAddress } from './client-address.js';
-import type { OperatorSocketData } from './context.js';
 import { ChatError } from './errors.js';
 import { displayName, guestName, hostUserVisitorId, newVisitorId, verifyUserHash, type VisitorTokens } from './identity.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ChatHandshake, ResolvedOptions, Visitor } from './options.js';
 import type { RateLimits } from './rate-limiter.js';
+import type { OperatorSocketData, SocketData } from './socket-data.js';
 
-/** What the server keeps on each visitor socket (`socket.data`). */
-export interface SocketData {
-  visitorId: string;
-  verified: boolean;
-  /** The display name other visitors see. */
-  name: string;
-  /** Sent back to this visitor only. */
-  details?: VisitorDetails;
-  /** The client's address as rate limits count it (see `trustProxy`). */
-  address: string;
-}
 
 /** Who a client is, before the store is asked for their details. */
 export interface Identity {

@@ -15,6 +15,7 @@ import type {
   UserDetails,
   UserRecord,
 } from './types.js';
+import { newConversation } from './types.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -134,25 +135,7 @@ export class MemoryStore implements ChatStore {
     const key = JSON.stringify([inbox, visitor.id]);
     const existingId = this.#conversationByVisitor.get(key);
     if (existingId) return { conversation: structuredClone(this.#conversations.get(existingId)!), created: false };
-    const now = new Date();
-    const record: ConversationRecord = {
-      id: randomBytes(12).toString('hex'),
-      inbox,
-      visitorId: visitor.id,
-      visitorName: visitor.name,
-      status: 'open',
-      assignee: null,
-      lastMessage: null,
-      unread: 0,
-      visitorReadSeq: 0,
-      operatorReadSeq: 0,
-      waitingSince: null,
-      visitorLastSeenAt: null,
-      unseenNotifiedSeq: 0,
-      createdAt: now,
-      updatedAt: now,
-      version: ++this.#conversationVersion,
-    };
+    const record = newConversation(inbox, visitor, ++this.#conversationVersion);
     this.#conversations.set(record.id, record);
     this.#conversationByVisitor.set(key, record.id);
     return { conversation: structuredClone(record), created: true };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Assignee, ChatMessage, ConversationStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
@@ -173,6 +174,30 @@ export interface ChatStore {
   conversationChanges(query: ConversationChangesQuery): Promise<{ conversations: ConversationRecord[]; hasMore: boolean }>;
   /** How many conversations match (for the inbox's tab counts). */
   countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number>;
+}
+
+/** A conversation as its first message opens it: open, unassigned, nothing read, nothing waiting yet. */
+export function newConversation(inbox: string, visitor: { id: string; name: string }, version: number): ConversationRecord {
+  const now = new Date();
+  return {
+    // Random and unguessable; every access is still checked against who asks.
+    id: randomBytes(12).toString('hex'),
+    inbox,
+    visitorId: visitor.id,
+    visitorName: visitor.name,
+    status: 'open',
+    assignee: null,
+    lastMessage: null,
+    unread: 0,
+    visitorReadSeq: 0,
+    operatorReadSeq: 0,
+    waitingSince: null,
+    visitorLastSeenAt: null,
+    unseenNotifiedSeq: 0,
+    createdAt: now,
+    updatedAt: now,
+    version,
+  };
 }
 
 /**

@@ -16,7 +16,7 @@ import type {
   VisitorDetails,
 } from '../../src/protocol.js';
 import { load, save } from '../shared/storage.js';
-import { refusedConnection, type ConnectionStatus } from './connection.js';
+import { followConnection, type ConnectionStatus } from './connection.js';
 import { ACK_TIMEOUT_MS, type OutgoingMessage } from './outbox.js';
 import { storageKeys } from './storage-keys.js';
 import { Thread, type ThreadPage } from './thread.js';
@@ -164,18 +164,13 @@ export class ChatClient {
       save(this.#keys.token, token);
       this.#changed();
     });
-    socket.on('connect', () => void this.#onConnect());
-    socket.on('disconnect', () => {
-      this.#thread.outbox.setSender(undefined);
-      this.#setStatus('offline');
+    followConnection(socket, {
+      connected: () => this.#onConnect(),
+      disconnected: () => this.#thread.outbox.setSender(undefined),
+      setStatus: (status) => this.#setStatus(status),
+      error: (reason) => this.#listeners.error(reason),
+      refuse: (reason) => (this.refusal = reason),
     });
-    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) =>
-      refusedConnection(socket, error, {
-        setStatus: (status) => this.#setStatus(status),
-        error: (reason) => this.#listeners.error(reason),
-        refuse: (reason) => (this.refusal = reason),
-      }),
-    );
     socket.on('message', (message) => {
       if (!this.#isOurs(message)) return;
       this.#thread.receive(message);
@@ -281,7 +276,6 @@ export class ChatClient {
   }
 
   async #onConnect(): Promise<void> {
-    this.#setStatus('online');
     const socket = this.#socket!;
     const target = this.#options.target;
     if (!(await this.#thread.catchUp())) return;

@@ -31,38 +31,54 @@ export function statusText(
 /** How long before trying again after a refusal that names no delay. */
 const RETRY_DELAY_MS = 3_000;
 
-/** What a client does with its status and the server's refusals, for `refusedConnection`. */
-export interface RefusalHandler {
+/** What a client does as its socket connects, drops and is refused; see `followConnection`. */
+export interface ConnectionFollower {
   setStatus(status: ConnectionStatus): void;
   /** Tells the view the server's coded error. */
   error(reason: ChatErrorPayload): void;
   /** Keeps the reason of a refusal that is final. */
   refuse(reason: ChatErrorPayload): void;
+  /** Connected (again): catch up, then send what waits. */
+  connected(): Promise<void>;
+  /** The connection dropped: nothing can be sent until it is back. */
+  disconnected(): void;
+}
+
+interface FollowedSocket {
+  connect(): unknown;
+  on(event: 'connect' | 'disconnect', listener: () => void): unknown;
+  on(event: 'connect_error', listener: (error: Error & { data?: ChatErrorPayload }) => void): unknown;
 }
 
 /**
- * A failed connection attempt, the same for the widget and the inbox: a transport error is
- * retried by Socket.IO itself; a refusal the server marks retryable (or a rate limit) is retried
- * after the delay it names; any other refusal (not staff any more, a page the chat does not
- * allow) is final, since retrying changes nothing.
+ * Follows a client's socket, the same for the widget and the inbox: online on connect, offline
+ * when it drops. A transport error is retried by Socket.IO itself; a refusal the server marks
+ * retryable (or a rate limit) is retried after the delay it names; any other refusal (not staff
+ * any more, a page the chat does not allow) is final, since retrying changes nothing.
  */
-export function refusedConnection(
-  socket: { connect(): unknown },
-  error: Error & { data?: ChatErrorPayload },
-  client: RefusalHandler,
-): void {
-  const reason = error.data;
-  if (!reason) {
+export function followConnection(socket: FollowedSocket, client: ConnectionFollower): void {
+  socket.on('connect', () => {
+    client.setStatus('online');
+    void client.connected();
+  });
+  socket.on('disconnect', () => {
+    client.disconnected();
     client.setStatus('offline');
-    return;
-  }
-  client.error(reason);
-  // The server refused the handshake; Socket.IO leaves retrying to us.
-  if (reason.retryable || reason.code === 'RATE_LIMITED') {
-    client.setStatus('offline');
-    setTimeout(() => socket.connect(), reason.retryAfterMs ?? RETRY_DELAY_MS);
-  } else {
-    client.refuse(reason);
-    client.setStatus('refused');
-  }
+  });
+  socket.on('connect_error', (error) => {
+    const reason = error.data;
+    if (!reason) {
+      client.setStatus('offline');
+      return;
+    }
+    client.error(reason);
+    // The server refused the handshake; Socket.IO leaves retrying to us.
+    if (reason.retryable || reason.code === 'RATE_LIMITED') {
+      client.setStatus('offline');
+      setTimeout(() => socket.connect(), reason.retryAfterMs ?? RETRY_DELAY_MS);
+    } else {
+      client.refuse(reason);
+      client.setStatus('refused');
+    }
+  });
 }

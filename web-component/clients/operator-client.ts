@@ -17,7 +17,7 @@ import type {
   OperatorServerToClientEvents,
   OperatorSessionEvent,
 } from '../../src/protocol.js';
-import { refusedConnection, type ConnectionStatus } from './connection.js';
+import { followConnection, type ConnectionStatus } from './connection.js';
 import { ConversationList, type InboxFilter } from './conversation-list.js';
 import type { MessageLog } from './message-log.js';
 import { ACK_TIMEOUT_MS, type Outbox, type OutgoingMessage } from './outbox.js';
@@ -159,18 +159,13 @@ export class OperatorClient {
       this.me = session;
       this.#listeners.change();
     });
-    socket.on('connect', () => void this.#onConnect());
-    socket.on('disconnect', () => {
-      this.open?.outbox.setSender(undefined);
-      this.#setStatus('offline');
+    followConnection(socket, {
+      connected: () => this.#onConnect(),
+      disconnected: () => this.open?.outbox.setSender(undefined),
+      setStatus: (status) => this.#setStatus(status),
+      error: (reason) => this.#listeners.error(reason),
+      refuse: (reason) => (this.refusal = reason),
     });
-    socket.on('connect_error', (error: Error & { data?: ChatErrorPayload }) =>
-      refusedConnection(socket, error, {
-        setStatus: (status) => this.#setStatus(status),
-        error: (reason) => this.#listeners.error(reason),
-        refuse: (reason) => (this.refusal = reason),
-      }),
-    );
     socket.on('conversation', (summary) => {
       if (this.#list.changed(summary) && this.open?.id !== summary.id) this.#listeners.message(summary.lastMessage!, summary);
       this.#listeners.change();
@@ -303,7 +298,6 @@ export class OperatorClient {
   }
 
   async #onConnect(): Promise<void> {
-    this.#setStatus('online');
     // After a reconnect or a sleep: what changed meanwhile, then the open thread from its last seq.
     await this.#list.refresh();
     await this.#catchUpOpen();

@@ -1,12 +1,12 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } from '../../src/protocol.js';
+import { OperatorClient } from '../clients/operator-client.js';
+import { InboxAlerts } from './alerts.js';
 import { inboxStyles } from './chat-inbox.styles.js';
+import { FILTERS, renderListPane, TABS, type ListPaneHost, type Tab } from './list-pane.js';
 import { resolveInboxStrings, type InboxStrings } from './strings.js';
-import { renderText } from '../shared/render-text.js';
-import { statusText } from '../clients/connection.js';
-import { OperatorClient, type InboxFilter } from '../clients/operator-client.js';
-import type { OutgoingMessage } from '../clients/outbox.js';
+import { renderThreadPane, type ThreadPaneHost } from './thread-pane.js';
 
 export interface ChatInboxEventMap {
   'chat-conversation-open': CustomEvent<{ conversation: ConversationSummary }>;
@@ -14,15 +14,6 @@ export interface ChatInboxEventMap {
   'chat-error': CustomEvent<{ error: ChatErrorPayload }>;
 }
 
-type Tab = 'mine' | 'unassigned' | 'open' | 'resolved';
-
-const FILTERS: Record<Tab, InboxFilter> = {
-  mine: { status: 'open', assignee: 'me' },
-  unassigned: { status: 'open', assignee: 'none' },
-  open: { status: 'open', assignee: 'any' },
-  resolved: { status: 'resolved', assignee: 'any' },
-};
-const TABS: readonly Tab[] = ['mine', 'unassigned', 'open', 'resolved'];
 const CLOCK_TICK_MS = 30_000;
 
 /**
@@ -104,7 +95,7 @@ export class ChatInbox extends LitElement {
   /** The page's own title, before the unread count went in front of it. */
   private baseTitle: string | undefined;
   private clock: ReturnType<typeof setInterval> | undefined;
-  private audio: AudioContext | undefined;
+  private readonly alerts = new InboxAlerts();
   private stickToBottom = true;
 
   override connectedCallback(): void {
@@ -168,29 +159,12 @@ export class ChatInbox extends LitElement {
   private onMessage(message: ChatMessage, conversation: ConversationSummary | undefined): void {
     this.emit('chat-inbox-message', { message, conversation });
     if (message.sender.role !== 'visitor') return;
-    if (this.sound) this.beep();
+    if (this.sound) this.alerts.beep();
     const elsewhere = document.visibilityState !== 'visible' || this.client?.open?.id !== conversation?.id;
     if (elsewhere && this.notificationPermission === 'granted') {
-      const notification = new Notification(this.text.newMessage(message.sender.name), { body: message.message, tag: conversation?.id });
-      notification.onclick = () => {
-        window.focus();
+      this.alerts.notify(this.text.newMessage(message.sender.name), message.message, conversation?.id, () => {
         if (conversation) void this.openConversation(conversation.id);
-      };
-    }
-  }
-
-  private beep(): void {
-    try {
-      this.audio ??= new AudioContext();
-      const oscillator = this.audio.createOscillator();
-      const gain = this.audio.createGain();
-      oscillator.frequency.value = 880;
-      gain.gain.value = 0.08;
-      oscillator.connect(gain).connect(this.audio.destination);
-      oscillator.start();
-      oscillator.stop(this.audio.currentTime + 0.12);
-    } catch {
-      // No audio here (or not allowed before the operator interacted): the title still counts.
+      });
     }
   }
 
@@ -304,92 +278,46 @@ export class ChatInbox extends LitElement {
   protected override render(): TemplateResult {
     const client = this.client;
     return html`<div part="base" class="base" data-view=${this.view}>
-      ${this.renderList()} ${client?.open ? this.renderThread() : this.renderNothingOpen()}
+      ${renderListPane(this.listPane())} ${client?.open ? renderThreadPane(this.threadPane(client)) : this.renderNothingOpen()}
     </div>`;
   }
 
-  private renderList(): TemplateResult {
-    const { text, client } = this;
-    const counts = client?.counts;
-    const conversations = client?.conversations ?? [];
-    const openId = client?.open?.id;
-    const focusable = conversations.findIndex((c) => c.id === openId);
-    return html`<section part="list-pane" class="list-pane" aria-labelledby="inbox-heading">
-      <header class="list-header">
-        <h2 id="inbox-heading">${text.heading}</h2>
-        <p class="status" data-status=${client?.status ?? 'connecting'} role="status">
-          <span class="dot" aria-hidden="true"></span>${statusText(client, text, text.connected)}
-        </p>
-        ${this.notificationPermission === 'default'
-          ? html`<button type="button" class="link" @click=${() => this.enableNotifications()}>${text.notifications}</button>`
-          : nothing}
-      </header>
-      <div part="tabs" class="tabs" role="tablist" aria-label=${text.filters} @keydown=${this.onTabKeydown}>
-        ${TABS.map(
-          (tab) => html`<button
-            part="tab"
-            class="tab"
-            id="tab-${tab}"
-            role="tab"
-            type="button"
-            aria-selected=${this.tab === tab ? 'true' : 'false'}
-            aria-controls="conversation-list"
-            tabindex=${this.tab === tab ? '0' : '-1'}
-            @click=${() => this.selectTab(tab)}
-          >
-            ${text[tab]}${counts ? html`<span class="count">${counts[tab]}</span>` : nothing}
-          </button>`,
-        )}
-      </div>
-      ${conversations.length === 0
-        ? html`<p class="empty" id="conversation-list" role="tabpanel" aria-labelledby="tab-${this.tab}">${text.empty}</p>`
-        : html`<ul
-            part="list"
-            class="list"
-            id="conversation-list"
-            role="listbox"
-            aria-label=${text.conversations}
-            @keydown=${this.onListKeydown}
-          >
-            ${conversations.map((conversation, i) => this.renderItem(conversation, i === Math.max(0, focusable)))}
-          </ul>`}
-      ${client?.hasMoreConversations
-        ? html`<button type="button" class="link" @click=${() => client.loadMoreConversations()}>${text.loadMore}</button>`
-        : nothing}
-    </section>`;
+  private listPane(): ListPaneHost {
+    return {
+      text: this.text,
+      client: this.client,
+      tab: this.tab,
+      now: this.now,
+      notificationPermission: this.notificationPermission,
+      selectTab: (tab) => void this.selectTab(tab),
+      onTabKeydown: (event) => this.onTabKeydown(event),
+      onListKeydown: (event) => this.onListKeydown(event),
+      openConversation: (id) => void this.openConversation(id),
+      enableNotifications: () => void this.enableNotifications(),
+    };
   }
 
-  private renderItem(conversation: ConversationSummary, focusable: boolean): TemplateResult {
-    const { text } = this;
-    const selected = this.client?.open?.id === conversation.id;
-    const last = conversation.lastMessage;
-    const waitingMinutes = conversation.waitingSince
-      ? Math.floor((this.now - new Date(conversation.waitingSince).getTime()) / 60_000)
-      : undefined;
-    const label = [
-      conversation.visitor.name,
-      conversation.unread ? text.unread(conversation.unread) : '',
-      waitingMinutes === undefined ? '' : text.waiting(waitingMinutes),
-      last ? `${last.sender.name}: ${last.message}` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return html`<li
-      part="conversation"
-      class="item"
-      role="option"
-      data-id=${conversation.id}
-      aria-selected=${selected ? 'true' : 'false'}
-      aria-label=${label}
-      tabindex=${focusable ? '0' : '-1'}
-      @click=${() => this.openConversation(conversation.id)}
-    >
-      <span class="name">${conversation.visitor.name}</span>
-      ${conversation.unread
-        ? html`<span part="unread" class="unread" aria-hidden="true">${conversation.unread}</span>`
-        : html`<span class="when" aria-hidden="true">${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}</span>`}
-      <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' ? '' : `${last.sender.name}: `}${last.message}` : ''}</span>
-    </li>`;
+  private threadPane(client: OperatorClient): ThreadPaneHost {
+    return {
+      text: this.text,
+      lang: this.lang,
+      client: client as ThreadPaneHost['client'],
+      teammates: this.teammates,
+      notice: this.notice,
+      noteMode: this.noteMode,
+      draft: this.draft,
+      setNoteMode: (on) => {
+        this.noteMode = on;
+        if (on) client.setTyping(false);
+      },
+      act: (action) => this.act(action),
+      backToList: () => void this.backToList(),
+      onThreadKeydown: (event) => this.onThreadKeydown(event),
+      onInputKeydown: (event) => this.onInputKeydown(event),
+      onInput: (event) => this.onInput(event),
+      sendDraft: () => this.sendDraft(),
+      onLogScroll: () => this.onLogScroll(),
+    };
   }
 
   private renderNothingOpen(): TemplateResult {
@@ -398,127 +326,6 @@ export class ChatInbox extends LitElement {
     </section>`;
   }
 
-  private renderThread(): TemplateResult {
-    const { text } = this;
-    const client = this.client!;
-    const open = client.open!;
-    const summary = client.get(open.id);
-    const visitor = open.visitor;
-    const me = client.me;
-    const mine = summary?.assignee?.id === me?.id;
-    const name = visitor?.name ?? summary?.visitor.name ?? '';
-    const presence = visitor?.online
-      ? text.onlineNow
-      : visitor?.lastSeenAt
-        ? text.lastSeen(this.time(visitor.lastSeenAt))
-        : text.offlineVisitor;
-    const entries = [...open.messages.messages, ...open.notes.messages].sort(
-      (a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq,
-    );
-    return html`<section part="thread-pane" class="thread-pane" aria-labelledby="thread-heading" @keydown=${this.onThreadKeydown}>
-      <header part="thread-header" class="thread-header">
-        <button type="button" class="link back" @click=${() => this.backToList()}>${text.back}</button>
-        <div class="who">
-          <h3 id="thread-heading">${name}</h3>
-          <p class=${visitor?.online ? 'online' : ''}><span class="dot" aria-hidden="true"></span>${presence}</p>
-          <p>
-            ${summary?.assignee ? (mine ? text.assignedToYou : text.assignedTo(summary.assignee.name)) : text.nobodyAssigned}
-          </p>
-        </div>
-        <div class="actions">
-          ${mine ? nothing : html`<button type="button" class="action primary" @click=${() => this.act(() => client.assign(me!.id))}>${text.take}</button>`}
-          ${this.teammates.length > 1
-            ? html`<label class="switch">
-                ${text.assignTo}
-                <select
-                  @change=${(event: Event) => {
-                    const id = (event.target as HTMLSelectElement).value;
-                    if (id) void this.act(() => client.assign(id));
-                  }}
-                >
-                  <option value="">…</option>
-                  ${this.teammates.map((mate) => html`<option value=${mate.id}>${mate.name}</option>`)}
-                </select>
-              </label>`
-            : nothing}
-          ${summary?.status === 'resolved'
-            ? html`<button type="button" class="action" @click=${() => this.act(() => client.setStatus('open'))}>${text.reopen}</button>`
-            : html`<button type="button" class="action" @click=${() => this.act(() => client.setStatus('resolved'))}>${text.resolve}</button>`}
-        </div>
-        ${this.notice ? html`<p class="status" role="alert">${this.notice}</p>` : nothing}
-      </header>
-      <dl part="visitor" class="details">
-        <div><dt>${text.email}</dt><dd>${visitor?.email || text.none}</dd></div>
-        <div><dt>${text.phone}</dt><dd>${visitor?.phone || text.none}</dd></div>
-      </dl>
-      <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.onLogScroll}>
-        <ol class="messages">
-          ${open.hasMore
-            ? html`<li class="older"><button type="button" class="link" @click=${() => client.loadOlder()}>${text.loadOlder}</button></li>`
-            : nothing}
-          ${entries.map((message) => this.renderMessage(message, summary))}
-          ${client.pending.map((entry) => this.renderPending(entry))}
-        </ol>
-      </div>
-      <p class="typing" aria-live="polite">${open.visitorTyping ? text.typing(name) : ''}</p>
-      <form part="composer" class=${this.noteMode ? 'composer note-mode' : 'composer'} @submit=${(event: Event) => {
-        event.preventDefault();
-        this.sendDraft();
-      }}>
-        <label for="reply-input" class="visually-hidden">${this.noteMode ? text.noteLabel : text.reply}</label>
-        <textarea
-          part="input"
-          id="reply-input"
-          rows="2"
-          placeholder=${this.noteMode ? text.notePlaceholder : text.replyPlaceholder}
-          .value=${this.draft}
-          @keydown=${this.onInputKeydown}
-          @input=${this.onInput}
-        ></textarea>
-        <label class="switch">
-          <input part="note-switch" type="checkbox" .checked=${this.noteMode} @change=${(event: Event) => {
-            this.noteMode = (event.target as HTMLInputElement).checked;
-            if (this.noteMode) client.setTyping(false);
-          }} />
-          ${text.note}
-        </label>
-        <button part="send-button" class="send" type="submit" ?disabled=${!this.draft.trim()}>${text.send}</button>
-      </form>
-    </section>`;
-  }
-
-  private renderMessage(message: ChatMessage, summary: ConversationSummary | undefined): TemplateResult {
-    const { text } = this;
-    const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : 'team';
-    const own = message.sender.id === this.client?.me?.senderId;
-    const seen = kind === 'team' && message.seq <= (summary?.visitorReadSeq ?? 0);
-    return html`<li part="message message-${kind}" class="message ${kind}">
-      <span class="sender">${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}</span>
-      <p class="text">${renderText(message.message)}</p>
-      <span class="meta">
-        <time datetime=${message.timestamp}>${this.time(message.timestamp)}</time>
-        ${seen ? html`<span>${text.seen}</span>` : nothing}
-      </span>
-    </li>`;
-  }
-
-  private renderPending(entry: OutgoingMessage): TemplateResult {
-    const { text } = this;
-    const failed = entry.status === 'failed';
-    const kind = entry.note ? 'note' : 'team';
-    return html`<li part="message message-${kind}" class="message ${kind} ${entry.status}">
-      <span class="sender">${entry.note ? `${text.note} · ` : ''}${text.you}</span>
-      <p class="text">${renderText(entry.message)}</p>
-      <span class="meta">
-        <span>${failed ? `${text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : text.sending}</span>
-        ${failed ? html`<button type="button" class="link" @click=${() => this.client?.retry(entry.clientId)}>${text.retry}</button>` : nothing}
-      </span>
-    </li>`;
-  }
-
-  private time(iso: string): string {
-    return new Date(iso).toLocaleTimeString(this.lang || undefined, { hour: '2-digit', minute: '2-digit' });
-  }
 }
 
 declare global {

@@ -4,24 +4,14 @@ import { addStyles } from '../shared/add-styles.js';
 import { ChatClient, type OutgoingMessage } from '../clients/chat-client.js';
 import { statusText } from '../clients/connection.js';
 import { panelCss } from './chat-panel.styles.js';
-import type { ChatWidgetEventMap, ChatWidgetSettings } from './chat-widget.js';
+import { DetailsForm } from './details-form.js';
+import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
+import { clockTime, outgoingState } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
 import { connectionOf } from '../clients/storage-keys.js';
-import type { ChatStrings } from './strings.js';
-
-/** What the window needs of its `<chat-widget>`: its events go out from there. */
-export interface PanelWidget extends EventTarget {
-  hide(): void;
-  unreadChanged(count: number): void;
-}
-
-/** The widget's settings, with its strings resolved (the launcher has them already). */
-export type PanelSettings = ChatWidgetSettings & { text: ChatStrings };
 
 /** Changing any of these means another chat, or another visitor: a new connection. */
 const CONNECTION_KEYS = ['server', 'basePath', 'room', 'inbox', 'userId', 'userHash'] as const;
-
-type FieldName = 'name' | 'email' | 'phone';
 
 /**
  * The chat window of a `<chat-widget>`, loaded when it is first needed (see chat-widget.ts): the
@@ -29,7 +19,7 @@ type FieldName = 'name' | 'email' | 'phone';
  * widget's shadow root, beside the launcher, so the widget's parts, slots and styles are its own;
  * it needs no element of its own, nor the rest of Lit.
  */
-export class ChatPanel {
+export class ChatPanel implements PanelHandle {
   readonly #widget: PanelWidget;
   /** Where the window renders: the widget's wrapper, after the launcher. */
   readonly #container: HTMLElement;
@@ -40,9 +30,14 @@ export class ChatPanel {
   #wasOpen = false;
 
   #unread = 0;
-  #detailsOpen = false;
-  #fieldErrors: Partial<Record<FieldName, string>> = {};
-  #detailsNotice = '';
+  readonly #details = new DetailsForm({
+    rerender: () => {
+      this.#requestRender();
+      return this.#rendered;
+    },
+    focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
+    save: (details) => this.#client!.saveDetails(details),
+  });
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
@@ -214,49 +209,6 @@ export class ChatPanel {
     void this.#client.loadOlder();
   }
 
-  private async openDetails(): Promise<void> {
-    this.#detailsOpen = true;
-    this.#detailsNotice = '';
-    this.#requestRender();
-    await this.#rendered;
-    this.#container.querySelector<HTMLElement>('#details-name')?.focus();
-  }
-
-  private async closeDetails(): Promise<void> {
-    this.#detailsOpen = false;
-    this.#fieldErrors = {};
-    this.#requestRender();
-    await this.#rendered;
-    this.#input?.focus();
-  }
-
-  private async onDetailsSubmit(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    const form = event.target as HTMLFormElement;
-    const data = new FormData(form);
-    const details = {
-      name: String(data.get('name') ?? ''),
-      email: String(data.get('email') ?? ''),
-      phone: String(data.get('phone') ?? ''),
-    };
-    const ack = await this.#client!.saveDetails(details);
-    if (ack.ok) {
-      this.#fieldErrors = {};
-      this.#detailsOpen = false;
-      this.#detailsNotice = this.#settings.text.detailsSaved;
-      this.#requestRender();
-      await this.#rendered;
-      this.#input?.focus();
-      return;
-    }
-    this.#fieldErrors = (ack.error.fields ?? {}) as Partial<Record<FieldName, string>>;
-    this.#detailsNotice = ack.error.fields ? '' : ack.error.message;
-    this.#requestRender();
-    await this.#rendered;
-    const firstInvalid = (['name', 'email', 'phone'] as const).find((field) => this.#fieldErrors[field]);
-    if (firstInvalid) this.#container.querySelector<HTMLElement>(`#details-${firstInvalid}`)?.focus();
-  }
-
   #render(): TemplateResult {
     const text = this.#settings.text;
     const client = this.#client;
@@ -264,7 +216,7 @@ export class ChatPanel {
         <section
           part="panel"
           id="panel"
-          class=${this.#needsDetails || this.#detailsOpen ? 'panel details-open' : 'panel'}
+          class=${this.#needsDetails || this.#details.opened ? 'panel details-open' : 'panel'}
           role="dialog"
           aria-labelledby="heading"
           ?hidden=${!this.#settings.open}
@@ -278,8 +230,8 @@ export class ChatPanel {
                   <span class="dot" aria-hidden="true"></span>
                   ${statusText(client, text, this.onlineText())}
                 </p>
-                ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#detailsOpen
-                  ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.openDetails()}>
+                ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#details.opened
+                  ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.#details.open()}>
                       ${client?.user ? text.editDetails : text.addDetails}
                     </button>`
                   : nothing}
@@ -307,7 +259,7 @@ export class ChatPanel {
             </ol>
           </div>
           <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
-          ${this.renderDetails()}
+          ${this.#settings.collectDetails === 'off' ? nothing : this.#details.render(this.#needsDetails, client?.user, text)}
           <form part="composer" class="composer" @submit=${this.onSubmit}>
             <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
             <textarea
@@ -344,7 +296,6 @@ export class ChatPanel {
   private renderMessage(message: ChatMessage): TemplateResult {
     const own = message.sender.id === this.#client?.visitorId;
     const team = message.sender.role === 'operator';
-    const time = new Date(message.timestamp);
     // In a conversation, "Seen" once an operator read up to it.
     const seen = own && this.#settings.inbox && message.seq <= (this.#client?.conversation?.operatorReadSeq ?? 0);
     return html`<li
@@ -354,66 +305,18 @@ export class ChatPanel {
       <span part="sender" class="sender">${own ? this.#settings.text.you : message.sender.name}</span>
       <p part="text" class="text">${renderText(message.message)}</p>
       <span class="meta">
-        <time datetime=${message.timestamp}>${time.toLocaleTimeString(this.#settings.lang || undefined, { hour: '2-digit', minute: '2-digit' })}</time>
+        <time datetime=${message.timestamp}>${clockTime(message.timestamp, this.#settings.lang)}</time>
         ${own ? html`<span class="state">${seen ? this.#settings.text.seen : this.#settings.text.sent}</span>` : nothing}
       </span>
     </li>`;
   }
 
   private renderOutgoing(entry: OutgoingMessage): TemplateResult {
-    const failed = entry.status === 'failed';
     return html`<li part=${`message message-own message-${entry.status}`} class="message own ${entry.status}">
       <span part="sender" class="sender">${this.#settings.text.you}</span>
       <p part="text" class="text">${renderText(entry.message)}</p>
-      <span class="meta">
-        <span class="state">${failed ? `${this.#settings.text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : this.#settings.text.sending}</span>
-        ${failed
-          ? html`<button type="button" class="link" @click=${() => this.#client?.retry(entry.clientId)}>${this.#settings.text.retry}</button>`
-          : nothing}
-      </span>
+      <span class="meta">${outgoingState(entry, this.#settings.text, (clientId) => this.#client?.retry(clientId))}</span>
     </li>`;
-  }
-
-  private renderDetails(): TemplateResult | typeof nothing {
-    const text = this.#settings.text;
-    if (this.#settings.collectDetails === 'off') return nothing;
-    const user = this.#client?.user;
-    if (!this.#needsDetails && !this.#detailsOpen) {
-      return this.#detailsNotice ? html`<p class="notice" role="status">${this.#detailsNotice}</p>` : nothing;
-    }
-    const field = (name: FieldName, label: string, type: string, autocomplete: string, value = '', hint = '') => {
-      const error = this.#fieldErrors[name];
-      const describedBy = [hint ? `details-${name}-hint` : '', error ? `details-${name}-error` : ''].filter(Boolean).join(' ');
-      return html`<div class="field">
-        <label for="details-${name}">${label}</label>
-        <input
-          id="details-${name}"
-          name=${name}
-          type=${type}
-          autocomplete=${autocomplete}
-          .value=${value}
-          ?required=${name !== 'phone'}
-          aria-invalid=${error ? 'true' : 'false'}
-          aria-describedby=${describedBy || nothing}
-        />
-        ${hint ? html`<span class="hint" id="details-${name}-hint">${hint}</span>` : nothing}
-        ${error ? html`<span class="error" id="details-${name}-error">${error}</span>` : nothing}
-      </div>`;
-    };
-    return html`<form part="form" class="details" novalidate @submit=${this.onDetailsSubmit} aria-labelledby="details-title">
-      <h3 id="details-title">${text.detailsTitle}</h3>
-      <p class="hint">${this.#needsDetails ? text.detailsRequired : text.detailsIntro}</p>
-      ${field('name', text.name, 'text', 'name', user?.name)}
-      ${field('email', text.email, 'email', 'email', user?.email)}
-      ${field('phone', text.phone, 'tel', 'tel', user?.phone, text.phoneHint)}
-      ${this.#detailsNotice ? html`<p class="error" role="alert">${this.#detailsNotice}</p>` : nothing}
-      <div class="actions">
-        <button type="submit" class="primary">${text.saveDetails}</button>
-        ${this.#needsDetails
-          ? nothing
-          : html`<button type="button" class="link" @click=${() => this.closeDetails()}>${text.cancel}</button>`}
-      </div>
-    </form>`;
   }
 }
 

@@ -1,38 +1,9 @@
-import type { ChatErrorPayload, ChatMessage, VisitorDetails } from '../../src/protocol.js';
 import { addStyles } from '../shared/add-styles.js';
-import type { ChatPanel, PanelSettings } from './chat-panel.js';
 import { launcherCss } from './chat-widget.styles.js';
+import { ATTRIBUTES, type AttributeProperty, type ChatWidgetEventMap, type CollectDetails, type PanelHandle, type PanelSettings } from './settings.js';
 import { load } from '../shared/storage.js';
 import { connectionOf, storageKeys } from '../clients/storage-keys.js';
 import { resolveStrings, type ChatStrings } from './strings.js';
-
-export type CollectDetails = 'off' | 'optional' | 'required';
-
-export interface ChatWidgetEventMap {
-  'chat-open': CustomEvent<void>;
-  'chat-close': CustomEvent<void>;
-  'chat-message': CustomEvent<{ message: ChatMessage; own: boolean }>;
-  'chat-error': CustomEvent<{ error: ChatErrorPayload }>;
-  'chat-details': CustomEvent<{ user: VisitorDetails }>;
-}
-
-/** The string attributes, by property, with their defaults. */
-const ATTRIBUTES = {
-  server: ['server', ''],
-  basePath: ['base-path', '/chat'],
-  room: ['room', 'lobby'],
-  inbox: ['inbox', ''],
-  heading: ['heading', ''],
-  position: ['position', 'bottom-right'],
-  theme: ['theme', 'light'],
-  collectDetails: ['collect-details', 'optional'],
-  userId: ['user-id', ''],
-  userHash: ['user-hash', ''],
-} as const;
-type AttributeProperty = keyof typeof ATTRIBUTES;
-
-/** The widget's attributes as the chat window reads them. */
-export type ChatWidgetSettings = { [K in AttributeProperty]: string } & { lang: string; open: boolean };
 
 const CHAT_ICON = '<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />';
 
@@ -222,7 +193,7 @@ export class ChatWidget extends ElementBase {
   #text: ChatStrings | undefined;
   #unread = 0;
   #launcher: HTMLButtonElement | undefined;
-  #panel: ChatPanel | undefined;
+  #panel: PanelHandle | undefined;
   /** The chat window's module, once asked for. */
   #panelModule: Promise<typeof import('./chat-panel.js')> | undefined;
 
@@ -311,7 +282,7 @@ export class ChatWidget extends ElementBase {
   }
 
   /** Loads the chat window, which connects; resolves with it, or undefined if it could not load. */
-  async #startPanel(): Promise<ChatPanel | undefined> {
+  async #startPanel(): Promise<PanelHandle | undefined> {
     this.#render();
     if (this.#panel) return this.#panel;
     let module;

@@ -5,7 +5,7 @@
 import { defineChatWidget } from './define.js';
 
 export { ChatWidget } from './chat-widget.js';
-export type { ChatWidgetEventMap, CollectDetails } from './chat-widget.js';
+export type { ChatWidgetEventMap, CollectDetails } from './settings.js';
 export { defineChatWidget } from './define.js';
 export type { ChatStrings } from './strings.js';
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { ChatMessage } from '../../protocol.js';
 import type {
@@ -8,8 +7,9 @@ import type {
   ConversationQuery,
   ConversationRecord,
 } from '../types.js';
+import { newConversation } from '../types.js';
 import { isDuplicateKey, type MongoMessageLog } from './message-log.js';
-import { toConversationRecord, toLastMessageDoc, type ChatModels, type ConversationDoc } from './schemas.js';
+import { toConversationDoc, toConversationRecord, toLastMessageDoc, type ChatModels, type ConversationDoc } from './schemas.js';
 
 /** The counter every conversation change draws its version from; `#` is in no thread key. */
 const CONVERSATION_VERSION_COUNTER = '#conversation-version';
@@ -32,28 +32,10 @@ export class MongoConversations {
   ): Promise<{ conversation: ConversationRecord; created: boolean }> {
     const existing = await this.find(inbox, visitor.id);
     if (existing) return { conversation: existing, created: false };
-    const now = new Date();
-    const doc: ConversationDoc = {
-      _id: randomBytes(12).toString('hex'),
-      inbox,
-      visitorId: visitor.id,
-      visitorName: visitor.name,
-      status: 'open',
-      assignee: null,
-      lastMessage: null,
-      unread: 0,
-      visitorReadSeq: 0,
-      operatorReadSeq: 0,
-      waitingSince: null,
-      visitorLastSeenAt: null,
-      unseenNotifiedSeq: 0,
-      createdAt: now,
-      updatedAt: now,
-      version: await this.#messageLog.nextValue(CONVERSATION_VERSION_COUNTER),
-    };
+    const record = newConversation(inbox, visitor, await this.#messageLog.nextValue(CONVERSATION_VERSION_COUNTER));
     try {
-      await this.#models.conversations.create(doc);
-      return { conversation: toConversationRecord(doc), created: true };
+      await this.#models.conversations.create(toConversationDoc(record));
+      return { conversation: record, created: true };
     } catch (error) {
       // Another first message made it meanwhile: the unique (inbox, visitorId) index decides.
       if (!isDuplicateKey(error)) throw error;

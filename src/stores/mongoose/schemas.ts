@@ -27,24 +27,8 @@ export interface LastMessageDoc {
   timestamp: Date;
 }
 
-export interface ConversationDoc {
-  _id: string;
-  inbox: string;
-  visitorId: string;
-  visitorName: string;
-  status: 'open' | 'resolved';
-  assignee: { id: string; name: string } | null;
-  lastMessage: LastMessageDoc | null;
-  unread: number;
-  visitorReadSeq: number;
-  operatorReadSeq: number;
-  waitingSince: Date | null;
-  visitorLastSeenAt: Date | null;
-  unseenNotifiedSeq: number;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-}
+/** A conversation as stored: its record, with the id as `_id` and the last message as stored. */
+export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & { _id: string; lastMessage: LastMessageDoc | null };
 
 export interface UserDoc {
   visitorId: string;
@@ -237,6 +221,10 @@ export function toLastMessageDoc(message: ChatMessage): LastMessageDoc {
     clientId: message.clientId,
     timestamp: new Date(message.timestamp),
   };
+}
+
+export function toConversationDoc({ id, lastMessage, ...rest }: ConversationRecord): ConversationDoc {
+  return { _id: id, ...rest, lastMessage: lastMessage && toLastMessageDoc(lastMessage) };
 }
 
 export function toConversationRecord(doc: ConversationDoc): ConversationRecord {

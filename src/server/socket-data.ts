@@ -1,0 +1,25 @@
+import type { VisitorDetails } from '../protocol.js';
+
+/** What the server keeps on each visitor socket (`socket.data`). */
+export interface SocketData {
+  visitorId: string;
+  verified: boolean;
+  /** The display name other visitors see. */
+  name: string;
+  /** Sent back to this visitor only. */
+  details?: VisitorDetails;
+  /** The client's address as rate limits count it (see `trustProxy`). */
+  address: string;
+}
+
+/** What an operator's socket carries (`socket.data` on `/operators`). */
+export interface OperatorSocketData {
+  operatorId: string;
+  name: string;
+  /** The opaque id visitors see on this operator's messages. */
+  senderId: string;
+  inboxes: readonly string[] | '*';
+  address: string;
+  /** Conversations this socket opened: id → where typing goes. */
+  opened: Map<string, { inbox: string; visitorId: string }>;
+}

@@ -1,0 +1,143 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { Assignee, ChatMessage, ConversationSummary } from '../../src/protocol.js';
+import type { OperatorClient } from '../clients/operator-client.js';
+import type { OutgoingMessage } from '../clients/outbox.js';
+import { clockTime, outgoingState } from '../shared/message-meta.js';
+import { renderText } from '../shared/render-text.js';
+import type { InboxStrings } from './strings.js';
+
+/** What the thread pane shows, and where its controls go: the `<chat-inbox>` element. */
+export interface ThreadPaneHost {
+  readonly text: InboxStrings;
+  readonly lang: string;
+  /** With a conversation open. */
+  readonly client: OperatorClient & { open: NonNullable<OperatorClient['open']> };
+  /** Operators online who may take the conversation. */
+  readonly teammates: Assignee[];
+  /** The last refusal, e.g. someone else took the conversation. */
+  readonly notice: string;
+  readonly noteMode: boolean;
+  readonly draft: string;
+  setNoteMode(on: boolean): void;
+  /** Runs an action on the conversation, clearing the notice first. */
+  act(action: () => Promise<unknown>): Promise<void>;
+  backToList(): void;
+  onThreadKeydown(event: KeyboardEvent): void;
+  onInputKeydown(event: KeyboardEvent): void;
+  onInput(event: Event): void;
+  sendDraft(): void;
+  onLogScroll(): void;
+}
+
+/** The open conversation: the visitor and the actions, the messages and notes, and the reply composer. */
+export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
+  const { text, client } = host;
+  const { open } = client;
+  const summary = client.get(open.id);
+  const visitor = open.visitor;
+  const me = client.me;
+  const mine = summary?.assignee?.id === me?.id;
+  const name = visitor?.name ?? summary?.visitor.name ?? '';
+  const presence = visitor?.online
+    ? text.onlineNow
+    : visitor?.lastSeenAt
+      ? text.lastSeen(clockTime(visitor.lastSeenAt, host.lang))
+      : text.offlineVisitor;
+  const entries = [...open.messages.messages, ...open.notes.messages].sort(
+    (a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq,
+  );
+  return html`<section part="thread-pane" class="thread-pane" aria-labelledby="thread-heading" @keydown=${(event: KeyboardEvent) => host.onThreadKeydown(event)}>
+    <header part="thread-header" class="thread-header">
+      <button type="button" class="link back" @click=${() => host.backToList()}>${text.back}</button>
+      <div class="who">
+        <h3 id="thread-heading">${name}</h3>
+        <p class=${visitor?.online ? 'online' : ''}><span class="dot" aria-hidden="true"></span>${presence}</p>
+        <p>
+          ${summary?.assignee ? (mine ? text.assignedToYou : text.assignedTo(summary.assignee.name)) : text.nobodyAssigned}
+        </p>
+      </div>
+      <div class="actions">
+        ${mine ? nothing : html`<button type="button" class="action primary" @click=${() => host.act(() => client.assign(me!.id))}>${text.take}</button>`}
+        ${host.teammates.length > 1
+          ? html`<label class="switch">
+              ${text.assignTo}
+              <select
+                @change=${(event: Event) => {
+                  const id = (event.target as HTMLSelectElement).value;
+                  if (id) void host.act(() => client.assign(id));
+                }}
+              >
+                <option value="">…</option>
+                ${host.teammates.map((mate) => html`<option value=${mate.id}>${mate.name}</option>`)}
+              </select>
+            </label>`
+          : nothing}
+        ${summary?.status === 'resolved'
+          ? html`<button type="button" class="action" @click=${() => host.act(() => client.setStatus('open'))}>${text.reopen}</button>`
+          : html`<button type="button" class="action" @click=${() => host.act(() => client.setStatus('resolved'))}>${text.resolve}</button>`}
+      </div>
+      ${host.notice ? html`<p class="status" role="alert">${host.notice}</p>` : nothing}
+    </header>
+    <dl part="visitor" class="details">
+      <div><dt>${text.email}</dt><dd>${visitor?.email || text.none}</dd></div>
+      <div><dt>${text.phone}</dt><dd>${visitor?.phone || text.none}</dd></div>
+    </dl>
+    <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${() => host.onLogScroll()}>
+      <ol class="messages">
+        ${open.hasMore
+          ? html`<li class="older"><button type="button" class="link" @click=${() => client.loadOlder()}>${text.loadOlder}</button></li>`
+          : nothing}
+        ${entries.map((message) => renderMessage(host, message, summary))}
+        ${client.pending.map((entry) => renderPending(host, entry))}
+      </ol>
+    </div>
+    <p class="typing" aria-live="polite">${open.visitorTyping ? text.typing(name) : ''}</p>
+    <form part="composer" class=${host.noteMode ? 'composer note-mode' : 'composer'} @submit=${(event: Event) => {
+      event.preventDefault();
+      host.sendDraft();
+    }}>
+      <label for="reply-input" class="visually-hidden">${host.noteMode ? text.noteLabel : text.reply}</label>
+      <textarea
+        part="input"
+        id="reply-input"
+        rows="2"
+        placeholder=${host.noteMode ? text.notePlaceholder : text.replyPlaceholder}
+        .value=${host.draft}
+        @keydown=${(event: KeyboardEvent) => host.onInputKeydown(event)}
+        @input=${(event: Event) => host.onInput(event)}
+      ></textarea>
+      <label class="switch">
+        <input part="note-switch" type="checkbox" .checked=${host.noteMode} @change=${(event: Event) => {
+          host.setNoteMode((event.target as HTMLInputElement).checked);
+        }} />
+        ${text.note}
+      </label>
+      <button part="send-button" class="send" type="submit" ?disabled=${!host.draft.trim()}>${text.send}</button>
+    </form>
+  </section>`;
+}
+
+function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: ConversationSummary | undefined): TemplateResult {
+  const { text } = host;
+  const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : 'team';
+  const own = message.sender.id === host.client.me?.senderId;
+  const seen = kind === 'team' && message.seq <= (summary?.visitorReadSeq ?? 0);
+  return html`<li part="message message-${kind}" class="message ${kind}">
+    <span class="sender">${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}</span>
+    <p class="text">${renderText(message.message)}</p>
+    <span class="meta">
+      <time datetime=${message.timestamp}>${clockTime(message.timestamp, host.lang)}</time>
+      ${seen ? html`<span>${text.seen}</span>` : nothing}
+    </span>
+  </li>`;
+}
+
+function renderPending(host: ThreadPaneHost, entry: OutgoingMessage): TemplateResult {
+  const { text } = host;
+  const kind = entry.note ? 'note' : 'team';
+  return html`<li part="message message-${kind}" class="message ${kind} ${entry.status}">
+    <span class="sender">${entry.note ? `${text.note} · ` : ''}${text.you}</span>
+    <p class="text">${renderText(entry.message)}</p>
+    <span class="meta">${outgoingState(entry, text, (clientId) => host.client.retry(clientId))}</span>
+  </li>`;
+}

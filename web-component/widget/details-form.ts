@@ -1,0 +1,108 @@
+import { html, nothing, type TemplateResult } from 'lit/html.js';
+import type { UserDetailsAck, UserDetailsPayload, VisitorDetails } from '../../src/protocol.js';
+import type { ChatStrings } from './strings.js';
+
+type FieldName = 'name' | 'email' | 'phone';
+
+/** What the details form needs of the chat window it is part of. */
+export interface DetailsFormHost {
+  /** Renders the window again; resolves once that is on screen. */
+  rerender(): Promise<void>;
+  /** Moves focus to an element of the window, by selector. */
+  focus(selector: string): void;
+  save(details: UserDetailsPayload): Promise<UserDetailsAck>;
+}
+
+/**
+ * The visitor's details form in the chat window: name, email and phone, with the server's
+ * per-field errors, opened by the visitor (or shown before the first message when required).
+ */
+export class DetailsForm {
+  /** Opened by the visitor. */
+  opened = false;
+  readonly #host: DetailsFormHost;
+  #fieldErrors: Partial<Record<FieldName, string>> = {};
+  #notice = '';
+
+  constructor(host: DetailsFormHost) {
+    this.#host = host;
+  }
+
+  async open(): Promise<void> {
+    this.opened = true;
+    this.#notice = '';
+    await this.#host.rerender();
+    this.#host.focus('#details-name');
+  }
+
+  async close(): Promise<void> {
+    this.opened = false;
+    this.#fieldErrors = {};
+    await this.#host.rerender();
+    this.#host.focus('textarea');
+  }
+
+  /**
+   * The form when it is open (or `required`, before the first message), else the line saying the
+   * details were saved, if they just were.
+   */
+  render(required: boolean, user: VisitorDetails | undefined, text: ChatStrings): TemplateResult | typeof nothing {
+    if (!required && !this.opened) {
+      return this.#notice ? html`<p class="notice" role="status">${this.#notice}</p>` : nothing;
+    }
+    const field = (name: FieldName, label: string, type: string, autocomplete: string, value = '', hint = '') => {
+      const error = this.#fieldErrors[name];
+      const describedBy = [hint ? `details-${name}-hint` : '', error ? `details-${name}-error` : ''].filter(Boolean).join(' ');
+      return html`<div class="field">
+        <label for="details-${name}">${label}</label>
+        <input
+          id="details-${name}"
+          name=${name}
+          type=${type}
+          autocomplete=${autocomplete}
+          .value=${value}
+          ?required=${name !== 'phone'}
+          aria-invalid=${error ? 'true' : 'false'}
+          aria-describedby=${describedBy || nothing}
+        />
+        ${hint ? html`<span class="hint" id="details-${name}-hint">${hint}</span>` : nothing}
+        ${error ? html`<span class="error" id="details-${name}-error">${error}</span>` : nothing}
+      </div>`;
+    };
+    return html`<form part="form" class="details" novalidate @submit=${(event: SubmitEvent) => this.#submit(event, text)} aria-labelledby="details-title">
+      <h3 id="details-title">${text.detailsTitle}</h3>
+      <p class="hint">${required ? text.detailsRequired : text.detailsIntro}</p>
+      ${field('name', text.name, 'text', 'name', user?.name)}
+      ${field('email', text.email, 'email', 'email', user?.email)}
+      ${field('phone', text.phone, 'tel', 'tel', user?.phone, text.phoneHint)}
+      ${this.#notice ? html`<p class="error" role="alert">${this.#notice}</p>` : nothing}
+      <div class="actions">
+        <button type="submit" class="primary">${text.saveDetails}</button>
+        ${required ? nothing : html`<button type="button" class="link" @click=${() => this.close()}>${text.cancel}</button>`}
+      </div>
+    </form>`;
+  }
+
+  async #submit(event: SubmitEvent, text: ChatStrings): Promise<void> {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    const ack = await this.#host.save({
+      name: String(data.get('name') ?? ''),
+      email: String(data.get('email') ?? ''),
+      phone: String(data.get('phone') ?? ''),
+    });
+    if (ack.ok) {
+      this.#fieldErrors = {};
+      this.opened = false;
+      this.#notice = text.detailsSaved;
+      await this.#host.rerender();
+      this.#host.focus('textarea');
+      return;
+    }
+    this.#fieldErrors = (ack.error.fields ?? {}) as Partial<Record<FieldName, string>>;
+    this.#notice = ack.error.fields ? '' : ack.error.message;
+    await this.#host.rerender();
+    const firstInvalid = (['name', 'email', 'phone'] as const).find((field) => this.#fieldErrors[field]);
+    if (firstInvalid) this.#host.focus(`#details-${firstInvalid}`);
+  }
+}
