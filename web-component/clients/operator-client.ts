@@ -89,12 +89,12 @@ class OpenThread extends Thread implements OpenConversation {
 export class OperatorClient {
   status: ConnectionStatus = 'connecting';
   me: OperatorSessionEvent | undefined;
-  open: OpenThread | undefined;
   /** Why the server refused the connection for good, when `status` is `refused`. */
   refusal: ChatErrorPayload | undefined;
 
   readonly #options: OperatorClientOptions;
   readonly #listeners: OperatorClientEvents;
+  #open: OpenThread | undefined;
   readonly #list: ConversationList;
   #socket: OperatorSocket | undefined;
   readonly #typingSignal: TypingSignal;
@@ -110,10 +110,15 @@ export class OperatorClient {
     );
     this.#typingSignal = new TypingSignal((typing) => {
       const socket = this.#socket;
-      if (!socket?.connected || !this.open) return false;
-      socket.emit('typing', { conversationId: this.open.id, typing });
+      if (!socket?.connected || !this.#open) return false;
+      socket.emit('typing', { conversationId: this.#open.id, typing });
       return true;
     });
+  }
+
+  /** The conversation open in the thread pane. */
+  get open(): OpenConversation | undefined {
+    return this.#open;
   }
 
   /** The list's tab: Mine, Unassigned, Open or Resolved. */
@@ -161,17 +166,17 @@ export class OperatorClient {
     });
     followConnection(socket, {
       connected: () => this.#onConnect(),
-      disconnected: () => this.open?.outbox.setSender(undefined),
+      disconnected: () => this.#open?.outbox.setSender(undefined),
       setStatus: (status) => this.#setStatus(status),
       error: (reason) => this.#listeners.error(reason),
       refuse: (reason) => (this.refusal = reason),
     });
     socket.on('conversation', (summary) => {
-      if (this.#list.changed(summary) && this.open?.id !== summary.id) this.#listeners.message(summary.lastMessage!, summary);
+      if (this.#list.changed(summary) && this.#open?.id !== summary.id) this.#listeners.message(summary.lastMessage!, summary);
       this.#listeners.change();
     });
     socket.on('message', (message) => {
-      const open = this.open;
+      const open = this.#open;
       if (!open || message.conversationId !== open.id) return;
       const { conversationId: _, ...plain } = message;
       open.receive(plain);
@@ -180,19 +185,19 @@ export class OperatorClient {
     // The server may have lost packets between its nodes: what changed, and the open thread.
     socket.on('resync', () => void this.#list.refresh().then(() => this.#catchUpOpen()));
     socket.on('typing', ({ conversationId, sender, typing }) => {
-      const open = this.open;
+      const open = this.#open;
       if (!open || conversationId !== open.id || sender.role !== 'visitor') return;
       open.typing.set(sender.id, sender.name, typing);
     });
     socket.on('visitor', ({ conversationId, online }) => {
-      if (this.open?.id === conversationId && this.open.visitor) this.open.visitor = { ...this.open.visitor, online };
+      if (this.#open?.id === conversationId && this.#open.visitor) this.#open.visitor = { ...this.#open.visitor, online };
       this.#list.visitorOnline(conversationId, online);
       this.#listeners.change();
     });
   }
 
   disconnect(): void {
-    this.open?.stop();
+    this.#open?.stop();
     this.#list.stop();
     this.#socket?.disconnect();
     this.#socket = undefined;
@@ -209,8 +214,8 @@ export class OperatorClient {
 
   /** Opens a conversation: its latest messages, its notes and the visitor's details. */
   async openConversation(id: string): Promise<void> {
-    if (this.open?.id === id) return;
-    this.open?.stop();
+    if (this.#open?.id === id) return;
+    this.#open?.stop();
     const open: OpenThread = new OpenThread(
       id,
       {
@@ -230,24 +235,24 @@ export class OperatorClient {
       },
       () => this.#listeners.change(),
     );
-    this.open = open;
+    this.#open = open;
     this.#listeners.change();
     await this.#catchUpOpen();
   }
 
   closeConversation(): void {
-    this.open?.stop();
-    this.open = undefined;
+    this.#open?.stop();
+    this.#open = undefined;
     this.#listeners.change();
   }
 
   async loadOlder(): Promise<void> {
-    await this.open?.loadOlder();
+    await this.#open?.loadOlder();
   }
 
   /** Queues a reply (or a note) to the open conversation; kept until the server has it. */
   send(text: string, note = false): void {
-    const open = this.open;
+    const open = this.#open;
     const message = text.trim();
     if (!open || !message) return;
     open.outbox.add(message, note ? { note: true } : {});
@@ -256,12 +261,12 @@ export class OperatorClient {
   }
 
   retry(clientId: string): void {
-    this.open?.outbox.retry(clientId);
+    this.#open?.outbox.retry(clientId);
   }
 
   /** Operators online now who may take the open conversation (the caller included). */
   async teammates(): Promise<Assignee[]> {
-    const summary = this.open && this.#list.get(this.open.id);
+    const summary = this.#open && this.#list.get(this.#open.id);
     if (!summary) return [];
     const ack = await this.#request<OperatorsAck>('operators', { inbox: summary.inbox });
     return ack?.ok ? ack.operators : [];
@@ -269,19 +274,19 @@ export class OperatorClient {
 
   /** Takes, hands over (`to` another operator's id) or releases (`null`) the open conversation. */
   assign(to: string | null): Promise<ConversationAck | undefined> {
-    const summary = this.open && this.#list.get(this.open.id);
+    const summary = this.#open && this.#list.get(this.#open.id);
     if (!summary) return Promise.resolve(undefined);
     return this.#update('assign', { conversationId: summary.id, to, expected: summary.assignee?.id ?? null });
   }
 
   setStatus(status: ConversationStatus): Promise<ConversationAck | undefined> {
-    if (!this.open) return Promise.resolve(undefined);
-    return this.#update('status', { conversationId: this.open.id, status });
+    if (!this.#open) return Promise.resolve(undefined);
+    return this.#update('status', { conversationId: this.#open.id, status });
   }
 
   /** Marks the open conversation read up to its newest message. */
   async markRead(): Promise<void> {
-    const open = this.open;
+    const open = this.#open;
     const newest = open?.messages.newest;
     const summary = open && this.#list.get(open.id);
     if (!open || !newest || !summary || newest.seq <= summary.operatorReadSeq) return;
@@ -294,7 +299,7 @@ export class OperatorClient {
 
   /** What the outbox of the open conversation still holds. */
   get pending(): readonly OutgoingMessage[] {
-    return this.open?.outbox.entries ?? [];
+    return this.#open?.outbox.entries ?? [];
   }
 
   async #onConnect(): Promise<void> {
@@ -305,10 +310,10 @@ export class OperatorClient {
 
   /** Opens (again) the open conversation, from its last contiguous seq, and sends its outbox. */
   async #catchUpOpen(): Promise<void> {
-    const open = this.open;
+    const open = this.#open;
     const socket = this.#socket;
     if (!open || !socket?.connected) return;
-    if (!(await open.catchUp()) || this.open !== open) return;
+    if (!(await open.catchUp()) || this.#open !== open) return;
     open.outbox.setSender((entry) =>
       socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message', {
         conversationId: open.id,
@@ -324,7 +329,7 @@ export class OperatorClient {
   /** `open`: the thread's latest page (or what came after `since`), the notes after `notesSince`, the visitor. */
   async #openPage(open: OpenThread, since: number | undefined, notesSince: number): Promise<ThreadPage | undefined> {
     const ack = await this.#request<OpenAck>('open', { conversationId: open.id, ...(since === undefined ? {} : { since }), notesSince });
-    if (!ack?.ok || this.open !== open) return undefined;
+    if (!ack?.ok || this.#open !== open) return undefined;
     this.#list.keep(ack.conversation);
     open.visitor = ack.visitor;
     return ack;
