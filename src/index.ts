@@ -32,13 +32,18 @@ export type { MemoryStoreOptions } from './stores/memory.js';
 export { MongooseStore } from './stores/mongoose/store.js';
 export type { MongooseStoreOptions } from './stores/mongoose/store.js';
 export type {
+  AppendOptions,
   AppendResult,
   ChatStore,
+  ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
+  ConversationMessageDraft,
   ConversationPage,
   ConversationQuery,
   ConversationRecord,
+  ConversationTarget,
+  InboxCounts,
   MessageDraft,
   MessagePage,
   MessageQuery,
@@ -46,5 +51,5 @@ export type {
   UserRecord,
 } from './stores/types.js';
 /** The thread key of a conversation: what its messages' `room` field holds. */
-export { threadKey as conversationRoom } from './stores/types.js';
+export { threadKey as conversationRoom } from './stores/conversation-rules.js';
 export * from './protocol.js';

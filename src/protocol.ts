@@ -97,6 +97,12 @@ export interface MessagePayload {
   message: string;
   /** 1–64 characters of `[A-Za-z0-9_-]`; reuse it when retrying the same message. */
   clientId: string;
+  /**
+   * Set when resending a message the client sent before without an answer: the server looks for
+   * the stored original first, so the retry takes no seq. Optional; a retry without it is still
+   * stored once.
+   */
+  retry?: boolean;
 }
 
 export interface HistoryPayload {
@@ -133,6 +139,8 @@ export interface InboxMessagePayload {
   inbox: string;
   message: string;
   clientId: string;
+  /** As in `MessagePayload`. */
+  retry?: boolean;
 }
 
 export interface InboxHistoryPayload {
@@ -207,6 +215,12 @@ export type InboxJoinAck = Ack<{
   conversation: VisitorConversation | null;
   messages: ChatMessage[];
   hasMore: boolean;
+  /**
+   * With `since`: every seq up to this one is in `messages` (or was delivered before), or never
+   * will be; a missing seq above it may still be on its way. Absent when the server cannot tell
+   * (then every missing seq up to the last message is burnt).
+   */
+  settledSeq?: number;
   team: { online: number };
 }>;
 export type InboxMessageAck = Ack<{ message: ChatMessage; conversation: VisitorConversation }>;
@@ -227,6 +241,12 @@ export type JoinAck = Ack<{
    * messages exist than one catch-up returns; join again with the last `seq` received.
    */
   hasMore: boolean;
+  /**
+   * With `since`: every seq up to this one is in `messages` (or was delivered before), or never
+   * will be; a missing seq above it may still be on its way. Absent when the server cannot tell
+   * (then every missing seq up to the last message is burnt).
+   */
+  settledSeq?: number;
   online: number;
 }>;
 export type MessageAck = Ack<{ message: ChatMessage }>;
@@ -354,6 +374,12 @@ export interface OperatorMessagePayload {
   clientId: string;
   /** A note: seen by operators only. */
   note?: boolean;
+  /**
+   * Set when resending a message the client sent before without an answer: the server looks for
+   * the stored original first, so the retry takes no seq. Optional; a retry without it is still
+   * stored once.
+   */
+  retry?: boolean;
 }
 
 export interface OperatorHistoryPayload {
@@ -404,12 +430,24 @@ export interface ConversationCounts {
   resolved: number;
 }
 
+/** One inbox's tab counts, as the `counts` event tells them; `assigned` by operator id (open conversations). */
+export interface InboxCountsEvent {
+  inbox: string;
+  open: number;
+  unassigned: number;
+  resolved: number;
+  assigned: Record<string, number>;
+}
+
 export type InboxListAck = Ack<{
   conversations: ConversationSummary[];
   hasMore: boolean;
   /** Pass to `changes` to get what changed after this answer. */
   version: number;
+  /** The tabs' counts over the inboxes asked for, for the asking operator. */
   counts: ConversationCounts;
+  /** The same per inbox, which `counts` events then keep current. */
+  inboxCounts: InboxCountsEvent[];
 }>;
 export type ChangesAck = Ack<{ conversations: ConversationSummary[]; version: number; hasMore: boolean }>;
 export type OpenAck = Ack<{
@@ -418,6 +456,9 @@ export type OpenAck = Ack<{
   messages: ChatMessage[];
   hasMore: boolean;
   notes: ChatMessage[];
+  /** As in the visitor's `join` ack, for `messages` and for `notes`. */
+  settledSeq?: number;
+  notesSettledSeq?: number;
 }>;
 export type OperatorMessageAck = Ack<{ message: ChatMessage; conversation: ConversationSummary }>;
 export type ConversationAck = Ack<{ conversation: ConversationSummary }>;
@@ -431,6 +472,13 @@ export interface OperatorTypingEvent {
 export interface VisitorOnlineEvent {
   conversationId: string;
   online: boolean;
+  /** When the visitor left, with `online: false`. */
+  lastSeenAt?: string;
+}
+
+/** The operator stopped viewing a conversation: its messages and typing no longer come. */
+export interface ClosePayload {
+  conversationId: string;
 }
 
 /** Operators online now who may read `inbox` (or, without it, any inbox the caller reads): whom to assign to. */
@@ -449,6 +497,7 @@ export interface OperatorClientToServerEvents {
   assign(payload: AssignPayload, ack: (res: ConversationAck) => void): void;
   status(payload: StatusPayload, ack: (res: ConversationAck) => void): void;
   read(payload: OperatorReadPayload, ack: (res: ConversationAck) => void): void;
+  close(payload: ClosePayload, ack: (res: Ack) => void): void;
   typing(payload: OperatorTypingPayload): void;
 }
 
@@ -459,7 +508,10 @@ export interface OperatorServerToClientEvents {
   /** To operators who have the conversation open; notes carry `note: true`. */
   message(message: ChatMessage & { conversationId: string }): void;
   typing(event: OperatorTypingEvent): void;
+  /** Volatile, to operators who have the conversation open. */
   visitor(event: VisitorOnlineEvent): void;
+  /** To every operator of the inbox, when its tab counts moved. */
+  counts(event: InboxCountsEvent): void;
   /** Packets may have been lost: catch up with `changes`, and the open conversation from its last contiguous seq. */
   resync(): void;
 }

@@ -6,6 +6,7 @@ const COUNT_TIMEOUT_MS = 500;
 
 interface SocketLike {
   data: unknown;
+  rooms?: Iterable<string>;
 }
 
 /** This node's sockets in any of `channelNames`, from the adapter's own bookkeeping. */
@@ -44,9 +45,7 @@ export class OnlineCounter {
   async count(channelNames: string[]): Promise<number> {
     const cacheKey = channelNames.join('\n');
     const namespace = this.#namespace();
-    const sockets: SocketLike[] | undefined = await this.#deadlines
-      .within(namespace.in(channelNames).fetchSockets(), COUNT_TIMEOUT_MS, () => undefined)
-      .catch(() => undefined);
+    const sockets = await this.#fetch(namespace, channelNames);
     if (sockets) {
       const count = this.#distinct(sockets);
       if (count > 0) this.#lastCount.set(cacheKey, count);
@@ -54,6 +53,30 @@ export class OnlineCounter {
       return count;
     }
     return Math.max(this.#distinct(localSockets(namespace, channelNames)), this.#lastCount.get(cacheKey) ?? 0);
+  }
+
+  /**
+   * Which of `channelNames` have a socket in them on any node, asked of every node at once (one
+   * request for a whole page of conversations); this node's own when the others do not answer.
+   */
+  async occupied(channelNames: string[]): Promise<Set<string>> {
+    const occupied = new Set<string>();
+    if (channelNames.length === 0) return occupied;
+    const namespace = this.#namespace();
+    const asked = new Set(channelNames);
+    const sockets = await this.#fetch(namespace, channelNames);
+    if (!sockets) {
+      for (const channel of channelNames) if (namespace.adapter.rooms.get(channel)?.size) occupied.add(channel);
+      return occupied;
+    }
+    for (const socket of sockets) for (const channel of socket.rooms ?? []) if (asked.has(channel)) occupied.add(channel);
+    return occupied;
+  }
+
+  #fetch(namespace: Namespace, channelNames: string[]): Promise<SocketLike[] | undefined> {
+    return this.#deadlines
+      .within(namespace.in(channelNames).fetchSockets() as Promise<SocketLike[]>, COUNT_TIMEOUT_MS, () => undefined)
+      .catch(() => undefined);
   }
 
   #distinct(sockets: SocketLike[]): number {

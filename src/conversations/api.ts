@@ -126,7 +126,7 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
       const { message, clientId, note } = parsePayload(ops.message, { conversationId, ...send });
       const as = parsePayload(person, send?.as);
       const record = await required().get(EVERY_INBOX, conversationId);
-      return (await required().postOperatorMessage(record, { message, clientId, note, as })).message;
+      return (await required().posts.operator(record, { message, clientId, note, as })).message;
     },
     async assign(conversationId, to, expected) {
       const assignee = to === null ? null : parsePayload(person, to);

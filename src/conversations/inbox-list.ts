@@ -1,7 +1,7 @@
 import type { ConversationCounts, ConversationStatus, ConversationSummary } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
-import type { ConversationRecord } from '../stores/types.js';
+import type { ConversationRecord, InboxCounts } from '../stores/types.js';
 import { settledCursor } from './views.js';
 
 /** Which inboxes an operator (or the host's own code, `'*'`) may read. */
@@ -21,6 +21,8 @@ export interface ListQuery {
 }
 
 const MAX_CHANGES_PAGE = 200;
+/** How far apart the clocks of two chat nodes may be, for the change cursor. */
+const CLOCK_SKEW_MS = 5000;
 
 export function mayRead(scope: InboxScope, inbox: string): boolean {
   return scope.inboxes === '*' || scope.inboxes.includes(inbox);
@@ -60,23 +62,24 @@ export class InboxList {
   }
 
   async list(scope: InboxScope, query: ListQuery) {
-    const { store } = this.#ctx;
     const inboxes = this.readable(scope, query.inbox);
-    const page = await store.listConversations({
-      inboxes,
-      ...(query.status === undefined ? {} : { status: query.status }),
-      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
-      ...(query.before === undefined ? {} : { before: query.before }),
-      limit: query.limit,
-    });
-    // The cursor comes from the newest changes of all the inboxes, not of this page's filter.
-    const latest = await store.listConversations({ inboxes, limit: 20 });
-    const [conversations, counts] = await Promise.all([this.#summaries(page.conversations), this.#counts(inboxes, scope)]);
+    const [page, inboxCounts] = await Promise.all([
+      this.#ctx.store.listConversations({
+        inboxes,
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+        ...(query.before === undefined ? {} : { before: query.before }),
+        limit: query.limit,
+      }),
+      this.#ctx.store.inboxCounts(inboxes),
+    ]);
     return {
-      conversations,
+      conversations: await this.#summaries(page.conversations),
       hasMore: page.hasMore,
-      version: settledCursor([...latest.conversations].reverse(), 0, false),
-      counts,
+      // Everything older than this has landed: a reconnecting operator asks `changes` from here.
+      version: settledCursor([], 0, false, this.#settleMs),
+      counts: countsFor(inboxCounts, scope.operatorId),
+      inboxCounts,
     };
   }
 
@@ -87,19 +90,23 @@ export class InboxList {
     return {
       conversations: await this.#summaries(page.conversations),
       hasMore: page.hasMore,
-      version: settledCursor(page.conversations, since, page.hasMore),
+      version: settledCursor(page.conversations, since, page.hasMore, this.#settleMs),
     };
   }
 
-  async #counts(inboxes: readonly string[] | '*', scope: InboxScope): Promise<ConversationCounts> {
-    const count = (query: { status: ConversationStatus; assigneeId?: string | null }) =>
-      this.#ctx.store.countConversations({ inboxes, ...query });
-    const [mine, unassigned, open, resolved] = await Promise.all([
-      scope.operatorId === undefined ? 0 : count({ status: 'open', assigneeId: scope.operatorId }),
-      count({ status: 'open', assigneeId: null }),
-      count({ status: 'open' }),
-      count({ status: 'resolved' }),
-    ]);
-    return { mine, unassigned, open, resolved };
+  get #settleMs(): number {
+    return this.#ctx.options.limits.storageTimeoutMs + CLOCK_SKEW_MS;
   }
+}
+
+/** The tabs' counts over some inboxes, for one operator (`mine`). */
+function countsFor(inboxCounts: readonly InboxCounts[], operatorId: string | undefined): ConversationCounts {
+  const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0 };
+  for (const inbox of inboxCounts) {
+    counts.unassigned += inbox.unassigned;
+    counts.open += inbox.open;
+    counts.resolved += inbox.resolved;
+    if (operatorId !== undefined) counts.mine += inbox.assigned[operatorId] ?? 0;
+  }
+  return counts;
 }

@@ -3,6 +3,8 @@ import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
 import type { ConversationRecord } from '../stores/types.js';
 
+const MAX_KNOWN_ONLINE = 100_000;
+
 /**
  * Who is online in support conversations, across nodes: the operators of each inbox (the team
  * the visitor is told about), and each conversation's visitor (shown to the operators).
@@ -33,22 +35,32 @@ export class ConversationsOnline {
     return this.#visitorOnline.has(conversationId);
   }
 
-  /** Whether the conversation's visitor is online: known here, or with a socket in it on any node. */
-  async visitor(record: ConversationRecord): Promise<boolean> {
-    return this.#visitorOnline.has(record.id) || this.visitorConnected(record);
+  /** The conversations among `records` whose visitor has a socket in them, on any node: one request for all. */
+  async visitors(records: readonly ConversationRecord[]): Promise<Set<string>> {
+    const channelOf = (record: ConversationRecord) => channels.conversationVisitor(record.inbox, record.visitorId);
+    const occupied = await this.#visitors.occupied(records.map(channelOf));
+    return new Set(records.filter((record) => occupied.has(channelOf(record))).map((record) => record.id));
   }
 
   /** Whether the conversation's visitor has a socket in it on any node, asked afresh. */
-  async visitorConnected(record: ConversationRecord): Promise<boolean> {
+  async visitorConnected(record: Pick<ConversationRecord, 'inbox' | 'visitorId'>): Promise<boolean> {
     return (await this.#visitors.count([channels.conversationVisitor(record.inbox, record.visitorId)])) > 0;
   }
 
-  /** Records what a node learned of a visitor's presence and tells the operators watching; says whether it changed. */
-  setVisitor(conversationId: string, online: boolean): boolean {
+  /**
+   * Records what a node learned of a visitor's presence and tells this node's operators who have
+   * the conversation open (volatile: the next summary says it again); says whether it changed.
+   */
+  setVisitor(conversationId: string, online: boolean, lastSeenAt?: Date): boolean {
     if (this.#visitorOnline.has(conversationId) === online) return false;
+    // Bounded: a node that went away never says its visitors left, and the set is only a hint.
+    if (online && this.#visitorOnline.size >= MAX_KNOWN_ONLINE) this.#visitorOnline.clear();
     if (online) this.#visitorOnline.add(conversationId);
     else this.#visitorOnline.delete(conversationId);
-    this.#ctx.operatorNamespace().local.to(channels.openConversation(conversationId)).emit('visitor', { conversationId, online });
+    this.#ctx
+      .operatorNamespace()
+      .local.to(channels.openConversation(conversationId))
+      .volatile.emit('visitor', { conversationId, online, ...(lastSeenAt ? { lastSeenAt: lastSeenAt.toISOString() } : {}) });
     return true;
   }
 }

@@ -70,6 +70,8 @@ export class OperatorEvents {
     socket.on('open', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, since, notesSince } = parsePayload(ops.open, payload);
       const record = await this.#service.get(scope, conversationId);
+      // One conversation open per socket: an inbox tab receives only what it shows.
+      for (const [openId] of data.opened) if (openId !== record.id) this.#close(socket, openId);
       // Joined before reading, so what is stored meanwhile reaches this socket too.
       await socket.join(channels.openConversation(record.id));
       data.opened.set(record.id, { inbox: record.inbox, visitorId: record.visitorId });
@@ -83,17 +85,25 @@ export class OperatorEvents {
         visitor,
         messages: page.messages,
         hasMore: page.hasMore,
+        ...(page.settledSeq === undefined ? {} : { settledSeq: page.settledSeq }),
         notes: notes.messages,
+        ...(notes.settledSeq === undefined ? {} : { notesSettledSeq: notes.settledSeq }),
       };
     }));
 
+    socket.on('close', acked(limitEvents, async (_socket, payload) => {
+      const { conversationId } = parsePayload(ops.close, payload);
+      this.#close(socket, conversationId);
+      return {};
+    }));
+
     socket.on('message', acked(limitMessages, async (_socket, payload) => {
-      const { conversationId, message, clientId, note } = parsePayload(ops.message, payload);
+      const { conversationId, message, clientId, note, retry } = parsePayload(ops.message, payload);
       const record = await this.#service.get(scope, conversationId);
-      const posted = await this.#service.postOperatorMessage(
+      const posted = await this.#service.posts.operator(
         record,
         { message, clientId, note, as: { id: data.operatorId, name: data.name } },
-        socket.id,
+        { exceptSocket: socket.id, retry },
       );
       return { message: posted.message, conversation: this.#service.summary(posted.conversation) };
     }));
@@ -151,6 +161,12 @@ export class OperatorEvents {
     } catch (error) {
       this.#ctx.report(error);
     }
+  }
+
+  /** The socket stops receiving a conversation's messages and typing. */
+  #close(socket: OperatorSocket, conversationId: string): void {
+    socket.data.opened.delete(conversationId);
+    void socket.leave(channels.openConversation(conversationId));
   }
 
   /** Typing reaches the visitor and the other operators, about a conversation this socket opened. */

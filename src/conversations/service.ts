@@ -5,20 +5,21 @@ import type {
   ConversationStatus,
   ConversationSummary,
   ConversationVisitor,
-  Sender,
   VisitorConversation,
 } from '../protocol.js';
-import { threadKey, type ConversationChange, type ConversationRecord } from '../stores/types.js';
+import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
-import type { ConversationEventType, Visitor } from '../server/options.js';
-import { channels } from '../server/channels.js';
+import type { ConversationEventType } from '../server/options.js';
+import { threadKey } from '../stores/conversation-rules.js';
+import type { ConversationChange, ConversationRecord } from '../stores/types.js';
+import { CountsBroadcast } from './counts.js';
 import { InboxList, mayRead, type InboxScope } from './inbox-list.js';
 import { ConversationsOnline } from './online.js';
+import { ConversationPosts, type PostResult } from './posting.js';
 import { UnseenReplies } from './unseen-replies.js';
 import { asNote, summaryOf, visitorViewOf } from './views.js';
 
-/** Which inboxes an operator (or the host's own code, `'*'`) may read. */
 export interface OperatorPost {
   message: string;
   clientId: string;
@@ -29,29 +30,41 @@ export interface OperatorPost {
 
 /** Compare-and-set attempts before a busy conversation is answered as unavailable. */
 const MAX_ATTEMPTS = 10;
+/** A visitor's last seen is written at most this often per conversation: page views and tab closes cost nothing more. */
+const LAST_SEEN_EVERY_MS = 60_000;
+/** Conversations whose last seen this node wrote recently, at most (an older half is forgotten past it). */
+const MAX_LAST_SEEN_KEPT = 10_000;
 
 const NO_SUCH_CONVERSATION = () => new ChatError('NOT_FOUND', 'There is no such conversation');
 
 /**
  * Support conversations: one private thread per (inbox, visitor), under the same store, seq and
- * idempotency rules as rooms. Every change goes through a compare-and-set on the conversation's
- * version and is then published: a summary to the inbox's operators, the visitor's view to the
- * visitor's tabs, and the hooks. Socket handlers (visitors and operators) and `chat.conversations`
- * all go through here, so they cannot disagree.
+ * idempotency rules as rooms. Messages come in through `posts` (see posting.ts); every other
+ * change goes through a compare-and-set on the conversation's version. Each is then published: a
+ * summary to the inbox's operators, the visitor's view to the visitor's tabs, the inbox's counts
+ * when they moved, and the hooks. Socket handlers (visitors and operators) and
+ * `chat.conversations` all go through here, so they cannot disagree.
  */
 export class ConversationService {
   /** The inboxes, their lists and who may read them. */
   readonly inboxes: InboxList;
+  /** Messages into conversations. */
+  readonly posts: ConversationPosts;
   readonly #ctx: ChatContext;
   readonly #online: ConversationsOnline;
+  readonly #counts: CountsBroadcast;
   readonly #unseen: UnseenReplies | undefined;
   readonly #senderKey: Buffer;
+  /** conversation id → when this node last wrote its visitor's last seen. */
+  readonly #lastSeenWritten = new Map<string, number>();
 
   constructor(ctx: ChatContext) {
     this.#ctx = ctx;
     const config = ctx.options.operators!;
     this.inboxes = new InboxList(ctx, config.inboxes, (records) => this.summaries(records));
+    this.posts = new ConversationPosts(ctx, this);
     this.#online = new ConversationsOnline(ctx);
+    this.#counts = new CountsBroadcast(ctx);
     this.#senderKey = createHmac('sha256', ctx.options.secret).update('parley-chat operator sender v1').digest();
     // Timers only when the host wants to hear about unseen replies.
     if (ctx.options.hooks.onUnseenReply) {
@@ -63,6 +76,7 @@ export class ConversationService {
 
   close(): void {
     this.#unseen?.close();
+    this.#counts.close();
   }
 
   /** The stable, opaque id visitors see for an operator: never the host's user id. */
@@ -81,8 +95,8 @@ export class ConversationService {
 
   /** Summaries with each visitor's presence, asked of every node at once. */
   async summaries(records: ConversationRecord[]): Promise<ConversationSummary[]> {
-    const online = await Promise.all(records.map((record) => this.#online.visitor(record)));
-    return records.map((record, i) => summaryOf(record, online[i]!));
+    const online = await this.#online.visitors(records);
+    return records.map((record) => summaryOf(record, online.has(record.id)));
   }
 
   /** A summary with the visitor's presence as this node knows it. */
@@ -95,8 +109,8 @@ export class ConversationService {
   }
 
   async visitorDetails(record: ConversationRecord): Promise<ConversationVisitor> {
-    const user = await this.#ctx.store.getUser(record.visitorId);
-    const summary = (await this.summaries([record]))[0]!;
+    const [user, summaries] = await Promise.all([this.#ctx.store.getUser(record.visitorId), this.summaries([record])]);
+    const summary = summaries[0]!;
     return {
       id: record.visitorId,
       name: user?.name || record.visitorName,
@@ -110,71 +124,14 @@ export class ConversationService {
   /** Messages of the conversation (or its notes), as `listMessages` pages them. */
   async messages(record: ConversationRecord, query: { before?: number; after?: number; limit: number }, notes = false) {
     const page = await this.#ctx.store.listMessages({ room: threadKey(record, notes), ...query });
-    return { messages: notes ? page.messages.map(asNote) : page.messages, hasMore: page.hasMore };
+    return {
+      messages: notes ? page.messages.map(asNote) : page.messages,
+      hasMore: page.hasMore,
+      ...(page.settledSeq === undefined ? {} : { settledSeq: page.settledSeq }),
+    };
   }
 
-  // Writing -------------------------------------------------------------------------------------
-
-  /**
-   * A visitor's message: the first one creates the conversation, one on a resolved conversation
-   * reopens it. Stored and broadcast inside the conversation's queue, so clients see seq order.
-   */
-  async postVisitorMessage(
-    visitor: Visitor,
-    inbox: string,
-    text: string,
-    clientId: string,
-    exceptSocket?: string,
-  ): Promise<{ message: ChatMessage; conversation: ConversationRecord; duplicate: boolean; created: boolean }> {
-    const { store, threadQueue } = this.#ctx;
-    const { conversation: opened, created } = await store.openConversation(inbox, { id: visitor.id, name: visitor.name });
-    const thread = threadKey(opened);
-    const sender: Sender = { id: visitor.id, name: visitor.name, role: 'visitor' };
-    return threadQueue.run(thread, async () => {
-      const appended = await store.appendMessage({ room: thread, sender, message: text, clientId, timestamp: new Date() });
-      if (appended.duplicate) {
-        const conversation = (await store.getConversation(opened.id)) ?? opened;
-        return { message: appended.message, conversation, duplicate: true, created: false };
-      }
-      const { message } = appended;
-      // Writing from a socket means being here: the team sees the visitor online from the start.
-      if (exceptSocket && this.#online.setVisitor(opened.id, true)) {
-        this.#ctx.interNode.tell('visitorOnline', opened.id, true);
-      }
-      this.#deliver(opened, message, exceptSocket);
-      const conversation = await this.#record(opened.id, message, created ? 'created' : undefined);
-      if (this.#ctx.options.hooks.onVisitorWaiting && (await this.teamOnline(inbox)) === 0) {
-        const summary = this.summary(conversation);
-        this.#ctx.runHook('onVisitorWaiting', () => this.#ctx.options.hooks.onVisitorWaiting?.({ conversation: summary, message }));
-      }
-      return { message, conversation, duplicate: false, created };
-    });
-  }
-
-  /** An operator's (or the host's bot's) message or note, with the same idempotency as visitors'. */
-  async postOperatorMessage(
-    record: ConversationRecord,
-    post: OperatorPost,
-    exceptSocket?: string,
-  ): Promise<{ message: ChatMessage; conversation: ConversationRecord }> {
-    const { store, threadQueue } = this.#ctx;
-    const note = post.note === true;
-    const thread = threadKey(record, note);
-    const sender: Sender = { id: this.senderId(post.as.id), name: post.as.name, role: 'operator' };
-    return threadQueue.run(thread, async () => {
-      const appended = await store.appendMessage({ room: thread, sender, message: post.message, clientId: post.clientId, timestamp: new Date() });
-      const message = note ? asNote(appended.message) : appended.message;
-      if (appended.duplicate) return { message, conversation: (await store.getConversation(record.id)) ?? record };
-      if (note) {
-        this.#toOpenConversation(record.id, message, exceptSocket);
-        return { message, conversation: record };
-      }
-      this.#deliver(record, message, exceptSocket);
-      const conversation = await this.#record(record.id, message);
-      this.#unseen?.schedule(record.id);
-      return { message, conversation };
-    });
-  }
+  // Changing ------------------------------------------------------------------------------------
 
   /** Compare-and-set: refused with CONFLICT (and who has it now) when `expected` is stale. */
   async assign(scope: InboxScope, id: string, to: Assignee | null, expected: string | null | undefined): Promise<ConversationRecord> {
@@ -205,10 +162,54 @@ export class ConversationService {
   /** An operator read up to `seq`: the visitor's messages up to it are seen, and unread recounted. */
   async operatorRead(scope: InboxScope, id: string, seq: number): Promise<ConversationRecord> {
     return this.#mutate(scope, id, async (current) => {
-      const read = Math.min(seq, current.lastMessage?.seq ?? 0);
+      const newest = current.lastMessage?.seq ?? 0;
+      const read = Math.min(seq, newest);
       if (read <= current.operatorReadSeq) return null;
-      return { operatorReadSeq: read, unread: await this.#unreadAfter(current, read) };
+      // Read to the end, nothing is unread; short of it, the rest is counted (which also mends a count a crash left off).
+      const unread = read === newest ? 0 : await this.#ctx.store.countMessages({ room: threadKey(current), after: read, role: 'visitor' });
+      return { operatorReadSeq: read, unread };
     });
+  }
+
+  // Delivering ----------------------------------------------------------------------------------
+
+  /**
+   * After a message the visitor can see was stored, or found stored by a retry: it reaches the
+   * visitor's tabs and the operators who have the conversation open, the conversation is
+   * published, and (on the call that stored it) the hooks run.
+   */
+  delivered(result: PostResult, exceptSocket?: string): void {
+    const { message, conversation, changed } = result;
+    const fromVisitor = message.sender.role === 'visitor';
+    // Writing from a socket means being here: the team sees the visitor online from the start.
+    if (fromVisitor && exceptSocket && this.#online.setVisitor(conversation.id, true)) {
+      this.#ctx.interNode.tell('visitorOnline', conversation.id, true);
+    }
+    const visitorSockets = this.#ctx.visitorNamespace().to(channels.conversationVisitor(conversation.inbox, conversation.visitorId));
+    (exceptSocket ? visitorSockets.except(exceptSocket) : visitorSockets).emit('message', message);
+    this.deliverNote(conversation, message, exceptSocket);
+    const events: ConversationEventType[] = [];
+    if (changed?.created) events.push('created');
+    if (changed?.reopened) events.push('reopened');
+    // The visitor's view moves with an operator's reply (read up to it), and with a new or reopened conversation.
+    this.#publish(conversation, events, !fromVisitor || events.length > 0, events.length > 0);
+    if (result.duplicate) return;
+    if (fromVisitor) {
+      const waiting = this.#ctx.options.hooks.onVisitorWaiting;
+      if (waiting) {
+        void this.teamOnline(conversation.inbox).then((online) => {
+          if (online === 0) this.#ctx.runHook('onVisitorWaiting', () => waiting({ conversation: this.summary(conversation), message }));
+        });
+      }
+    } else {
+      this.#unseen?.schedule(conversation.id);
+    }
+  }
+
+  /** A message (or a note) reaches the operators who have the conversation open. */
+  deliverNote(record: ConversationRecord, message: ChatMessage, exceptSocket?: string): void {
+    const open = this.#ctx.operatorNamespace().to(channels.openConversation(record.id));
+    (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId: record.id });
   }
 
   // Who is online ----------------------------------------------------------------------------------
@@ -218,67 +219,28 @@ export class ConversationService {
     return this.#online.team(inbox);
   }
 
-  /** A visitor's tab joined (or left) their conversation: operators who have it open are told. */
-  async visitorPresenceChanged(record: ConversationRecord, joined: boolean): Promise<void> {
+  /**
+   * A visitor's tab joined (or left) their conversation: operators who have it open are told, at
+   * once and without waking the rest of the inbox; when the visitor has left, their last seen is
+   * written, at most once a minute per conversation.
+   */
+  async visitorPresenceChanged(record: Pick<ConversationRecord, 'id' | 'inbox' | 'visitorId'>, joined: boolean): Promise<void> {
     const online = joined || (await this.#online.visitorConnected(record));
-    if (!this.#online.setVisitor(record.id, online)) return;
+    const now = new Date();
+    if (!this.#online.setVisitor(record.id, online, online ? undefined : now)) return;
     this.#ctx.interNode.tell('visitorOnline', record.id, online);
-    if (!online) {
-      await this.#mutate('*', record.id, () => ({ visitorLastSeenAt: new Date() })).catch((error: unknown) =>
-        this.#ctx.report(error),
-      );
-    }
+    if (online || (this.#lastSeenWritten.get(record.id) ?? 0) > now.getTime() - LAST_SEEN_EVERY_MS) return;
+    if (this.#lastSeenWritten.size >= MAX_LAST_SEEN_KEPT) this.#lastSeenWritten.clear();
+    this.#lastSeenWritten.set(record.id, now.getTime());
+    await this.#ctx.store.setVisitorLastSeen(record.id, now);
   }
 
   /** What another node learned of a visitor's presence. */
   setVisitorOnline(conversationId: string, online: boolean): void {
-    this.#online.setVisitor(conversationId, online);
+    this.#online.setVisitor(conversationId, online, online ? undefined : new Date());
   }
 
   // Internals -----------------------------------------------------------------------------------
-
-  /** A visitor-visible message reaches the visitor's tabs and the operators who have it open. */
-  #deliver(record: ConversationRecord, message: ChatMessage, exceptSocket?: string): void {
-    const thread = this.#ctx.visitorNamespace().to(channels.conversationVisitor(record.inbox, record.visitorId));
-    (exceptSocket ? thread.except(exceptSocket) : thread).emit('message', message);
-    this.#toOpenConversation(record.id, message, exceptSocket);
-  }
-
-  #toOpenConversation(conversationId: string, message: ChatMessage, exceptSocket?: string): void {
-    const open = this.#ctx.operatorNamespace().to(channels.openConversation(conversationId));
-    (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId });
-  }
-
-  /** Folds a new visitor-visible message into its conversation. */
-  #record(id: string, message: ChatMessage, event?: 'created'): Promise<ConversationRecord> {
-    return this.#mutate(
-      '*',
-      id,
-      async (current) => {
-        const change: ConversationChange = {};
-        if ((current.lastMessage?.seq ?? 0) < message.seq) change.lastMessage = message;
-        if (message.sender.role === 'visitor') {
-          change.visitorName = message.sender.name;
-          if (current.status === 'resolved') change.status = 'open';
-          if (!current.waitingSince) change.waitingSince = new Date(message.timestamp);
-          change.unread = await this.#unreadAfter(current, current.operatorReadSeq);
-        } else {
-          // Answering is reading: the visitor's messages up to here are seen.
-          change.waitingSince = null;
-          if (message.seq > current.operatorReadSeq) {
-            change.operatorReadSeq = message.seq;
-            change.unread = await this.#unreadAfter(current, message.seq);
-          }
-        }
-        return change;
-      },
-      event,
-    );
-  }
-
-  #unreadAfter(record: ConversationRecord, seq: number): Promise<number> {
-    return this.#ctx.store.countMessages({ room: threadKey(record), after: seq, role: 'visitor' });
-  }
 
   /**
    * Applies `compute`'s change with compare-and-set on the version, retrying when another change
@@ -289,7 +251,6 @@ export class ConversationService {
     scope: InboxScope | '*',
     id: string,
     compute: (current: ConversationRecord) => ConversationChange | null | Promise<ConversationChange | null>,
-    event?: 'created',
   ): Promise<ConversationRecord> {
     const { store } = this.#ctx;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -298,29 +259,31 @@ export class ConversationService {
       const change = await compute(current);
       if (!change) return current;
       const updated = await store.updateConversation(id, current.version, change);
-      if (updated) {
-        this.#publish(updated, current, event);
-        return updated;
-      }
+      if (!updated) continue;
+      const events: ConversationEventType[] = [];
+      if (updated.assignee && updated.assignee.id !== current.assignee?.id) events.push('assigned');
+      if (updated.status !== current.status) events.push(updated.status === 'resolved' ? 'resolved' : 'reopened');
+      const visitorViewChanged = JSON.stringify(visitorViewOf(updated)) !== JSON.stringify(visitorViewOf(current));
+      const countsChanged = updated.status !== current.status || updated.assignee?.id !== current.assignee?.id;
+      this.#publish(updated, events, visitorViewChanged, countsChanged);
+      return updated;
     }
     throw new ChatError('STORAGE_UNAVAILABLE', 'This conversation is busy; try again', { retryable: true });
   }
 
-  #publish(updated: ConversationRecord, previous: ConversationRecord, event?: 'created'): void {
+  #publish(updated: ConversationRecord, events: ConversationEventType[], visitorViewChanged: boolean, countsChanged: boolean): void {
     const summary = this.summary(updated);
     this.#ctx
       .operatorNamespace()
       .to([channels.inboxOperators(updated.inbox), channels.inboxOperators('*')])
       .emit('conversation', summary);
-    const view = this.visitorView(updated);
-    const before = this.visitorView(previous);
-    if (JSON.stringify(view) !== JSON.stringify(before)) {
-      this.#ctx.visitorNamespace().to(channels.conversationVisitor(updated.inbox, updated.visitorId)).emit('conversation', view);
+    if (visitorViewChanged) {
+      this.#ctx
+        .visitorNamespace()
+        .to(channels.conversationVisitor(updated.inbox, updated.visitorId))
+        .emit('conversation', this.visitorView(updated));
     }
-    const events: ConversationEventType[] = [];
-    if (event) events.push(event);
-    if (updated.assignee && updated.assignee.id !== previous.assignee?.id) events.push('assigned');
-    if (updated.status !== previous.status) events.push(updated.status === 'resolved' ? 'resolved' : 'reopened');
+    if (countsChanged) this.#counts.changed(updated.inbox);
     const hook = this.#ctx.options.hooks.onConversation;
     if (hook) {
       for (const type of events) this.#ctx.runHook('onConversation', () => hook({ type, conversation: summary }));

@@ -1,12 +1,6 @@
 import type { ChatMessage, ConversationSummary, VisitorConversation } from '../protocol.js';
+import { versionAt } from '../stores/conversation-rules.js';
 import type { ConversationRecord } from '../stores/types.js';
-
-/**
- * A change older than this has surely landed: the catch-up cursor never moves past a newer one,
- * so a change that took its version first but was stored after a later one is never skipped.
- * It covers the time between drawing a version and storing it, and clock skew between nodes.
- */
-const SETTLED_AFTER_MS = 10_000;
 
 /** What operators see of a conversation. */
 export function summaryOf(record: ConversationRecord, online: boolean): ConversationSummary {
@@ -49,17 +43,15 @@ export function asNote(message: ChatMessage): ChatMessage {
 }
 
 /**
- * The catch-up cursor after `records` (oldest change first): the last version before the first
- * change too recent to be sure every older one has landed (see SETTLED_AFTER_MS). Those recent
- * changes are still sent now, and again with the next catch-up; clients keep the newer version.
+ * The inbox's change cursor after a page of changes (`records`, oldest change first, versions
+ * above `since`): as far as every change has surely landed. Versions come from a clock (see
+ * `nextVersion`) and a write lands within the storage timeout, so every change with a version
+ * older than `settleMs` ago is in the store: the cursor moves to there, or to the page's last
+ * change when more pages follow. A change newer than the cursor is sent again by the next catch-up;
+ * clients keep the newer version.
  */
-export function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean): number {
-  const settledBefore = Date.now() - SETTLED_AFTER_MS;
-  let cursor = since;
-  for (const record of records) {
-    // Deep in a backlog (more pages follow) the newest changes are not in this page at all.
-    if (!hasMore && record.updatedAt.getTime() > settledBefore) break;
-    cursor = Math.max(cursor, record.version);
-  }
-  return cursor;
+export function settledCursor(records: readonly ConversationRecord[], since: number, hasMore: boolean, settleMs: number): number {
+  const settled = versionAt(Date.now() - settleMs);
+  const reached = hasMore ? (records.at(-1)?.version ?? since) : settled;
+  return Math.max(since, Math.min(reached, settled));
 }

@@ -6,6 +6,7 @@ import { ChatError } from '../server/errors.js';
 import type { Visitor } from '../server/options.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingSender } from '../server/typing.js';
+import type { ConversationRecord } from '../stores/types.js';
 import type { ConversationService } from './service.js';
 
 /**
@@ -29,24 +30,23 @@ export class VisitorConversations {
     // Joined before reading, so a message stored meanwhile reaches this socket; clients merge by seq.
     await socket.join([channels.conversationVisitor(inbox, visitorId), channels.inboxVisitors(inbox)]);
     const record = await this.#ctx.store.findConversation(inbox, visitorId);
-    let messages: ChatMessage[] = [];
-    let hasMore = false;
+    remember(socket, inbox, record);
+    let page: { messages: ChatMessage[]; hasMore: boolean; settledSeq?: number } = { messages: [], hasMore: false };
     if (record) {
-      ({ messages, hasMore } = await this.#service.messages(record, this.#ctx.joinPage(since)));
+      page = await this.#service.messages(record, this.#ctx.joinPage(since));
       void this.#service.visitorPresenceChanged(record, true).catch((error: unknown) => this.#ctx.report(error));
     }
     const online = await this.#service.teamOnline(inbox);
     return {
       inbox,
       conversation: record ? this.#service.visitorView(record) : null,
-      messages,
-      hasMore,
+      ...page,
       team: { online },
     };
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
-    const { inbox, message, clientId } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
+    const { inbox, message, clientId, retry } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
     this.#service.inboxes.check(inbox);
     if (!socket.rooms.has(channels.conversationVisitor(inbox, socket.data.visitorId))) {
       throw new ChatError('FORBIDDEN', 'Join the inbox before writing to it');
@@ -54,7 +54,10 @@ export class VisitorConversations {
     const sender = visitorOf(socket);
     const { hooks } = this.#ctx.options;
     if (hooks.beforeMessage) await hooks.beforeMessage({ room: inbox, inbox, message, sender });
-    const posted = await this.#service.postVisitorMessage(sender, inbox, message, clientId, socket.id);
+    const known = socket.data.conversations?.[inbox];
+    const expect = known === undefined ? undefined : known === null ? 'new' : known.status;
+    const posted = await this.#service.posts.visitor(sender, { inbox, expect }, message, clientId, { exceptSocket: socket.id, retry });
+    remember(socket, inbox, posted.conversation);
     if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
     return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };
   }
@@ -64,7 +67,8 @@ export class VisitorConversations {
     this.#service.inboxes.check(inbox);
     const record = await this.#ctx.store.findConversation(inbox, visitor.id);
     if (!record) return { messages: [], hasMore: false };
-    return this.#service.messages(record, { before, limit: limit ?? this.#ctx.options.limits.pageSize });
+    const { messages, hasMore } = await this.#service.messages(record, { before, limit: limit ?? this.#ctx.options.limits.pageSize });
+    return { messages, hasMore };
   }
 
   async read(socket: VisitorSocket, payload: unknown) {
@@ -80,32 +84,34 @@ export class VisitorConversations {
   typing(socket: VisitorSocket, { inbox, typing }: InboxTypingPayload): void {
     const { visitorId } = socket.data;
     if (!socket.rooms.has(channels.conversationVisitor(inbox, visitorId))) return;
-    const sender = typingSender(socket.data);
-    void this.#ctx.store.findConversation(inbox, visitorId).then(
-      (record) => {
-        if (!record) return;
-        this.#ctx
-          .operatorNamespace()
-          .to(channels.openConversation(record.id))
-          .volatile.emit('typing', { conversationId: record.id, sender, typing });
-      },
-      () => undefined,
-    );
+    // The conversation this socket saw when it joined or wrote; none yet, none to tell.
+    const conversationId = socket.data.conversations?.[inbox]?.id;
+    if (!conversationId) return;
+    this.#ctx
+      .operatorNamespace()
+      .to(channels.openConversation(conversationId))
+      .volatile.emit('typing', { conversationId, sender: typingSender(socket.data), typing });
   }
 
   /** A visitor's socket is leaving: once it is gone, their conversations in its inboxes may have gone offline. */
   leaving(socket: VisitorSocket): void {
-    const inboxes = inboxesIn(socket.rooms);
-    if (inboxes.length === 0) return;
-    const { visitorId } = socket.data;
+    const { visitorId, conversations = {} } = socket.data;
+    const left = inboxesIn(socket.rooms).flatMap((inbox) => {
+      const known = conversations[inbox];
+      return known ? [{ id: known.id, inbox, visitorId }] : [];
+    });
+    if (left.length === 0) return;
     // After the disconnect the socket is out of its channels, so counts no longer include it.
-    socket.once('disconnect', () => void this.#left(visitorId, inboxes).catch((error: unknown) => this.#ctx.report(error)));
+    socket.once('disconnect', () => {
+      for (const record of left) {
+        void this.#service.visitorPresenceChanged(record, false).catch((error: unknown) => this.#ctx.report(error));
+      }
+    });
   }
+}
 
-  async #left(visitorId: string, inboxes: string[]): Promise<void> {
-    for (const inbox of inboxes) {
-      const record = await this.#ctx.store.findConversation(inbox, visitorId);
-      if (record) await this.#service.visitorPresenceChanged(record, false);
-    }
-  }
+/** What this socket knows of its visitor's conversation in an inbox. */
+function remember(socket: VisitorSocket, inbox: string, record: ConversationRecord | null): void {
+  socket.data.conversations ??= {};
+  socket.data.conversations[inbox] = record && { id: record.id, status: record.status };
 }

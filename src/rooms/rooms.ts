@@ -8,7 +8,9 @@ import { ChatError } from '../server/errors.js';
 import type { SocketData } from '../server/socket-data.js';
 import type { Visitor } from '../server/options.js';
 import { parsePayload } from '../server/payloads.js';
+import { SharedAttempts } from '../server/shared-attempts.js';
 import { typingSender } from '../server/typing.js';
+import type { AppendResult, MessageDraft } from '../stores/types.js';
 
 export type VisitorSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -17,6 +19,7 @@ export class Rooms {
   readonly #ctx: ChatContext;
   /** Who is in each room, across nodes. */
   readonly presence: RoomPresence;
+  readonly #attempts = new SharedAttempts<AppendResult>((result) => ({ ...result, duplicate: true }));
 
   constructor(ctx: ChatContext) {
     this.#ctx = ctx;
@@ -47,32 +50,40 @@ export class Rooms {
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
-    const { room, message, clientId } = parsePayload(this.#ctx.payloads.message, payload);
+    const { room, message, clientId, retry } = parsePayload(this.#ctx.payloads.message, payload);
     if (!socket.rooms.has(channels.room(room))) {
       throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
     }
-    const { store, threadQueue, options } = this.#ctx;
+    const { options } = this.#ctx;
     const sender = visitorOf(socket);
     // Awaited only when configured: an `await` of nothing still costs every message a turn.
     const { beforeMessage } = options.hooks;
     if (beforeMessage) await beforeMessage({ room, message, sender });
-    const result = await threadQueue.run(room, async () => {
-      const appended = await store.appendMessage({
-        room,
-        sender: { id: sender.id, name: sender.name, role: 'visitor' },
-        message,
-        clientId,
-        timestamp: new Date(),
-      });
-      // Broadcast inside the room's queue, so every client receives the room in seq order. The
-      // sending socket has the message in its ack; the visitor's other tabs get the broadcast.
-      if (!appended.duplicate) socket.to(channels.room(room)).emit('message', appended.message);
-      return appended;
-    });
-    if (!result.duplicate && options.hooks.onMessage) {
-      this.#ctx.runHook('onMessage', () => options.hooks.onMessage?.(result.message, sender));
-    }
+    const draft = { room, sender: { id: sender.id, name: sender.name, role: 'visitor' as const }, message, clientId, timestamp: new Date() };
+    const result = await this.#attempts.run(`${room}\u0000${sender.id}\u0000${clientId}`, () => this.#store(draft, retry === true, socket.id));
+    // A retry of a stored message is broadcast again: its first attempt may have stored it and
+    // failed before telling the room. Clients keep messages by id, so nobody sees it twice.
+    if (result.duplicate) {
+      if (retry) socket.to(channels.room(room)).emit('message', result.message);
+    } else if (options.hooks.onMessage) this.#ctx.runHook('onMessage', () => options.hooks.onMessage?.(result.message, sender));
     return { message: result.message };
+  }
+
+  /**
+   * Stores and broadcasts inside the room's queue, so every client receives the room in seq order.
+   * The sending socket has the message in its ack; the visitor's other tabs get the broadcast.
+   */
+  #store(draft: MessageDraft, retry: boolean, senderSocket: string): Promise<AppendResult> {
+    const { store, threadQueue, options, visitorNamespace } = this.#ctx;
+    return threadQueue.run(
+      draft.room,
+      async () => {
+        const appended = await store.appendMessage(draft, { retry });
+        if (!appended.duplicate) visitorNamespace().to(channels.room(draft.room)).except(senderSocket).emit('message', appended.message);
+        return appended;
+      },
+      { deadline: Date.now() + options.limits.storageTimeoutMs },
+    );
   }
 
   async history(

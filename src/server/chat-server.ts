@@ -25,6 +25,8 @@ import { OPERATORS_NAMESPACE, wireNamespaces } from './socket-wiring.js';
 import { VisitorEvents } from './visitor-events.js';
 
 export type { InterServerEvents } from '../cluster/inter-node-events.js';
+
+const MAX_WAITING_PER_THREAD = 100;
 export type { ChatIO } from './context.js';
 
 /**
@@ -157,7 +159,8 @@ class ChatServerImpl implements ChatServer {
       store: options.store,
       payloads: createPayloadSchemas(limits, options.defaultPhoneCountry),
       tokens,
-      threadQueue: new KeyedQueue(),
+      // A thread with this many messages waiting to be stored refuses more until it drains.
+      threadQueue: new KeyedQueue(MAX_WAITING_PER_THREAD),
       deadlines,
       acked: ackedEvents({
         admit: () => this.#lifecycle.admit(),

@@ -72,11 +72,52 @@ const STORAGE_ERROR_NAMES = new Set([
   'MongoTopologyClosedError',
   'MongooseServerSelectionError',
   'MongoPoolClearedError',
+  'MongoOperationTimeoutError',
+  'MongoWriteConcernError',
+  // The operation's own deadline (the `signal` of every storage call) passed.
+  'AbortError',
+  'TimeoutError',
 ]);
 
+// Server error codes of a replica set changing hands or an operation running out of time: a
+// retry a moment later succeeds (or finds what the first attempt stored).
+const TRANSIENT_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired
+  64, // WriteConcernFailed (wtimeout)
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+// Labels the driver puts on errors that a retry can fix.
+const TRANSIENT_LABELS = ['RetryableWriteError', 'TransientTransactionError', 'ResetPool', 'InterruptInUseConnections'];
+
+/**
+ * Whether an error means storage cannot answer right now (unreachable, failing over, too slow)
+ * rather than a bug: such an error is `STORAGE_UNAVAILABLE`, retryable, and the client tries again.
+ */
 export function isStorageUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (STORAGE_ERROR_NAMES.has(error.name)) return true;
+  const { code, errorLabels, writeConcernError } = error as {
+    code?: unknown;
+    errorLabels?: unknown;
+    writeConcernError?: { code?: unknown };
+  };
+  if (typeof code === 'number' && TRANSIENT_CODES.has(code)) return true;
+  if (typeof writeConcernError?.code === 'number' && TRANSIENT_CODES.has(writeConcernError.code)) return true;
+  const labels = error as { hasErrorLabel?: (label: string) => boolean };
+  if (typeof labels.hasErrorLabel === 'function' && TRANSIENT_LABELS.some((label) => labels.hasErrorLabel!(label))) return true;
+  if (Array.isArray(errorLabels) && TRANSIENT_LABELS.some((label) => errorLabels.includes(label))) return true;
   // Mongoose buffers operations while disconnected and then times out with this message.
   return /buffering timed out|client was closed|connection .* closed/i.test(error.message);
 }

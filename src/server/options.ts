@@ -313,7 +313,8 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
   }
 
   const store =
-    options.store ?? new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_' });
+    options.store ??
+    new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
 
   return {
     store,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type {
   AssignPayload,
   ChangesPayload,
+  ClosePayload,
   HistoryPayload,
   InboxHistoryPayload,
   InboxJoinPayload,
@@ -77,10 +78,12 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     since: seq.optional(),
   }) satisfies z.ZodType<JoinPayload>;
 
+  const retry = z.boolean().optional();
   const message = z.object({
     room,
     message: messageText,
     clientId,
+    retry,
   }) satisfies z.ZodType<MessagePayload>;
 
   const history = z.object({
@@ -130,7 +133,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
 
   // A visitor's own conversation in an inbox.
   const inboxJoin = z.object({ inbox, since: seq.optional() }) satisfies z.ZodType<InboxJoinPayload>;
-  const inboxMessage = z.object({ inbox, message: messageText, clientId }) satisfies z.ZodType<InboxMessagePayload>;
+  const inboxMessage = z.object({ inbox, message: messageText, clientId, retry }) satisfies z.ZodType<InboxMessagePayload>;
   const inboxHistory = z.object({ inbox, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<InboxHistoryPayload>;
   const inboxTyping = z.object({ inbox, typing: z.boolean() }) satisfies z.ZodType<InboxTypingPayload>;
   const read = z.object({ inbox, seq }) satisfies z.ZodType<ReadPayload>;
@@ -152,6 +155,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
       message: messageText,
       clientId,
       note: z.boolean().optional(),
+      retry,
     }) satisfies z.ZodType<OperatorMessagePayload>,
     history: z.object({ conversationId, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<OperatorHistoryPayload>,
     assign: z.object({
@@ -162,6 +166,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     status: z.object({ conversationId, status }) satisfies z.ZodType<StatusPayload>,
     read: z.object({ conversationId, seq }) satisfies z.ZodType<OperatorReadPayload>,
     typing: z.object({ conversationId, typing: z.boolean() }) satisfies z.ZodType<OperatorTypingPayload>,
+    close: z.object({ conversationId }) satisfies z.ZodType<ClosePayload>,
   };
 
   return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, operators };

@@ -1,4 +1,4 @@
-import type { VisitorDetails } from '../protocol.js';
+import type { ConversationStatus, VisitorDetails } from '../protocol.js';
 
 /** What the server keeps on each visitor socket (`socket.data`). */
 export interface SocketData {
@@ -10,6 +10,11 @@ export interface SocketData {
   details?: VisitorDetails;
   /** The client's address as rate limits count it (see `trustProxy`). */
   address: string;
+  /**
+   * The visitor's conversations as this socket last saw them, by inbox (null: none yet): what
+   * typing goes to, and which update the next message needs. Filled by `join`.
+   */
+  conversations?: Record<string, { id: string; status: ConversationStatus } | null>;
 }
 
 /** What an operator's socket carries (`socket.data` on `/operators`). */

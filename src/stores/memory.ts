@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Sender, SenderRole } from '../protocol.js';
 import { MemoryThread } from './memory-thread.js';
+import { countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
   AppendResult,
   ChatStore,
+  ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
+  ConversationMessageDraft,
   ConversationPage,
   ConversationQuery,
   ConversationRecord,
+  ConversationTarget,
+  InboxCounts,
   MessageDraft,
   MessagePage,
   MessageQuery,
   UserDetails,
   UserRecord,
 } from './types.js';
-import { newConversation } from './types.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -43,7 +47,8 @@ export class MemoryStore implements ChatStore {
   readonly #users = new Map<string, UserRecord>();
   readonly #conversations = new Map<string, ConversationRecord>();
   readonly #conversationByVisitor = new Map<string, string>();
-  #conversationVersion = 0;
+  /** inbox → count key → conversations (see conversation-rules.ts). */
+  readonly #counts = new Map<string, Map<string, number>>();
 
   constructor({ maxMessagesPerRoom = 1000 }: MemoryStoreOptions = {}) {
     if (!Number.isInteger(maxMessagesPerRoom) || maxMessagesPerRoom < 1) {
@@ -56,7 +61,13 @@ export class MemoryStore implements ChatStore {
 
   async ping(): Promise<void> {}
 
-  async appendMessage({ room, sender, message, clientId, timestamp }: MessageDraft): Promise<AppendResult> {
+  // Everything happens in one synchronous step here: a retry always finds its original, and no
+  // seq is ever pending, so pages need no `settledSeq`.
+  async appendMessage(draft: MessageDraft): Promise<AppendResult> {
+    return this.#append(draft);
+  }
+
+  #append({ room, sender, message, clientId, timestamp }: MessageDraft): AppendResult {
     let log = this.#threads.get(room);
     const original = log?.find(sender.id, clientId);
     if (log && original !== undefined) return { message: log.messageAt(original, this.#idPrefix), duplicate: true };
@@ -128,22 +139,32 @@ export class MemoryStore implements ChatStore {
     return record ? structuredClone(record) : null;
   }
 
-  async openConversation(
-    inbox: string,
-    visitor: { id: string; name: string },
-  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const key = JSON.stringify([inbox, visitor.id]);
-    const existingId = this.#conversationByVisitor.get(key);
-    if (existingId) return { conversation: structuredClone(this.#conversations.get(existingId)!), created: false };
-    const record = newConversation(inbox, visitor, ++this.#conversationVersion);
-    this.#conversations.set(record.id, record);
-    this.#conversationByVisitor.set(key, record.id);
-    return { conversation: structuredClone(record), created: true };
+  async appendToConversation(
+    target: ConversationTarget,
+    draft: ConversationMessageDraft,
+  ): Promise<ConversationAppendResult | null> {
+    let current = 'conversationId' in target ? this.#conversations.get(target.conversationId) : this.#byVisitor(target.inbox, target.visitor.id);
+    let created = false;
+    if (!current) {
+      if ('conversationId' in target) return null;
+      current = newConversation(target.inbox, target.visitor, draft.timestamp);
+      created = true;
+    }
+    const { message, duplicate } = this.#append({ ...draft, room: threadKey(current, draft.note) });
+    if (duplicate) return { message, duplicate, conversation: structuredClone(current), changed: null };
+    const changed = { created, reopened: !created && !draft.note && current.status === 'resolved' };
+    if (!draft.note) {
+      const folded = foldMessage(current, message);
+      if (created) this.#conversationByVisitor.set(JSON.stringify([folded.inbox, folded.visitorId]), folded.id);
+      this.#save(created ? null : current, folded);
+      current = folded;
+    }
+    return { message, duplicate, conversation: structuredClone(current), changed };
   }
 
   async findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
-    const id = this.#conversationByVisitor.get(JSON.stringify([inbox, visitorId]));
-    return id ? structuredClone(this.#conversations.get(id)!) : null;
+    const record = this.#byVisitor(inbox, visitorId);
+    return record ? structuredClone(record) : null;
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
@@ -162,10 +183,15 @@ export class MemoryStore implements ChatStore {
       ...record,
       ...structuredClone(change),
       updatedAt: new Date(),
-      version: ++this.#conversationVersion,
+      version: nextVersion(record.version),
     };
-    this.#conversations.set(id, updated);
+    this.#save(record, updated);
     return structuredClone(updated);
+  }
+
+  async setVisitorLastSeen(id: string, at: Date): Promise<void> {
+    const record = this.#conversations.get(id);
+    if (record) record.visitorLastSeenAt = at;
   }
 
   async listConversations({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
@@ -182,8 +208,26 @@ export class MemoryStore implements ChatStore {
     return { conversations: structuredClone(changed.slice(0, limit)), hasMore: changed.length > limit };
   }
 
-  async countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number> {
-    return this.#matching(query).length;
+  async inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]> {
+    const names = inboxes === '*' ? [...this.#counts.keys()] : inboxes.filter((inbox) => this.#counts.has(inbox));
+    return names.map((inbox) => inboxCountsOf(inbox, this.#counts.get(inbox)!));
+  }
+
+  #byVisitor(inbox: string, visitorId: string): ConversationRecord | undefined {
+    const id = this.#conversationByVisitor.get(JSON.stringify([inbox, visitorId]));
+    return id === undefined ? undefined : this.#conversations.get(id);
+  }
+
+  /** Stores a conversation's new state, and moves it between the tab counts. */
+  #save(before: ConversationRecord | null, after: ConversationRecord): void {
+    this.#conversations.set(after.id, after);
+    let counts = this.#counts.get(after.inbox);
+    if (!counts) this.#counts.set(after.inbox, (counts = new Map()));
+    for (const [key, change] of countChanges(before, after)) {
+      const count = (counts.get(key) ?? 0) + change;
+      if (count > 0) counts.set(key, count);
+      else counts.delete(key);
+    }
   }
 
   #matching({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): ConversationRecord[] {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Assignee, ChatMessage, ConversationStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
@@ -14,10 +13,47 @@ export interface MessageDraft {
   timestamp: Date;
 }
 
+export interface AppendOptions {
+  /**
+   * The client says it sent this message before (a resend after a lost acknowledgement): the
+   * store looks for the original first, so a retry never takes a seq.
+   */
+  retry?: boolean;
+}
+
 export interface AppendResult {
   message: ChatMessage;
   /** True when `(room, sender.id, clientId)` was already stored in the thread: `message` is the original. */
   duplicate: boolean;
+}
+
+/** A message of a support conversation: the visitor's, an operator's (or the host's bot's), or a note. */
+export interface ConversationMessageDraft {
+  sender: Sender;
+  message: string;
+  clientId: string;
+  timestamp: Date;
+  /** A note: only operators see it; it has its own seqs and leaves the conversation's summary as it is. */
+  note?: boolean;
+}
+
+/**
+ * Where a conversation message goes: a conversation by id, or a visitor's own conversation in an
+ * inbox, which their first message creates. `expect` is what the caller last knew of it (none
+ * yet, open or resolved), which a store may use to try the right update first.
+ */
+export type ConversationTarget =
+  | { conversationId: string }
+  | { inbox: string; visitor: { id: string; name: string }; expect?: 'new' | 'open' | 'resolved' | undefined };
+
+export interface ConversationAppendResult extends AppendResult {
+  /** The conversation with the message folded in (for a duplicate, as it is now). */
+  conversation: ConversationRecord;
+  /**
+   * What the message did to its conversation, told to the call that stored it (also when that
+   * call finished what a failed first attempt started); null for a duplicate.
+   */
+  changed: { created: boolean; reopened: boolean } | null;
 }
 
 /**
@@ -36,6 +72,12 @@ export interface MessagePage {
   messages: ChatMessage[];
   /** More messages exist beyond this page, in the direction of the query. */
   hasMore: boolean;
+  /**
+   * Every seq up to this one is in the thread or never will be: a missing one below it was burnt,
+   * one above it may still be on its way (a write that took its seq and has not landed yet).
+   * Stores that write a message in one step leave it out.
+   */
+  settledSeq?: number;
 }
 
 /** Details a visitor gave, already validated (phone in E.164). */
@@ -77,10 +119,22 @@ export interface ConversationRecord {
   createdAt: Date;
   updatedAt: Date;
   /**
-   * Drawn from one counter for all conversations at every change, so it grows across the whole
-   * store: the inbox's change cursor. Also the compare-and-set token of `updateConversation`.
+   * Taken at every change from a clock shared by the whole store (see `nextVersion`), so it grows
+   * across all conversations: the inbox's change cursor. Also the compare-and-set token of
+   * `updateConversation`.
    */
   version: number;
+}
+
+/** An inbox's conversations by tab, as the store keeps them counted. */
+export interface InboxCounts {
+  inbox: string;
+  open: number;
+  /** Open and assigned to nobody. */
+  unassigned: number;
+  resolved: number;
+  /** Open conversations per assignee id. */
+  assigned: Record<string, number>;
 }
 
 /** What `updateConversation` may change; everything else is the store's. */
@@ -90,12 +144,10 @@ export type ConversationChange = Partial<
     | 'visitorName'
     | 'status'
     | 'assignee'
-    | 'lastMessage'
     | 'unread'
     | 'visitorReadSeq'
     | 'operatorReadSeq'
     | 'waitingSince'
-    | 'visitorLastSeenAt'
     | 'unseenNotifiedSeq'
   >
 >;
@@ -125,10 +177,10 @@ export interface ConversationChangesQuery {
 }
 
 /**
- * Storage under the chat server. Implementations must make `appendMessage` atomic per
- * `(room, sender.id, clientId)` (a retry returns the original without taking a new seq) and
- * give each thread seqs 1, 2, 3, … Values passed in have been validated: strings are strings,
- * numbers are finite integers.
+ * Storage under the chat server. Implementations store a message once per
+ * `(thread, sender.id, clientId)` (a retry returns the original without taking a new seq) and give
+ * each thread seqs 1, 2, 3, … Values passed in have been validated: strings are strings, numbers
+ * are finite integers. `test/stores/store-contract.ts` is the contract every store passes.
  */
 export interface ChatStore {
   /**
@@ -143,7 +195,8 @@ export interface ChatStore {
    * Stores that are always reachable leave it out.
    */
   onAvailable?(listener: () => void): () => void;
-  appendMessage(draft: MessageDraft): Promise<AppendResult>;
+  /** Stores a message of a public room. */
+  appendMessage(draft: MessageDraft, options?: AppendOptions): Promise<AppendResult>;
   listMessages(query: MessageQuery): Promise<MessagePage>;
   /** How many messages of the thread `room` after seq `after` were written by senders of `role`. */
   countMessages(query: { room: string; after: number; role: SenderRole }): Promise<number>;
@@ -153,59 +206,34 @@ export interface ChatStore {
   ping(): Promise<void>;
 
   /**
-   * The conversation of (inbox, visitor), created open if there is none. Two calls at once, from
-   * any number of nodes, find the same one (a unique index, not a read-then-write); `created` is
-   * true for the call that made it.
+   * Stores a message of a conversation and folds it into the conversation in the step that takes
+   * its seq (see `foldMessage`): a visitor's message creates their conversation if there is none
+   * (one per inbox and visitor, however many first messages race, on any number of nodes) and
+   * reopens a resolved one; an operator's answers (and so reads) the visitor's. A retry that finds
+   * the message's seq taken but the message missing (the first attempt failed between its
+   * steps) stores it under that seq. Resolves null for a conversation id that does not exist.
    */
-  openConversation(
-    inbox: string,
-    visitor: { id: string; name: string },
-  ): Promise<{ conversation: ConversationRecord; created: boolean }>;
+  appendToConversation(
+    target: ConversationTarget,
+    draft: ConversationMessageDraft,
+    options?: AppendOptions,
+  ): Promise<ConversationAppendResult | null>;
   findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null>;
   getConversation(id: string): Promise<ConversationRecord | null>;
   /**
-   * Applies `change` if the conversation still has `expectedVersion`, drawing it a new version
-   * and setting `updatedAt`; resolves with the updated record, or null when it changed meanwhile
-   * (or does not exist).
+   * Applies `change` if the conversation still has `expectedVersion`, giving it a new version and
+   * setting `updatedAt`, and keeps the inbox's counts; resolves with the updated record, or null
+   * when it changed meanwhile (or does not exist).
    */
   updateConversation(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null>;
+  /** When a tab of the visitor last left: not a change of the conversation (no new version). */
+  setVisitorLastSeen(id: string, at: Date): Promise<void>;
   listConversations(query: ConversationQuery): Promise<ConversationPage>;
   /** Conversations changed after `since`, oldest change first. */
   conversationChanges(query: ConversationChangesQuery): Promise<{ conversations: ConversationRecord[]; hasMore: boolean }>;
-  /** How many conversations match (for the inbox's tab counts). */
-  countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number>;
+  /**
+   * The tab counts of the inboxes, kept as conversations change rather than counted on each
+   * call; an inbox without conversations has none.
+   */
+  inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]>;
 }
-
-/** A conversation as its first message opens it: open, unassigned, nothing read, nothing waiting yet. */
-export function newConversation(inbox: string, visitor: { id: string; name: string }, version: number): ConversationRecord {
-  const now = new Date();
-  return {
-    // Random and unguessable; every access is still checked against who asks.
-    id: randomBytes(12).toString('hex'),
-    inbox,
-    visitorId: visitor.id,
-    visitorName: visitor.name,
-    status: 'open',
-    assignee: null,
-    lastMessage: null,
-    unread: 0,
-    visitorReadSeq: 0,
-    operatorReadSeq: 0,
-    waitingSince: null,
-    visitorLastSeenAt: null,
-    unseenNotifiedSeq: 0,
-    createdAt: now,
-    updatedAt: now,
-    version,
-  };
-}
-
-/**
- * The thread key of a conversation, or of its notes: where the store keeps its messages, and
- * what their `room` field holds. Never a valid room name (it has `/`), so no public room can
- * ever read a conversation.
- */
-export function threadKey(conversation: { inbox: string; id: string }, notes = false): string {
-  return `${conversation.inbox}/${conversation.id}${notes ? '/notes' : ''}`;
-}
-

@@ -329,7 +329,7 @@ describe('operators', () => {
 
     const gone = nextEvent(olga, 'visitor');
     visitor.disconnect();
-    expect(await gone).toEqual({ conversationId: id, online: false });
+    expect(await gone).toEqual({ conversationId: id, online: false, lastSeenAt: expect.any(String) });
     await expect
       .poll(async () => (await running.chat.conversations.get(id))?.conversation.visitor)
       .toMatchObject({ online: false, lastSeenAt: expect.any(String) });

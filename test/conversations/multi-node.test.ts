@@ -61,7 +61,7 @@ describe.runIf(hasRedis)('support conversations on two nodes with the Redis adap
 
     const gone = nextEvent(olga, 'visitor');
     visitor.disconnect();
-    expect(await gone).toEqual({ conversationId: id, online: false });
+    expect(await gone).toEqual({ conversationId: id, online: false, lastSeenAt: expect.any(String) });
   });
 
   it('lets one of two operators on different nodes win an assignment race', async () => {

@@ -119,7 +119,7 @@ describe('hostile payloads', () => {
     expect(ack.message.id).not.toBe('forged');
     expect(ack.message.timestamp).not.toBe('1999-01-01T00:00:00.000Z');
     const stored = await db.collection('chat_messages').findOne({ clientId: ack.message.clientId });
-    expect(Object.keys(stored!).sort()).toEqual(['_id', 'clientId', 'message', 'room', 'sender', 'seq', 'timestamp']);
+    expect(Object.keys(stored!).sort()).toEqual(['_id', 'clientId', 'message', 'room', 'sender', 'seq', 'seqAt', 'timestamp']);
   });
 
   it('does not pollute Object.prototype', () => {

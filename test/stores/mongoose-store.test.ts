@@ -14,27 +14,57 @@ beforeAll(async () => {
 
 describeStoreContract('MongooseStore', async () => store);
 
-describe('MongooseStore message claims', () => {
-  it('finishes a claim its request abandoned (it failed before setting the seq) when the message is retried', async () => {
+describe('MongooseStore: a retry finishes what its first attempt left undone', () => {
+  it("stores a room message under the seq its first attempt took, when that attempt failed before storing it", async () => {
     await store.init();
-    const room = `abandoned-${Date.now()}`;
+    const room = `unfinished-${Date.now()}`;
     const sender = { id: 'v_claimer', name: 'Claire', role: 'visitor' as const };
     await store.appendMessage({ room, sender, message: 'first', clientId: 'ok-1', timestamp: new Date() });
-    // A claim from a minute ago that never got its seq: the node died between the two writes.
-    const aMinuteAgo = mongoose.Types.ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 60);
-    await connection.collection('chat_messages').insertOne({
-      _id: aMinuteAgo,
-      room,
-      seq: -12345,
-      sender,
-      message: 'stuck',
-      clientId: 'stuck-1',
-      timestamp: new Date(),
-    });
+    // The first attempt took seq 2 for stuck-1, and its node died before the insert.
+    const id = new mongoose.Types.ObjectId();
+    await connection.collection('chat_counters').updateOne({ _id: room as never }, { $inc: { seq: 1 }, $set: { lastKey: 'v_claimer\u0000stuck-1', lastId: id.toString() } });
     expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => m.message)).toEqual(['first']);
-    const retried = await store.appendMessage({ room, sender, message: 'stuck', clientId: 'stuck-1', timestamp: new Date() });
-    expect(retried).toMatchObject({ duplicate: true, message: { seq: 2, message: 'stuck' } });
+    const retried = await store.appendMessage({ room, sender, message: 'stuck', clientId: 'stuck-1', timestamp: new Date() }, { retry: true });
+    expect(retried).toMatchObject({ duplicate: false, message: { id: id.toString(), seq: 2, message: 'stuck' } });
+    const again = await store.appendMessage({ room, sender, message: 'stuck', clientId: 'stuck-1', timestamp: new Date() });
+    expect(again).toMatchObject({ duplicate: true, message: { id: id.toString(), seq: 2 } });
     expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect((await store.appendMessage({ room, sender, message: 'next', clientId: 'ok-2', timestamp: new Date() })).message.seq).toBe(3);
+  });
+
+  it("stores a conversation message under the seq its first attempt folded in, and tells what that attempt changed", async () => {
+    await store.init();
+    const inbox = `unfinished-${Date.now()}`;
+    const visitor = { id: 'v_stuck', name: 'Stu' };
+    const say = (text: string, clientId: string, retry = false) =>
+      store.appendToConversation(
+        { inbox, visitor },
+        { sender: { ...visitor, role: 'visitor' }, message: text, clientId, timestamp: new Date('2026-05-06T07:08:09.000Z') },
+        { retry },
+      );
+    const first = (await say('hello', 'c-1'))!;
+    await store.updateConversation(first.conversation.id, first.conversation.version, { status: 'resolved' });
+    // The visitor's next message reopened it and took seq 2; the node died before the insert.
+    const id = new mongoose.Types.ObjectId().toString();
+    await connection.collection('chat_conversations').updateOne(
+      { _id: first.conversation.id as never },
+      {
+        $inc: { seq: 1, unread: 1 },
+        $set: {
+          status: 'open',
+          lastKey: 'v_stuck\u0000c-2',
+          reopenedBy: 'v_stuck\u0000c-2',
+          waitingSince: new Date('2026-05-06T07:08:09.000Z'),
+          lastMessage: { id, sender: { ...visitor, role: 'visitor' }, message: 'me again', clientId: 'c-2', timestamp: new Date() },
+        },
+      },
+    );
+    const finished = (await say('me again', 'c-2', true))!;
+    expect(finished).toMatchObject({ duplicate: false, changed: { created: false, reopened: true }, message: { id, seq: 2 } });
+    expect(finished.conversation).toMatchObject({ status: 'open', unread: 2, lastMessage: { id, seq: 2 } });
+    const repeated = (await say('me again', 'c-2'))!;
+    expect(repeated).toMatchObject({ duplicate: true, changed: null, message: { id, seq: 2 } });
+    expect((await say('third', 'c-3'))!.message.seq).toBe(3);
   });
 
   it('moves a message to a fresh seq when the one it drew is already taken, rather than failing it', async () => {
@@ -56,7 +86,7 @@ describe('MongooseStore message claims', () => {
 
 describe('MongooseStore in a host app', () => {
   it('registers prefixed models on the given connection only', async () => {
-    expect(Object.keys(connection.models).sort()).toEqual(['chat_conversations', 'chat_counters', 'chat_messages', 'chat_users']);
+    expect(Object.keys(connection.models).sort()).toEqual(['chat_conversations', 'chat_counters', 'chat_counts', 'chat_messages', 'chat_users']);
     expect(connection.models.chat_messages!.collection.collectionName).toBe('chat_messages');
     expect(mongoose.modelNames()).toEqual([]);
   });

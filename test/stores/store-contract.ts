@@ -173,66 +173,123 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
 
     describe('conversations', () => {
       const inboxOf = () => `inbox-${room}`;
+      const visitorSays = (inbox: string, visitorId: string, text = 'hello', clientId = `c${Math.random().toString(36).slice(2)}`) =>
+        store.appendToConversation(
+          { inbox, visitor: { id: visitorId, name: `Name of ${visitorId}` } },
+          { sender: { id: visitorId, name: `Name of ${visitorId}`, role: 'visitor' }, message: text, clientId, timestamp: new Date('2026-01-02T03:04:05.678Z') },
+        );
+      const operatorSays = (conversationId: string, text = 'hi', note = false, clientId = `c${Math.random().toString(36).slice(2)}`) =>
+        store.appendToConversation(
+          { conversationId },
+          { sender: { id: 'op_olga', name: 'Olga', role: 'operator' }, message: text, clientId, timestamp: new Date(), note },
+        );
 
-      it('opens one conversation per (inbox, visitor), however many first messages race', async () => {
+      it("creates the visitor's conversation with their first message, one per (inbox, visitor) however many race", async () => {
         const inbox = inboxOf();
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.openConversation(inbox, { id: 'v_race', name: 'Ada' })));
-        expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
-        expect(results.filter((r) => r.created)).toHaveLength(1);
-        const other = await store.openConversation(inbox, { id: 'v_other', name: 'Bo' });
-        expect(other.conversation.id).not.toBe(results[0]!.conversation.id);
-        const elsewhere = await store.openConversation(`${inbox}-b`, { id: 'v_race', name: 'Ada' });
-        expect(elsewhere.conversation.id).not.toBe(results[0]!.conversation.id);
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => visitorSays(inbox, 'v_race', `first ${i}`)));
+        const ids = new Set(results.map((result) => result!.conversation.id));
+        expect(ids.size).toBe(1);
+        expect(results.filter((result) => result!.changed?.created)).toHaveLength(1);
+        const id = [...ids][0]!;
+        expect(id).toMatch(/^[0-9a-f]{24}$/);
+        const page = await store.listMessages({ room: `${inbox}/${id}`, limit: 20 });
+        expect(page.messages.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        const other = await visitorSays(inbox, 'v_other');
+        expect(other!.conversation.id).not.toBe(id);
+        expect((await visitorSays(`${inbox}-b`, 'v_race'))!.conversation.id).not.toBe(id);
       });
 
-      it('creates an open, unassigned, unread-free conversation with an unguessable id', async () => {
-        const { conversation } = await store.openConversation(inboxOf(), { id: 'v_new', name: 'Ada' });
-        expect(conversation).toMatchObject({
-          inbox: inboxOf(),
-          visitorId: 'v_new',
-          visitorName: 'Ada',
+      it('folds each message into its conversation in the same step: last message, unread, the wait, the read mark', async () => {
+        const inbox = inboxOf();
+        const first = (await visitorSays(inbox, 'v_fold', 'Is it in stock?'))!;
+        expect(first.changed).toEqual({ created: true, reopened: false });
+        expect(first.conversation).toMatchObject({
+          inbox,
+          visitorId: 'v_fold',
+          visitorName: 'Name of v_fold',
           status: 'open',
           assignee: null,
-          lastMessage: null,
-          unread: 0,
+          lastMessage: { seq: 1, message: 'Is it in stock?', room: `${inbox}/${first.conversation.id}` },
+          unread: 1,
           visitorReadSeq: 0,
           operatorReadSeq: 0,
-          waitingSince: null,
           visitorLastSeenAt: null,
           unseenNotifiedSeq: 0,
         });
-        expect(conversation.id).toMatch(/^[0-9a-f]{24}$/);
-        expect(await store.getConversation(conversation.id)).toEqual(conversation);
-        expect(await store.findConversation(inboxOf(), 'v_new')).toEqual(conversation);
-        expect(await store.findConversation(inboxOf(), 'v_nobody')).toBeNull();
-        expect(await store.getConversation('0123456789abcdef01234567')).toBeNull();
+        expect(first.conversation.waitingSince).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+        const id = first.conversation.id;
+        const second = (await visitorSays(inbox, 'v_fold', 'Hello?'))!;
+        expect(second.conversation).toMatchObject({ unread: 2, lastMessage: { seq: 2, message: 'Hello?' } });
+        expect(second.conversation.waitingSince).toEqual(first.conversation.waitingSince);
+        expect(second.conversation.version).toBeGreaterThan(first.conversation.version);
+        const note = (await operatorSays(id, 'Asked before', true))!;
+        expect(note.message).toMatchObject({ seq: 1, room: `${inbox}/${id}/notes` });
+        expect(note.conversation.lastMessage?.seq).toBe(2);
+        const reply = (await operatorSays(id, 'Yes, since Monday.'))!;
+        expect(reply.changed).toEqual({ created: false, reopened: false });
+        expect(reply.conversation).toMatchObject({ unread: 0, waitingSince: null, operatorReadSeq: 3, lastMessage: { seq: 3, sender: { role: 'operator' } } });
+        expect(await store.getConversation(id)).toEqual(reply.conversation);
+        expect(await store.findConversation(inbox, 'v_fold')).toEqual(reply.conversation);
+        expect(await store.findConversation(inbox, 'v_nobody')).toBeNull();
+        expect(await operatorSays('0123456789abcdef01234567')).toBeNull();
       });
 
-      it('updates with compare-and-set on the version, and every change draws a higher one', async () => {
-        const { conversation } = await store.openConversation(inboxOf(), { id: 'v_cas', name: 'Ada' });
-        const message = (await store.appendMessage(draft({ room: `${inboxOf()}/${conversation.id}` }))).message;
+      it('reopens a resolved conversation with a new wait, and keeps the counts of each tab', async () => {
+        const inbox = inboxOf();
+        const opened = (await visitorSays(inbox, 'v_re'))!;
+        await visitorSays(inbox, 'v_two');
+        const resolved = await store.updateConversation(opened.conversation.id, opened.conversation.version, { status: 'resolved' });
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 1, assigned: {} }]);
+        const reopened = (await visitorSays(inbox, 'v_re', 'Me again'))!;
+        expect(reopened.changed).toEqual({ created: false, reopened: true });
+        expect(reopened.conversation).toMatchObject({ status: 'open', lastMessage: { seq: 2, message: 'Me again' } });
+        expect(reopened.conversation.version).toBeGreaterThan(resolved!.version);
+        const assigned = await store.updateConversation(reopened.conversation.id, reopened.conversation.version, { assignee: { id: 'olga', name: 'Olga' } });
+        expect(assigned).toMatchObject({ assignee: { id: 'olga', name: 'Olga' } });
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 2, unassigned: 1, resolved: 0, assigned: { olga: 1 } }]);
+        expect(await store.inboxCounts([`${inbox}-none`])).toEqual([]);
+        expect((await store.inboxCounts('*')).find((counts) => counts.inbox === inbox)).toMatchObject({ open: 2 });
+      });
+
+      it('stores a repeated message once, and a retry takes no seq', async () => {
+        const inbox = inboxOf();
+        const first = (await visitorSays(inbox, 'v_retry', 'once', 'same-1'))!;
+        const again = (await visitorSays(inbox, 'v_retry', 'once', 'same-1'))!;
+        expect(again).toMatchObject({ duplicate: true, changed: null, message: { id: first.message.id, seq: 1 } });
+        const retried = await store.appendToConversation(
+          { inbox, visitor: { id: 'v_retry', name: 'R' } },
+          { sender: { id: 'v_retry', name: 'R', role: 'visitor' }, message: 'once', clientId: 'same-1', timestamp: new Date() },
+          { retry: true },
+        );
+        expect(retried).toMatchObject({ duplicate: true, message: { id: first.message.id } });
+        const next = (await visitorSays(inbox, 'v_retry', 'twice'))!;
+        expect(next.message.seq).toBe(2);
+        expect(next.conversation.unread).toBe(2);
+      });
+
+      it('updates with compare-and-set on the version, and every change takes a higher one', async () => {
+        const { conversation } = (await visitorSays(inboxOf(), 'v_cas'))!;
         const updated = await store.updateConversation(conversation.id, conversation.version, {
           assignee: { id: 'olga', name: 'Olga' },
-          lastMessage: message,
           waitingSince: new Date('2026-01-02T03:04:05.678Z'),
           unread: 1,
         });
-        expect(updated).toMatchObject({ assignee: { id: 'olga', name: 'Olga' }, lastMessage: message, unread: 1 });
-        expect(updated!.waitingSince).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+        expect(updated).toMatchObject({ assignee: { id: 'olga', name: 'Olga' }, unread: 1 });
         expect(updated!.version).toBeGreaterThan(conversation.version);
         // A second writer holding the old version loses.
         expect(await store.updateConversation(conversation.id, conversation.version, { status: 'resolved' })).toBeNull();
         const cleared = await store.updateConversation(conversation.id, updated!.version, { assignee: null, waitingSince: null });
         expect(cleared).toMatchObject({ assignee: null, waitingSince: null, status: 'open' });
         expect(await store.getConversation(conversation.id)).toEqual(cleared);
+        await store.setVisitorLastSeen(conversation.id, new Date('2026-03-04T05:06:07.000Z'));
+        const seen = await store.getConversation(conversation.id);
+        expect(seen).toMatchObject({ version: cleared!.version, visitorLastSeenAt: new Date('2026-03-04T05:06:07.000Z') });
       });
 
       it('lists most recently changed first, filtered by status and assignee, in pages', async () => {
         const inbox = inboxOf();
         const ids: string[] = [];
-        for (const visitor of ['a', 'b', 'c', 'd']) {
-          ids.push((await store.openConversation(inbox, { id: `v_${visitor}`, name: visitor })).conversation.id);
-        }
+        for (const visitor of ['a', 'b', 'c', 'd']) ids.push((await visitorSays(inbox, `v_${visitor}`))!.conversation.id);
         const change = async (id: string, change: Parameters<ChatStore['updateConversation']>[2]) => {
           const current = (await store.getConversation(id))!;
           return store.updateConversation(id, current.version, change);
@@ -249,17 +306,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(next.hasMore).toBe(false);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: 'olga', limit: 10 })).conversations.map((c) => c.id)).toEqual([ids[0]]);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: null, status: 'open', limit: 10 })).conversations).toHaveLength(2);
-        expect(await store.countConversations({ inboxes: [inbox], status: 'open' })).toBe(3);
-        expect(await store.countConversations({ inboxes: [inbox], status: 'open', assigneeId: null })).toBe(2);
-        expect(await store.countConversations({ inboxes: [inbox], status: 'resolved' })).toBe(1);
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 3, unassigned: 2, resolved: 1, assigned: { olga: 1 } }]);
         expect((await store.listConversations({ inboxes: [`${inbox}-none`], limit: 10 })).conversations).toEqual([]);
         expect((await store.listConversations({ inboxes: '*', limit: 1000 })).conversations.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
       });
 
       it('returns exactly what changed after a version, oldest change first', async () => {
         const inbox = inboxOf();
-        const first = (await store.openConversation(inbox, { id: 'v_1', name: 'One' })).conversation;
-        const second = (await store.openConversation(inbox, { id: 'v_2', name: 'Two' })).conversation;
+        const first = (await visitorSays(inbox, 'v_1'))!.conversation;
+        const second = (await visitorSays(inbox, 'v_2'))!.conversation;
         const since = second.version;
         expect((await store.conversationChanges({ inboxes: [inbox], since, limit: 10 })).conversations).toEqual([]);
         const changed = await store.updateConversation(first.id, first.version, { status: 'resolved' });
@@ -271,10 +326,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
       });
 
       it('never matches a conversation for an operator object smuggled in as a value', async () => {
-        await store.openConversation(inboxOf(), { id: 'v_smuggle', name: 'Ada' });
+        await visitorSays(inboxOf(), 'v_smuggle');
         const $ne = { $ne: '' } as unknown as string;
         expect(await store.getConversation($ne).catch(() => null)).toBeNull();
         expect(await store.findConversation($ne, $ne).catch(() => null)).toBeNull();
+        expect(await operatorSays($ne).catch(() => null)).toBeNull();
         const page = await store.listConversations({ inboxes: [$ne], limit: 10 }).catch(() => ({ conversations: [] }));
         expect(page.conversations).toEqual([]);
       });

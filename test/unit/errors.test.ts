@@ -27,4 +27,23 @@ describe('ChatError', () => {
     const own = new ChatError('FORBIDDEN', 'no');
     expect(toChatError(own)).toBe(own);
   });
+
+  it('answers a failover, a lost connection or a write-concern timeout as retryable, not as a bug', () => {
+    // Shaped as the driver makes them; a replica set's failover cannot be staged here.
+    const shapes = [
+      Object.assign(new Error('not primary'), { name: 'MongoServerError', code: 10107 }),
+      Object.assign(new Error('stepped down'), { name: 'MongoServerError', code: 189 }),
+      Object.assign(new Error('interrupted'), { name: 'MongoServerError', code: 11602 }),
+      Object.assign(new Error('waiting for replication timed out'), { name: 'MongoWriteConcernError', code: 64 }),
+      Object.assign(new Error('write concern'), { name: 'MongoBulkWriteError', writeConcernError: { code: 64 } }),
+      Object.assign(new Error('operation exceeded time limit'), { name: 'MongoServerError', code: 50 }),
+      Object.assign(new Error('retry me'), { name: 'MongoServerError', code: 1, errorLabels: ['RetryableWriteError'] }),
+      Object.assign(new Error('retry me'), { name: 'MongoServerError', code: 1, hasErrorLabel: (label: string) => label === 'RetryableWriteError' }),
+      Object.assign(new Error('socket closed'), { name: 'MongoNetworkError' }),
+      Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }),
+    ];
+    for (const error of shapes) expect(toChatError(error), error.message).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
+    const duplicate = Object.assign(new Error('E11000'), { name: 'MongoServerError', code: 11000 });
+    expect(toChatError(duplicate)).toMatchObject({ code: 'INTERNAL' });
+  });
 });

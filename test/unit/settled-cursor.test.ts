@@ -1,18 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationRecord } from 'parley-chat';
+import { versionAt } from '../../src/stores/conversation-rules.js';
 import { settledCursor } from '../../src/conversations/views.js';
 
-const record = (version: number, agoMs: number) => ({ version, updatedAt: new Date(Date.now() - agoMs) }) as ConversationRecord;
+const SETTLE_MS = 10_000;
+const record = (agoMs: number) => ({ version: versionAt(Date.now() - agoMs) }) as ConversationRecord;
 
 describe('settledCursor', () => {
-  it('moves past settled changes only, so a change stored late is never skipped', () => {
-    // Version 12 was drawn before 13 but may still be on its way: the cursor stops before 13.
-    expect(settledCursor([record(10, 60_000), record(11, 30_000), record(13, 100)], 5, false)).toBe(11);
-    expect(settledCursor([record(13, 100)], 12, false)).toBe(12);
-    expect(settledCursor([], 7, false)).toBe(7);
+  it('moves to where every change has surely landed, never past a change that may still be on its way', () => {
+    const cursor = settledCursor([record(60_000), record(30_000), record(100)], 5, false, SETTLE_MS);
+    // Past the settled changes, short of the recent one, which the next catch-up sends again.
+    expect(cursor).toBeGreaterThan(record(30_000).version);
+    expect(cursor).toBeLessThan(record(SETTLE_MS - 1000).version);
+    expect(cursor).toBeGreaterThan(record(SETTLE_MS + 1000).version);
   });
 
-  it('moves to the end of a page when more pages follow: the recent changes are not in it', () => {
-    expect(settledCursor([record(10, 100), record(11, 50)], 5, true)).toBe(11);
+  it('advances when there are only recent changes, and when nothing changed', () => {
+    expect(settledCursor([record(100)], 12, false, SETTLE_MS)).toBeGreaterThan(record(SETTLE_MS + 1000).version);
+    expect(settledCursor([], 7, false, SETTLE_MS)).toBeGreaterThan(record(SETTLE_MS + 1000).version);
+  });
+
+  it('never goes back, and stops at the end of a page when more pages follow', () => {
+    const ahead = record(-60_000).version;
+    expect(settledCursor([], ahead, false, SETTLE_MS)).toBe(ahead);
+    const page = [record(60_000), record(50_000)];
+    expect(settledCursor(page, 5, true, SETTLE_MS)).toBe(page[1]!.version);
   });
 });

@@ -280,10 +280,12 @@ export class ChatClient {
     const target = this.#options.target;
     if (!(await this.#thread.catchUp())) return;
     // Joined on this connection: the server takes messages for it now.
-    this.#thread.outbox.setSender(async (entry) => {
+    this.#thread.outbox.setSender(async (entry, retry) => {
       const ack = (await socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId })) as MessageAck | InboxMessageAck;
+        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId, ...(retry ? { retry } : {}) })) as
+        | MessageAck
+        | InboxMessageAck;
       if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;
       return ack;
     });

@@ -1,11 +1,19 @@
-import type { Ack, AssigneeFilter, ChangesAck, ConversationCounts, ConversationStatus, ConversationSummary, InboxListAck } from '../../src/protocol.js';
+import type {
+  Ack,
+  AssigneeFilter,
+  ChangesAck,
+  ConversationCounts,
+  ConversationStatus,
+  ConversationSummary,
+  InboxCountsEvent,
+  InboxListAck,
+} from '../../src/protocol.js';
 
 export interface InboxFilter {
   status: ConversationStatus;
   assignee: AssigneeFilter;
 }
 
-const COUNTS_REFRESH_MS = 1_000;
 
 /** Sends an acknowledged event; undefined when there was no answer (or no connection). */
 export type Request = <A extends Ack>(event: 'inbox' | 'changes', payload: object) => Promise<A | undefined>;
@@ -13,11 +21,10 @@ export type Request = <A extends Ack>(event: 'inbox' | 'changes', payload: objec
 /**
  * The team's conversation list: summaries kept live by `conversation` events, and caught up with
  * `changes` from the last version after a reconnect, so nothing is missed or reloaded; a filter
- * (the inbox's tabs); and the server's counts per tab.
+ * (the inbox's tabs); and the server's counts per tab, per inbox, kept live by `counts` events.
  */
 export class ConversationList {
   filter: InboxFilter = { status: 'open', assignee: 'any' };
-  counts: ConversationCounts | undefined;
   /** More conversations of the filter exist after the last one listed. */
   hasMore = false;
   readonly #request: Request;
@@ -29,7 +36,8 @@ export class ConversationList {
   readonly #summaries = new Map<string, ConversationSummary>();
   /** The `version` to catch up from after a reconnect; undefined before the first list. */
   #cursor: number | undefined;
-  #countsTimer: ReturnType<typeof setTimeout> | undefined;
+  /** inbox → its tab counts, from the last list and the `counts` events since. */
+  readonly #inboxCounts = new Map<string, InboxCountsEvent>();
 
   constructor(request: Request, inbox: string | undefined, me: () => string | undefined, change: () => void) {
     this.#request = request;
@@ -45,6 +53,26 @@ export class ConversationList {
 
   get(id: string): ConversationSummary | undefined {
     return this.#summaries.get(id);
+  }
+
+  /** The tabs' counts, over the inboxes this list shows; undefined until the first list. */
+  get counts(): ConversationCounts | undefined {
+    if (this.#cursor === undefined) return undefined;
+    const me = this.#me();
+    const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0 };
+    for (const inbox of this.#inboxCounts.values()) {
+      counts.unassigned += inbox.unassigned;
+      counts.open += inbox.open;
+      counts.resolved += inbox.resolved;
+      if (me !== undefined) counts.mine += inbox.assigned[me] ?? 0;
+    }
+    return counts;
+  }
+
+  /** An inbox's counts moved (the `counts` event). */
+  countsChanged(event: InboxCountsEvent): void {
+    if (this.#inbox && event.inbox !== this.#inbox) return;
+    this.#inboxCounts.set(event.inbox, event);
   }
 
   /** Unread visitor messages across the open conversations this client knows. */
@@ -65,7 +93,6 @@ export class ConversationList {
 
   /** A `conversation` event; says whether it brought a new last message. */
   changed(summary: ConversationSummary): boolean {
-    this.#refreshCountsSoon();
     const previous = this.#summaries.get(summary.id);
     return this.keep(summary) && summary.lastMessage !== null && summary.lastMessage.id !== previous?.lastMessage?.id;
   }
@@ -108,13 +135,10 @@ export class ConversationList {
       this.#cursor = Math.max(this.#cursor ?? 0, ack.version);
     }
     for (const summary of ack.conversations) this.keep(summary);
-    this.counts = ack.counts;
+    this.#inboxCounts.clear();
+    for (const counts of ack.inboxCounts ?? []) this.#inboxCounts.set(counts.inbox, counts);
     this.hasMore = ack.hasMore;
     this.#change();
-  }
-
-  stop(): void {
-    clearTimeout(this.#countsTimer);
   }
 
   async #catchUp(): Promise<void> {
@@ -127,25 +151,6 @@ export class ConversationList {
     }
     // Counts are not part of changes: a fresh first page brings them.
     await this.list();
-  }
-
-  /**
-   * The tab counts are the server's, over the whole inbox: after changes arrive they are asked for
-   * again, at most once a second however busy the inbox is.
-   */
-  #refreshCountsSoon(): void {
-    if (this.#countsTimer) return;
-    this.#countsTimer = setTimeout(() => {
-      this.#countsTimer = undefined;
-      void this.#refreshCounts();
-    }, COUNTS_REFRESH_MS);
-  }
-
-  async #refreshCounts(): Promise<void> {
-    const ack = await this.#request<InboxListAck>('inbox', { limit: 1, ...this.#inboxPayload() });
-    if (!ack?.ok) return;
-    this.counts = ack.counts;
-    this.#change();
   }
 
   #inboxPayload(): { inbox?: string } {

@@ -189,8 +189,14 @@ export class OperatorClient {
       if (!open || conversationId !== open.id || sender.role !== 'visitor') return;
       open.typing.set(sender.id, sender.name, typing);
     });
-    socket.on('visitor', ({ conversationId, online }) => {
-      if (this.#open?.id === conversationId && this.#open.visitor) this.#open.visitor = { ...this.#open.visitor, online };
+    socket.on('counts', (counts) => {
+      this.#list.countsChanged(counts);
+      this.#listeners.change();
+    });
+    socket.on('visitor', ({ conversationId, online, lastSeenAt }) => {
+      if (this.#open?.id === conversationId && this.#open.visitor) {
+        this.#open.visitor = { ...this.#open.visitor, online, ...(lastSeenAt ? { lastSeenAt } : {}) };
+      }
       this.#list.visitorOnline(conversationId, online);
       this.#listeners.change();
     });
@@ -198,7 +204,6 @@ export class OperatorClient {
 
   disconnect(): void {
     this.#open?.stop();
-    this.#list.stop();
     this.#socket?.disconnect();
     this.#socket = undefined;
   }
@@ -240,9 +245,13 @@ export class OperatorClient {
     await this.#catchUpOpen();
   }
 
+  /** Stops showing the open conversation: its messages and typing no longer come. */
   closeConversation(): void {
-    this.#open?.stop();
+    const open = this.#open;
+    if (!open) return;
+    open.stop();
     this.#open = undefined;
+    void this.#request('close', { conversationId: open.id });
     this.#listeners.change();
   }
 
@@ -314,12 +323,13 @@ export class OperatorClient {
     const socket = this.#socket;
     if (!open || !socket?.connected) return;
     if (!(await open.catchUp()) || this.#open !== open) return;
-    open.outbox.setSender((entry) =>
+    open.outbox.setSender((entry, retry) =>
       socket.timeout(ACK_TIMEOUT_MS).emitWithAck('message', {
         conversationId: open.id,
         message: entry.message,
         clientId: entry.clientId,
         ...(entry.note ? { note: true } : {}),
+        ...(retry ? { retry } : {}),
       }) as Promise<OperatorMessageAck>,
     );
     this.#listeners.change();

@@ -10,6 +10,8 @@ export interface OutgoingMessage {
   error?: ChatErrorPayload;
   /** Operators only: a note. */
   note?: boolean;
+  /** It was sent before without an answer: the next send tells the server it is a retry. */
+  sent?: boolean;
 }
 
 export interface OutboxEvents {
@@ -35,7 +37,7 @@ export class Outbox {
   #entries: OutgoingMessage[];
   #flushing = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #send: ((entry: OutgoingMessage) => Promise<Ack<{ message: ChatMessage }>>) | undefined;
+  #send: Sender | undefined;
 
   constructor(storageKey: string | undefined, events: OutboxEvents) {
     this.#storageKey = storageKey;
@@ -73,7 +75,7 @@ export class Outbox {
   }
 
   /** Where entries go; undefined while the connection cannot take them (flushed again once it can). */
-  setSender(send: ((entry: OutgoingMessage) => Promise<Ack<{ message: ChatMessage }>>) | undefined): void {
+  setSender(send: Sender | undefined): void {
     this.#send = send;
   }
 
@@ -87,9 +89,15 @@ export class Outbox {
         const send = this.#send;
         const entry = this.#entries.find((item) => item.status === 'pending');
         if (!send || !entry) return;
+        // Noted before it goes, so that after a reload, too, the next send says it is a retry.
+        const retry = entry.sent === true;
+        if (!retry) {
+          entry.sent = true;
+          this.#persist();
+        }
         let ack: Ack<{ message: ChatMessage }>;
         try {
-          ack = await send(entry);
+          ack = await send(entry, retry);
         } catch {
           this.#scheduleRetry(RETRY_DELAY_MS); // no answer; the clientId makes a resend safe
           return;
@@ -127,6 +135,9 @@ export class Outbox {
     if (this.#storageKey) save(this.#storageKey, this.#entries);
   }
 }
+
+/** Sends an entry; `retry` says it was sent before, without an answer. */
+type Sender = (entry: OutgoingMessage, retry: boolean) => Promise<Ack<{ message: ChatMessage }>>;
 
 /** How long a client waits for an acknowledgement before it treats the request as unanswered. */
 export { ACK_TIMEOUT_MS };

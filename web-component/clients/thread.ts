@@ -9,6 +9,18 @@ export interface ThreadPage {
   /** More messages exist beyond this page: older ones for the latest page, newer ones for a catch-up. */
   hasMore: boolean;
   notes?: ChatMessage[];
+  /** Every seq up to this one is here or burnt; a missing one above it may still come (see the protocol). */
+  settledSeq?: number;
+  notesSettledSeq?: number;
+}
+
+/** The longest a repair waits for a hole to fill or settle before asking again. */
+const MAX_REPAIR_DELAY_MS = 16_000;
+
+/** How far a page shows its thread complete: to its last message, or less where the server says a seq may still come. */
+function settledThrough(messages: readonly ChatMessage[], settledSeq: number | undefined): number {
+  const last = messages.at(-1)?.seq ?? 0;
+  return settledSeq === undefined ? last : Math.min(last, settledSeq);
 }
 
 /** How a message new to this client came: pushed live, found by a catch-up, or acknowledged to this client. */
@@ -54,6 +66,8 @@ export class Thread {
   readonly #options: ThreadOptions;
   #catchingUp: Promise<boolean> | undefined;
   #repairTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How long the next repair waits: longer each time a hole is still not settled, back to the grace once it fills. */
+  #repairDelay = GAP_GRACE_MS;
 
   constructor(options: ThreadOptions) {
     this.#options = options;
@@ -109,8 +123,9 @@ export class Thread {
 
   async #fetchMissing(): Promise<boolean> {
     // Repeat while the server says more newer messages exist than one catch-up returns.
-    let highest = 0;
-    let highestNote = 0;
+    let settled = 0;
+    let settledNote = 0;
+    const before = this.messages.contiguousSeq + this.notes.contiguousSeq;
     for (let more = true; more; ) {
       const since = this.messages.messages.length ? this.messages.contiguousSeq : undefined;
       const page = await this.#options.fetch(since, this.notes.contiguousSeq);
@@ -124,15 +139,17 @@ export class Thread {
         this.#take(page.messages, 'caught-up');
       }
       if (page.notes) this.#take(page.notes, 'caught-up');
-      highest = Math.max(highest, page.messages.at(-1)?.seq ?? 0);
-      highestNote = Math.max(highestNote, page.notes?.at(-1)?.seq ?? 0);
+      settled = Math.max(settled, settledThrough(page.messages, page.settledSeq));
+      settledNote = Math.max(settledNote, settledThrough(page.notes ?? [], page.notesSettledSeq));
       more = since !== undefined && page.hasMore;
     }
-    // Everything the server had after the contiguous seq is here: a seq it skipped was burnt. Only
-    // up to what it returned, though: a live message newer than that may be past one still on its
-    // way, which the next repair asks for.
-    this.messages.acceptHolesThrough(highest);
-    this.notes.acceptHolesThrough(highestNote);
+    // Everything the server had after the contiguous seq is here: a seq missing below what it says
+    // is settled was burnt. One above may still be on its way (taken by a write that has not
+    // landed yet): the next repair asks again, later each time until it comes or settles.
+    this.messages.acceptHolesThrough(settled);
+    this.notes.acceptHolesThrough(settledNote);
+    const advanced = this.messages.contiguousSeq + this.notes.contiguousSeq > before;
+    this.#repairDelay = advanced || !this.#hasGap ? GAP_GRACE_MS : Math.min(this.#repairDelay * 2, MAX_REPAIR_DELAY_MS);
     this.#repairSoon();
     return true;
   }
@@ -164,7 +181,7 @@ export class Thread {
     this.#repairTimer = setTimeout(() => {
       this.#repairTimer = undefined;
       if (this.#hasGap) void this.catchUp().then(() => this.#options.change());
-    }, GAP_GRACE_MS);
+    }, this.#repairDelay);
   }
 
   get #hasGap(): boolean {

@@ -1,78 +1,135 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import type { ChatMessage } from '../../protocol.js';
+import { ChatError } from '../../server/errors.js';
+import { KeyedQueue } from '../../server/keyed-queue.js';
+import { SharedAttempts } from '../../server/shared-attempts.js';
+import { countChanges, inboxCountsOf, messageKey, nextVersion, threadKey } from '../conversation-rules.js';
 import type {
+  AppendOptions,
+  ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
+  ConversationMessageDraft,
   ConversationPage,
   ConversationQuery,
   ConversationRecord,
+  ConversationTarget,
+  InboxCounts,
 } from '../types.js';
-import { newConversation } from '../types.js';
 import { isDuplicateKey, type MongoMessageLog } from './message-log.js';
-import { toConversationDoc, toConversationRecord, toLastMessageDoc, type ChatModels, type ConversationDoc } from './schemas.js';
+import {
+  toConversationRecord,
+  toLastMessageDoc,
+  type ChatModels,
+  type ConversationDoc,
+  type CountDoc,
+  type operationOptions,
+} from './schemas.js';
 
-/** The counter every conversation change draws its version from; `#` is in no thread key. */
-const CONVERSATION_VERSION_COUNTER = '#conversation-version';
+/** Attempts at taking a seq before the conversation is answered as busy. */
+const MAX_DRAWS = 4;
 
-/** Support conversations in MongoDB: one per (inbox, visitor), changed by compare-and-set on a version. */
+type Changed = NonNullable<ConversationAppendResult['changed']>;
+/** What taking a seq found: the conversation with the seq taken, the seq its first attempt took, or neither. */
+type Drawn = { doc: ConversationDoc; changed: Changed } | { repeat: ConversationDoc } | 'missing' | 'changed meanwhile';
+
+const UNCHANGED: Changed = { created: false, reopened: false };
+
+/**
+ * Support conversations in MongoDB: one per (inbox, visitor), each the counter of its own two
+ * threads (its messages and its notes), changed by compare-and-set on a version, with the tab
+ * counts of each inbox kept beside them (`chat_counts`).
+ *
+ * A message the visitor can see costs two round trips: the conversation's update takes the seq
+ * and folds the message into the summary (last message, unread, status, version) in one step,
+ * then the message is inserted. A third comes only when the message changes what the first could
+ * not compute: the wait that a visitor's message starts, the read mark that an operator's reply
+ * moves (both need the seq), or the counts of a conversation that a message created or reopened.
+ */
 export class MongoConversations {
   readonly #connection: Connection;
   readonly #models: ChatModels;
   readonly #messageLog: MongoMessageLog;
+  readonly #ops: ReturnType<typeof operationOptions>;
+  /** A conversation's seqs are taken one at a time in this process (see MongoMessageLog's `#draws`). */
+  readonly #draws = new KeyedQueue();
+  readonly #attempts = new SharedAttempts<ConversationAppendResult | null>((result) => result && { ...result, duplicate: true, changed: null });
 
-  constructor(connection: Connection, models: ChatModels, messageLog: MongoMessageLog) {
+  constructor(connection: Connection, models: ChatModels, messageLog: MongoMessageLog, ops: ReturnType<typeof operationOptions>) {
     this.#connection = connection;
     this.#models = models;
     this.#messageLog = messageLog;
+    this.#ops = ops;
   }
 
-  async open(
-    inbox: string,
-    visitor: { id: string; name: string },
-  ): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const existing = await this.find(inbox, visitor.id);
-    if (existing) return { conversation: existing, created: false };
-    const record = newConversation(inbox, visitor, await this.#messageLog.nextValue(CONVERSATION_VERSION_COUNTER));
-    try {
-      await this.#models.conversations.create(toConversationDoc(record));
-      return { conversation: record, created: true };
-    } catch (error) {
-      // Another first message made it meanwhile: the unique (inbox, visitorId) index decides.
-      if (!isDuplicateKey(error)) throw error;
-      const winner = await this.find(inbox, visitor.id);
-      if (!winner) throw error;
-      return { conversation: winner, created: false };
+  /** Stores a conversation message; the same message sent twice at once from this process is stored by one attempt. */
+  append(target: ConversationTarget, draft: ConversationMessageDraft, options: AppendOptions = {}): Promise<ConversationAppendResult | null> {
+    const where = 'conversationId' in target ? target.conversationId : `${target.inbox}\u0000${target.visitor.id}`;
+    const key = `${where}\u0000${draft.note ? 'note' : ''}\u0000${messageKey(draft.sender.id, draft.clientId)}`;
+    return this.#attempts.run(key, () => this.#append(target, draft, options));
+  }
+
+  async #append(
+    target: ConversationTarget,
+    draft: ConversationMessageDraft,
+    { retry = false }: AppendOptions,
+  ): Promise<ConversationAppendResult | null> {
+    const key = messageKey(draft.sender.id, draft.clientId);
+    const note = draft.note === true;
+    if (note && !('conversationId' in target)) throw new TypeError('parley-chat: a note needs a conversation id');
+    if (retry) {
+      const current = await this.#findDoc(target);
+      if (!current) {
+        if ('conversationId' in target) return null;
+      } else if ((note ? current.lastNoteKey : current.lastKey) === key) {
+        const finished = await this.#store(current, draft, this.#changedBy(current, key));
+        if (finished !== 'seq taken') return finished;
+      } else {
+        const original = await this.#messageLog.find(threadKey(toConversationRecord(current), note), draft.sender.id, draft.clientId);
+        if (original) return { message: original, duplicate: true, conversation: toConversationRecord(current), changed: null };
+      }
     }
+    for (let attempt = 1; attempt <= MAX_DRAWS; attempt++) {
+      // A seq taken twice (see MongoMessageLog.storeAt) is drawn again whatever the last one was.
+      const force = attempt > 1;
+      const drawn = await this.#draws.run(JSON.stringify(this.#match(target)), () =>
+        note ? this.#drawNote(target as { conversationId: string }, key, force) : this.#draw(target, draft, key, force),
+      );
+      if (drawn === 'missing') return null;
+      if (drawn === 'changed meanwhile') continue;
+      const result =
+        'repeat' in drawn
+          ? await this.#store(drawn.repeat, draft, this.#changedBy(drawn.repeat, key))
+          : await this.#store(drawn.doc, draft, drawn.changed);
+      if (result !== 'seq taken') return result;
+    }
+    throw new ChatError('STORAGE_UNAVAILABLE', 'This conversation is busy; try again', { retryable: true });
   }
 
   async find(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
-    const doc = await this.#models.conversations
-      .findOne({ inbox, visitorId })
-      .setOptions({ sanitizeFilter: true })
-      .lean<ConversationDoc>();
+    const doc = await this.#findDoc({ inbox, visitorId });
     return doc ? toConversationRecord(doc) : null;
   }
 
   async get(id: string): Promise<ConversationRecord | null> {
-    const doc = await this.#models.conversations.findOne({ _id: id }).setOptions({ sanitizeFilter: true }).lean<ConversationDoc>();
+    const doc = await this.#findDoc({ conversationId: id });
     return doc ? toConversationRecord(doc) : null;
   }
 
-  async update(
-    id: string,
-    expectedVersion: number,
-    change: ConversationChange,
-  ): Promise<ConversationRecord | null> {
-    const version = await this.#messageLog.nextValue(CONVERSATION_VERSION_COUNTER);
-    const set: Record<string, unknown> = { updatedAt: new Date(), version };
-    for (const [key, value] of Object.entries(change)) {
-      if (value === undefined) continue;
-      set[key] = key === 'lastMessage' && value ? toLastMessageDoc(value as ChatMessage) : value;
-    }
-    const doc = await this.#models.conversations
-      .findOneAndUpdate({ _id: id, version: expectedVersion }, { $set: set }, { returnDocument: 'after', sanitizeFilter: true })
+  async update(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null> {
+    const set = { ...change, updatedAt: new Date(), version: nextVersion(expectedVersion) };
+    for (const [field, value] of Object.entries(set)) if (value === undefined) delete set[field as keyof typeof set];
+    const before = await this.#models.conversations
+      .findOneAndUpdate({ _id: id, version: expectedVersion }, { $set: set }, { returnDocument: 'before', sanitizeFilter: true, ...this.#ops.write() })
       .lean<ConversationDoc>();
-    return doc ? toConversationRecord(doc) : null;
+    if (!before) return null;
+    const after: ConversationDoc = { ...before, ...set };
+    await this.#count(after.inbox, countChanges(before, after));
+    return toConversationRecord(after);
+  }
+
+  async setVisitorLastSeen(id: string, at: Date): Promise<void> {
+    await this.#models.conversations.updateOne({ _id: id }, { $set: { visitorLastSeenAt: at } }, { sanitizeFilter: true, ...this.#ops.write() });
   }
 
   async list({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
@@ -80,7 +137,7 @@ export class MongoConversations {
     if (before !== undefined) filter.version = this.#connection.base.trusted({ $lt: before });
     const docs = await this.#models.conversations
       .find(filter)
-      .setOptions({ sanitizeFilter: true })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
       .sort({ version: -1 })
       .limit(limit + 1)
       .lean<ConversationDoc[]>();
@@ -92,15 +149,225 @@ export class MongoConversations {
     filter.version = this.#connection.base.trusted({ $gt: since });
     const docs = await this.#models.conversations
       .find(filter)
-      .setOptions({ sanitizeFilter: true })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
       .sort({ version: 1 })
       .limit(limit + 1)
       .lean<ConversationDoc[]>();
     return { conversations: docs.slice(0, limit).map(toConversationRecord), hasMore: docs.length > limit };
   }
 
-  async count(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number> {
-    return this.#models.conversations.countDocuments(this.#filter(query)).setOptions({ sanitizeFilter: true });
+  async inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]> {
+    const filter = inboxes === '*' ? {} : { inbox: this.#connection.base.trusted({ $in: [...inboxes] }) };
+    const docs = await this.#models.counts.find(filter).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<CountDoc[]>();
+    const byInbox = new Map<string, Array<[string, number]>>();
+    for (const doc of docs) {
+      let keys = byInbox.get(doc.inbox);
+      if (!keys) byInbox.set(doc.inbox, (keys = []));
+      keys.push([doc.key, doc.n]);
+    }
+    return [...byInbox].map(([inbox, keys]) => inboxCountsOf(inbox, keys));
+  }
+
+  /**
+   * Counts every inbox's conversations afresh, replacing the kept counts: when there are none yet
+   * (a store from before counts were kept), and to mend counts a crash between a conversation's
+   * change and its count left behind. Reads every conversation: an occasional job, not a request's.
+   */
+  async recount(): Promise<void> {
+    const tally = new Map<string, { inbox: string; key: string; n: number }>();
+    const docs = await this.#models.conversations.find({}).setOptions({ maxTimeMS: 60_000 }).lean<ConversationDoc[]>();
+    for (const doc of docs) {
+      for (const [key] of countChanges(null, doc)) {
+        const id = `${doc.inbox}\u0000${key}`;
+        const entry = tally.get(id) ?? { inbox: doc.inbox, key, n: 0 };
+        entry.n++;
+        tally.set(id, entry);
+      }
+    }
+    const kept = await this.#models.counts.find({}).lean<CountDoc[]>();
+    const operations = [
+      ...[...tally].map(([_id, { inbox, key, n }]) => ({ updateOne: { filter: { _id }, update: { $set: { inbox, key, n } }, upsert: true } })),
+      ...kept.filter((doc) => !tally.has(doc._id)).map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: { n: 0 } } } })),
+    ];
+    if (operations.length) await this.#models.counts.bulkWrite(operations, { writeConcern: { w: 'majority' } });
+  }
+
+  /** Whether the counts were ever kept: a store from before they were has conversations and no counts. */
+  async countsMissing(): Promise<boolean> {
+    const [count, conversation] = await Promise.all([
+      this.#models.counts.findOne({}).lean(),
+      this.#models.conversations.findOne({}).lean(),
+    ]);
+    return count === null && conversation !== null;
+  }
+
+  /**
+   * Takes the next seq of a conversation for a message the visitor can see, folding the message
+   * into the conversation in the same update (see `foldMessage` in conversation-rules.ts for the
+   * rules, which the memory store applies in code). Which update fits depends on the
+   * conversation: open (any, for an operator's message), none yet (the visitor's first message
+   * creates it), or resolved (the visitor's message reopens it); the one `expect`ed is tried first.
+   */
+  async #draw(target: ConversationTarget, draft: ConversationMessageDraft, key: string, force: boolean): Promise<Drawn> {
+    const { conversations } = this.#models;
+    const now = new Date();
+    const lastMessage = toLastMessageDoc({ ...draft, id: this.#messageLog.newId() }, draft.timestamp);
+    const match = this.#match(target);
+    const fresh = force ? {} : { lastKey: this.#connection.base.trusted({ $ne: key }) };
+    const set = { lastKey: key, lastMessage, updatedAt: now, version: nextVersion() };
+    const options = { returnDocument: 'after' as const, sanitizeFilter: true, ...this.#ops.write() };
+
+    if (draft.sender.role !== 'visitor') {
+      const doc = await conversations
+        .findOneAndUpdate({ ...match, ...fresh }, { $inc: { seq: 1 }, $set: { ...set, waitingSince: null, unread: 0 } }, options)
+        .lean<ConversationDoc>();
+      if (doc) return { doc, changed: UNCHANGED };
+    } else {
+      const update = { $inc: { seq: 1, unread: 1 }, $set: { ...set, visitorName: draft.sender.name } };
+      const open = async (): Promise<Drawn | null> => {
+        const doc = await conversations.findOneAndUpdate({ ...match, status: 'open', ...fresh }, update, options).lean<ConversationDoc>();
+        return doc && { doc, changed: UNCHANGED };
+      };
+      // Reopening: the visitor waits afresh, from this message.
+      const reopen = async (): Promise<Drawn | null> => {
+        const reopening = { ...update, $set: { ...update.$set, status: 'open', waitingSince: draft.timestamp, reopenedBy: key } };
+        const doc = await conversations.findOneAndUpdate({ ...match, status: 'resolved', ...fresh }, reopening, options).lean<ConversationDoc>();
+        return doc && { doc, changed: { created: false, reopened: true } };
+      };
+      const create = async (): Promise<Drawn | null> => {
+        if (!('inbox' in target)) return null;
+        const doc: ConversationDoc = {
+          // Random and unguessable; every access is still checked against who asks.
+          _id: randomBytes(12).toString('hex'),
+          inbox: target.inbox,
+          visitorId: target.visitor.id,
+          visitorName: draft.sender.name,
+          status: 'open',
+          assignee: null,
+          lastMessage,
+          unread: 1,
+          visitorReadSeq: 0,
+          operatorReadSeq: 0,
+          waitingSince: draft.timestamp,
+          visitorLastSeenAt: null,
+          unseenNotifiedSeq: 0,
+          createdAt: now,
+          updatedAt: now,
+          version: set.version,
+          seq: 1,
+          lastKey: key,
+          notesSeq: 0,
+          lastNoteKey: null,
+          lastNoteId: null,
+          createdBy: key,
+          reopenedBy: null,
+        };
+        try {
+          await conversations.collection.insertOne(doc as never, this.#ops.write());
+          return { doc, changed: { created: true, reopened: false } };
+        } catch (error) {
+          // It exists: made by another first message meanwhile, or its last seq is this message's.
+          if (isDuplicateKey(error)) return null;
+          throw error;
+        }
+      };
+      const expect = 'inbox' in target ? target.expect : undefined;
+      const order = expect === 'new' ? [create, open, reopen] : expect === 'resolved' ? [reopen, open, create] : [open, create, reopen];
+      for (const attempt of order) {
+        const drawn = await attempt();
+        if (drawn) return drawn;
+      }
+    }
+    const current = await this.#findDoc(target);
+    if (!current) return 'conversationId' in target ? 'missing' : 'changed meanwhile';
+    return !force && current.lastKey === key ? { repeat: current } : 'changed meanwhile';
+  }
+
+  /** Takes the next seq of a conversation's notes, which change nothing else. */
+  async #drawNote(target: { conversationId: string }, key: string, force: boolean): Promise<Drawn> {
+    const doc = await this.#models.conversations
+      .findOneAndUpdate(
+        { _id: target.conversationId, ...(force ? {} : { lastNoteKey: this.#connection.base.trusted({ $ne: key }) }) },
+        { $inc: { notesSeq: 1 }, $set: { lastNoteKey: key, lastNoteId: this.#messageLog.newId() } },
+        { returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() },
+      )
+      .lean<ConversationDoc>();
+    if (doc) return { doc, changed: UNCHANGED };
+    const current = await this.#findDoc(target);
+    if (!current) return 'missing';
+    return !force && current.lastNoteKey === key ? { repeat: current } : 'changed meanwhile';
+  }
+
+  /**
+   * Stores the message under the seq `doc` gave it, then what the seq decides (the wait, the read
+   * mark) and the counts. When another attempt stored it already, only the idempotent follow-ups
+   * run, so that a retry finishes what its first attempt left undone, and `changed` is null: the
+   * call that stored the message tells the hooks.
+   */
+  async #store(doc: ConversationDoc, draft: ConversationMessageDraft, changed: Changed): Promise<ConversationAppendResult | 'seq taken'> {
+    const note = draft.note === true;
+    const record = toConversationRecord(doc);
+    const id = note ? doc.lastNoteId! : doc.lastMessage!.id;
+    const stored = await this.#messageLog.storeAt({ ...draft, room: threadKey(record, note) }, id, note ? doc.notesSeq : doc.seq);
+    if (stored === 'seq taken') return 'seq taken';
+    if (note) return { ...stored, conversation: record, changed: stored.duplicate ? null : changed };
+    const after = await this.#followUp(doc, draft);
+    if (!stored.duplicate && (changed.created || changed.reopened)) {
+      await this.#count(doc.inbox, countChanges(changed.created ? null : { status: 'resolved', assignee: doc.assignee }, after));
+    }
+    return { ...stored, conversation: toConversationRecord(after), changed: stored.duplicate ? null : changed };
+  }
+
+  /**
+   * What needs the message's seq, so the update that took it could not do: a visitor's message
+   * starts the wait when nobody was waiting; an operator's marks everything up to it read. Each
+   * writes only what is still to do, and only while no later message or change came.
+   */
+  async #followUp(doc: ConversationDoc, draft: ConversationMessageDraft): Promise<ConversationDoc> {
+    const visitor = draft.sender.role === 'visitor';
+    const change = visitor ? (doc.waitingSince ? null : { waitingSince: draft.timestamp }) : doc.operatorReadSeq < doc.seq ? { operatorReadSeq: doc.seq } : null;
+    if (!change) return doc;
+    const version = nextVersion(doc.version);
+    const set = { ...change, updatedAt: new Date(), version };
+    const done = await this.#models.conversations.updateOne(
+      { _id: doc._id, seq: doc.seq, version: this.#connection.base.trusted({ $lt: version }) },
+      { $set: set },
+      { sanitizeFilter: true, ...this.#ops.write() },
+    );
+    return done.modifiedCount === 1 ? { ...doc, ...set } : doc;
+  }
+
+  /** Moves conversations between an inbox's tab counts. */
+  async #count(inbox: string, changes: Array<[key: string, change: 1 | -1]>): Promise<void> {
+    if (changes.length === 0) return;
+    await this.#models.counts.bulkWrite(
+      changes.map(([key, change]) => ({
+        updateOne: {
+          filter: { _id: `${inbox}\u0000${key}` },
+          update: { $inc: { n: change }, $setOnInsert: { inbox, key } },
+          upsert: true,
+        },
+      })),
+      this.#ops.write(),
+    );
+  }
+
+  /** What the message that took the last seq did: its first attempt wrote it down (see `ConversationDoc`). */
+  #changedBy(doc: ConversationDoc, key: string): Changed {
+    return { created: doc.createdBy === key, reopened: doc.reopenedBy === key };
+  }
+
+  #match(target: ConversationTarget | { inbox: string; visitorId: string }): Record<string, unknown> {
+    if ('conversationId' in target) return { _id: target.conversationId };
+    return { inbox: target.inbox, visitorId: 'visitorId' in target ? target.visitorId : target.visitor.id };
+  }
+
+  #findDoc(target: ConversationTarget | { inbox: string; visitorId: string }): Promise<ConversationDoc | null> {
+    return this.#models.conversations
+      .findOne(this.#match(target))
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .lean<ConversationDoc>()
+      .exec();
   }
 
   #filter({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): Record<string, unknown> {

@@ -1,145 +1,183 @@
-import { randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { ChatMessage, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
-import type { AppendResult, MessageDraft, MessagePage, MessageQuery } from '../types.js';
-import { toChatMessage, type ChatModels, type MessageDoc } from './schemas.js';
+import { KeyedQueue } from '../../server/keyed-queue.js';
+import { SharedAttempts } from '../../server/shared-attempts.js';
+import { messageKey } from '../conversation-rules.js';
+import type { AppendOptions, AppendResult, MessageDraft, MessagePage, MessageQuery } from '../types.js';
+import { toChatMessage, type ChatModels, type CounterDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
-/** A claim older than this was left by a request that failed; a retry finishes it. */
-const ABANDONED_CLAIM_MS = 10_000;
 const DUPLICATE_KEY = 11000;
+/** How far apart the clocks of two chat nodes may be, for `settledSeq`. */
+const CLOCK_SKEW_MS = 5000;
+/** Draws a seq is tried again after the one drawn was taken already (see `#store`). */
+const MAX_DRAWS = 3;
 
 /**
- * The threads' messages in MongoDB: appending (once per clientId, with the thread's next seq)
- * and reading pages. Counters (a thread's seq, the conversations' version) live here too, since
- * drawing a seq is half of appending.
+ * The threads' messages in MongoDB: writing one (once per clientId, with its thread's next seq)
+ * and reading pages. A public room's counter is a document of its own (`chat_counters`); a
+ * conversation is its own counter (see conversations.ts), and stores its messages through
+ * `storeAt`.
+ *
+ * A message costs two round trips: the counter's update takes the seq and notes which message
+ * took it (`lastKey`), then the message is inserted with it. A retry of the same message (the
+ * client says so, or the counter says its last seq went to that message) never takes another
+ * seq: it finds the original, or stores the message under the seq its first attempt took.
  */
 export class MongoMessageLog {
   readonly #connection: Connection;
   readonly #models: ChatModels;
+  readonly #ops: ReturnType<typeof operationOptions>;
+  /** A seq taken longer ago than this is stored or never will be: writes are bounded in time. */
+  readonly #settleMs: number;
+  readonly #attempts = new SharedAttempts<AppendResult>((result) => ({ ...result, duplicate: true }));
+  /**
+   * A thread's seqs are taken one at a time in this process. MongoDB needs no such care (`$inc` is
+   * atomic), but a server without atomic updates across connections hands out one value twice,
+   * and then skips one, when many take at once; across processes there is far less overlap.
+   */
+  readonly #draws = new KeyedQueue();
 
-  constructor(connection: Connection, models: ChatModels) {
+  constructor(connection: Connection, models: ChatModels, ops: ReturnType<typeof operationOptions>, timeoutMs: number) {
     this.#connection = connection;
     this.#models = models;
+    this.#ops = ops;
+    this.#settleMs = timeoutMs + CLOCK_SKEW_MS;
+  }
+
+  /** A new message id, made before its seq is taken so that the counter can name it. */
+  newId(): string {
+    return new this.#connection.base.Types.ObjectId().toString();
+  }
+
+  /** Stores a message of a public room; the same message sent twice at once from this process is stored by one attempt. */
+  append(draft: MessageDraft, options: AppendOptions = {}): Promise<AppendResult> {
+    const key = `${draft.room}\u0000${messageKey(draft.sender.id, draft.clientId)}`;
+    return this.#attempts.run(key, () => this.#append(draft, options));
+  }
+
+  async #append(draft: MessageDraft, { retry = false }: AppendOptions): Promise<AppendResult> {
+    if (retry) {
+      const original = await this.find(draft.room, draft.sender.id, draft.clientId);
+      if (original) return { message: original, duplicate: true };
+    }
+    const key = messageKey(draft.sender.id, draft.clientId);
+    for (let draw = 1; ; draw++) {
+      const id = this.newId();
+      const counter = await this.#draws.run(draft.room, () => this.#draw(draft.room, key, id, draw > 1));
+      const stored = await this.storeAt(draft, counter.lastId ?? id, counter.seq);
+      if (stored !== 'seq taken') return stored;
+      if (draw >= MAX_DRAWS) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
+    }
   }
 
   /**
-   * Stores a message once per `(thread, sender, clientId)` and gives it the thread's next seq, so
-   * seqs stay gap-free even when the same message arrives at several nodes at once. The message is
-   * claimed first (inserted without a seq, which the unique clientId index lets one request do);
-   * only the claimant draws a seq, and every other request waits for that seq and answers with
-   * the original. A seq is burnt only when storing fails between drawing it and setting it (the
-   * database went away then); clients accept a hole that stays empty once they asked for it.
+   * Inserts a message under the id and seq its thread's counter gave it. Another attempt of the
+   * same message may have stored it already (or be storing it now): then the original is returned.
+   * Says `seq taken` when another message has that seq, which MongoDB's atomic `$inc` never allows
+   * but a server without atomic updates across connections (the jongodb emulator) can.
    */
-  async append(draft: MessageDraft): Promise<AppendResult> {
-    const claim = {
+  async storeAt(draft: MessageDraft, id: string, seq: number): Promise<AppendResult | 'seq taken'> {
+    const doc = {
+      _id: new this.#connection.base.Types.ObjectId(id),
       room: draft.room,
-      seq: unsetSeq(),
+      seq,
       sender: { id: draft.sender.id, name: draft.sender.name, role: draft.sender.role },
       message: draft.message,
       clientId: draft.clientId,
       timestamp: draft.timestamp,
+      seqAt: new Date(),
     };
-    let claimed: MessageDoc;
     try {
-      claimed = (await this.#models.messages.create(claim)).toObject();
+      await this.#models.messages.collection.insertOne(doc, this.#ops.write());
+      return { message: toChatMessage(doc), duplicate: false };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      return { message: await this.#original(draft, error), duplicate: true };
+      const original = await this.find(draft.room, draft.sender.id, draft.clientId);
+      return original ? { message: original, duplicate: true } : 'seq taken';
     }
-    return { message: toChatMessage(await this.#assignSeq(claimed)), duplicate: false };
+  }
+
+  /** The stored message a sender sent with a clientId, if any. */
+  async find(room: string, senderId: string, clientId: string): Promise<ChatMessage | null> {
+    const doc = await this.#models.messages
+      .findOne({ room, 'sender.id': senderId, clientId })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .lean<MessageDoc>();
+    return doc && doc.seq > 0 ? toChatMessage(doc) : null;
   }
 
   async list({ room, limit, before, after }: MessageQuery): Promise<MessagePage> {
     const newerFirst = after === undefined;
     // sanitizeFilter neutralises any operator smuggled into `room`; our own range is marked trusted.
-    // Claims still waiting for their seq (below zero) are not messages yet.
+    // Seqs below one are claims an earlier version left unfinished: never messages.
     const range = after !== undefined ? { $gt: after } : before !== undefined ? { $gt: 0, $lt: before } : { $gt: 0 };
     const filter = { room, seq: this.#connection.base.trusted(range) };
     // One extra document tells whether more exist without a second query.
     const docs = await this.#models.messages
       .find(filter)
-      .setOptions({ sanitizeFilter: true })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
       .sort({ seq: newerFirst ? -1 : 1 })
       .limit(limit + 1)
       .lean<MessageDoc[]>();
-    const hasMore = docs.length > limit;
-    const page = docs.slice(0, limit).map(toChatMessage);
-    if (newerFirst) page.reverse();
-    return { messages: page, hasMore };
+    const kept = docs.slice(0, limit);
+    if (newerFirst) kept.reverse();
+    const page: MessagePage = { messages: kept.map(toChatMessage), hasMore: docs.length > limit };
+    const settledSeq = this.#settledSeq(kept);
+    if (settledSeq !== undefined) page.settledSeq = settledSeq;
+    return page;
   }
 
   count({ room, after, role }: { room: string; after: number; role: SenderRole }): Promise<number> {
     return this.#models.messages
       .countDocuments({ room, seq: this.#connection.base.trusted({ $gt: Math.max(0, after) }), 'sender.role': role })
-      .setOptions({ sanitizeFilter: true });
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() });
   }
 
-  /** Atomically draws the next value of a counter: a thread's seq, or the conversations' version. */
-  async nextValue(counter: string): Promise<number> {
-    const increment = () =>
-      this.#models.counters
-        .findOneAndUpdate({ _id: counter }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after', sanitizeFilter: true })
-        .lean<{ seq: number }>();
-    try {
-      return (await increment())!.seq;
-    } catch (error) {
-      // Two first messages racing to create a thread's counter: one upsert loses on _id. The
-      // document exists now, so the retry is a plain increment.
-      if (!isDuplicateKey(error)) throw error;
-      return (await increment())!.seq;
+  /**
+   * The highest seq of `page` below which nothing can still be on its way: that of a message
+   * written longer ago than a write may take (every lower seq was taken before it was).
+   */
+  #settledSeq(page: MessageDoc[]): number | undefined {
+    const cutoff = Date.now() - this.#settleMs;
+    for (let i = page.length - 1; i >= 0; i--) {
+      const { seq, seqAt } = page[i]!;
+      if (!seqAt || seqAt.getTime() <= cutoff) return seq;
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes a room's next seq for the message `key`, unless the last seq went to that same message
+   * (a repeat: its first attempt took it, and may or may not have stored the message), which is
+   * returned instead. `force` takes one whatever the last was (the last was taken twice).
+   */
+  async #draw(room: string, key: string, id: string, force: boolean): Promise<CounterDoc> {
+    const { counters } = this.#models;
+    const take = () =>
+      counters
+        .findOneAndUpdate(
+          force ? { _id: room } : { _id: room, lastKey: this.#connection.base.trusted({ $ne: key }) },
+          { $inc: { seq: 1 }, $set: { lastKey: key, lastId: id } },
+          { upsert: true, returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() },
+        )
+        .lean<CounterDoc>();
+    for (let attempt = 1; ; attempt++) {
+      let counter: CounterDoc | null;
+      try {
+        counter = await take();
+      } catch (error) {
+        // The filter missed an existing counter, so the upsert tried to make a second one: the
+        // last seq went to this message (or two first messages raced to make the counter).
+        if (!isDuplicateKey(error)) throw error;
+        counter = null;
+      }
+      if (counter) return counter;
+      const current = await counters.findOne({ _id: room }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<CounterDoc>();
+      if (current?.lastKey === key) return current;
+      if (attempt >= MAX_DRAWS) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
     }
   }
-
-  /** Draws the thread's next seq for a claimed message and sets it; the claim's own seq guards the write. */
-  async #assignSeq(claimed: MessageDoc, attempt = 1): Promise<MessageDoc> {
-    const { messages, counters } = this.#models;
-    const seq = await this.nextValue(claimed.room);
-    let set: { modifiedCount: number };
-    try {
-      set = await messages.updateOne({ _id: claimed._id, seq: claimed.seq }, { $set: { seq } }).setOptions({ sanitizeFilter: true });
-    } catch (error) {
-      // The seq is another message's: the counter handed it out twice. MongoDB's findAndModify
-      // never does; a server that is not atomic there (the jongodb emulator, under concurrent
-      // connections) can. A fresh seq keeps the message; the seq skipped is a hole clients accept.
-      if (!isDuplicateKey(error) || attempt >= 3) throw error;
-      return this.#assignSeq(claimed, attempt + 1);
-    }
-    if (set.modifiedCount === 1) return { ...claimed, seq };
-    // Not modified: someone finished this claim meanwhile (see #original), or the count was
-    // misreported. The document says which; only a seq that is not its own goes back.
-    const done = await messages.findOne({ _id: claimed._id }).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
-    if (done?.seq === seq) return done;
-    await counters
-      .updateOne({ _id: claimed.room, seq }, { $inc: { seq: -1 } })
-      .setOptions({ sanitizeFilter: true })
-      .catch(() => undefined);
-    if (!done || done.seq < 0) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
-    return done;
-  }
-
-  /** The stored original of a repeated clientId, once its claimant has given it its seq. */
-  async #original(draft: MessageDraft, duplicateError: unknown): Promise<ChatMessage> {
-    const key = { room: draft.room, 'sender.id': draft.sender.id, clientId: draft.clientId };
-    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
-      const original = await this.#models.messages.findOne(key).setOptions({ sanitizeFilter: true }).lean<MessageDoc>();
-      if (!original) throw duplicateError; // a duplicate of something else: not ours to explain
-      if (original.seq > 0) return toChatMessage(original);
-      // A claim left by a request that failed before its seq was set: this retry finishes it.
-      // (The claim's age is its ObjectId's: the message's own timestamp is whatever the caller gave.)
-      const claimedAt = (original._id as unknown as { getTimestamp(): Date }).getTimestamp().getTime();
-      if (Date.now() - claimedAt > ABANDONED_CLAIM_MS) return toChatMessage(await this.#assignSeq(original));
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-/**
- * The seq of a claimed message until its real one is set: below zero, so never a message's, and
- * unique, so the `{ room, seq }` index holds for claims too.
- */
-function unsetSeq(): number {
-  return -randomInt(1, 2 ** 47);
 }
 
 export function isDuplicateKey(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { Connection, Model, Schema } from 'mongoose';
 import type { ChatMessage, SenderRole } from '../../protocol.js';
+import { threadKey } from '../conversation-rules.js';
 import type { ConversationRecord, UserRecord } from '../types.js';
 
 // The chat's documents in MongoDB, their schemas and indexes, and how each maps to the public
@@ -14,21 +15,44 @@ export interface MessageDoc {
   message: string;
   clientId: string;
   timestamp: Date;
+  /**
+   * When the message was written, after its seq was taken: a seq below it was taken earlier, so
+   * once this is older than the write timeout, every seq below it is stored or never will be.
+   */
+  seqAt?: Date;
 }
 
-/** A conversation's last message, kept on it as the public shape (its id as a string). */
+/**
+ * A conversation's last message as kept on it: the public shape without its thread key and seq,
+ * which are the conversation's own (`_id`, `seq`), since the update that takes a seq cannot
+ * write the seq it takes anywhere else.
+ */
 export interface LastMessageDoc {
   id: string;
-  room: string;
-  seq: number;
   sender: { id: string; name: string; role: SenderRole };
   message: string;
   clientId: string;
   timestamp: Date;
 }
 
-/** A conversation as stored: its record, with the id as `_id` and the last message as stored. */
-export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & { _id: string; lastMessage: LastMessageDoc | null };
+/**
+ * A conversation as stored: its record, with the id as `_id`, and the counters of its two
+ * threads. The conversation is the counter of its own messages, so that the step that takes a
+ * seq also updates the summary; `lastKey` (sender and clientId of the message that took the last
+ * seq) lets a retry of that message find its seq taken and finish storing it, rather than take
+ * another. `createdBy` and `reopenedBy` say which message created or reopened it, for that retry.
+ */
+export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & {
+  _id: string;
+  lastMessage: LastMessageDoc | null;
+  seq: number;
+  lastKey: string | null;
+  notesSeq: number;
+  lastNoteKey: string | null;
+  lastNoteId: string | null;
+  createdBy: string | null;
+  reopenedBy: string | null;
+};
 
 export interface UserDoc {
   visitorId: string;
@@ -39,29 +63,63 @@ export interface UserDoc {
   updatedAt: Date;
 }
 
+/** A public room's counter: its last seq, and which message took it (see `ConversationDoc.lastKey`). */
 export interface CounterDoc {
   _id: string;
   seq: number;
+  lastKey?: string;
+  lastId?: string;
+}
+
+/** One tab count of an inbox (`<inbox>` NUL `<key>`, keys as in conversation-rules.ts). */
+export interface CountDoc {
+  _id: string;
+  inbox: string;
+  key: string;
+  n: number;
 }
 
 // Schemas this module made, so a model found already registered under our name is reused only
 // when it is ours (a second chat server on the same connection), never a host model.
 const ownSchemas = new WeakSet<Schema>();
 
-// Never relying on the host app's global Mongoose settings: every schema sets its own.
+// Never relying on the host app's global Mongoose settings: every schema sets its own. Reads
+// go to the primary and writes wait for a majority, whatever the host's connection says: a
+// compare-and-set must not read a stale version, a retry must find its own stored message, and
+// an acknowledged message must survive a failover.
 const SCHEMA_OPTIONS = {
   strict: 'throw',
   strictQuery: 'throw',
   autoIndex: false,
   autoCreate: false,
   versionKey: false,
+  read: 'primary',
+  writeConcern: { w: 'majority' },
 } as const;
+
+/**
+ * The options of every operation: bounded in time on the server (`maxTimeMS`, and `wtimeout` for
+ * the majority's acknowledgement) and in the driver (`signal`, which stops it waiting for a server
+ * or a connection), so that no write lands long after the chat stopped waiting for it, and the
+ * primary and a majority whatever the host's connection says.
+ */
+export function operationOptions(timeoutMs: number) {
+  return {
+    read: () => ({ maxTimeMS: timeoutMs, signal: AbortSignal.timeout(timeoutMs) }),
+    write: () => ({
+      maxTimeMS: timeoutMs,
+      writeConcern: { w: 'majority' as const, wtimeout: timeoutMs },
+      signal: AbortSignal.timeout(timeoutMs),
+    }),
+  };
+}
 
 export interface ChatModels {
   messages: Model<MessageDoc>;
   users: Model<UserDoc>;
   conversations: Model<ConversationDoc>;
   counters: Model<CounterDoc>;
+  counts: Model<CountDoc>;
 }
 
 /**
@@ -84,6 +142,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       message: { type: String, required: true },
       clientId: { type: String, required: true },
       timestamp: { type: Date, required: true },
+      seqAt: { type: Date },
     },
     SCHEMA_OPTIONS,
   );
@@ -103,8 +162,6 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   const lastMessageSchema = new Schema<LastMessageDoc>(
     {
       id: { type: String, required: true },
-      room: { type: String, required: true },
-      seq: { type: Number, required: true },
       sender: {
         id: { type: String, required: true },
         name: { type: String, required: true },
@@ -138,6 +195,13 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
       version: { type: Number, required: true },
+      seq: { type: Number, required: true },
+      lastKey: { type: String, default: null },
+      notesSeq: { type: Number, required: true },
+      lastNoteKey: { type: String, default: null },
+      lastNoteId: { type: String, default: null },
+      createdBy: { type: String, default: null },
+      reopenedBy: { type: String, default: null },
     },
     SCHEMA_OPTIONS,
   );
@@ -148,19 +212,36 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   conversationSchema.index({ inbox: 1, status: 1, 'assignee.id': 1, version: -1 });
   conversationSchema.index({ inbox: 1, version: 1 });
   // The same across every inbox, for operators who see them all.
+  conversationSchema.index({ status: 1, version: -1 });
   conversationSchema.index({ status: 1, 'assignee.id': 1, version: -1 });
   conversationSchema.index({ version: 1 });
 
   const counterSchema = new Schema<CounterDoc>(
-    { _id: { type: String, required: true }, seq: { type: Number, required: true } },
+    {
+      _id: { type: String, required: true },
+      seq: { type: Number, required: true },
+      lastKey: { type: String },
+      lastId: { type: String },
+    },
     SCHEMA_OPTIONS,
   );
+  const countSchema = new Schema<CountDoc>(
+    {
+      _id: { type: String, required: true },
+      inbox: { type: String, required: true },
+      key: { type: String, required: true },
+      n: { type: Number, required: true },
+    },
+    SCHEMA_OPTIONS,
+  );
+  countSchema.index({ inbox: 1 });
 
   return {
     messages: ownModel(connection, `${prefix}messages`, messageSchema),
     users: ownModel(connection, `${prefix}users`, userSchema),
     conversations: ownModel(connection, `${prefix}conversations`, conversationSchema),
     counters: ownModel(connection, `${prefix}counters`, counterSchema),
+    counts: ownModel(connection, `${prefix}counts`, countSchema),
   };
 }
 
@@ -199,9 +280,9 @@ function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boole
 
 // Documents are mapped field by field to the public shape: no projection is trusted to hide
 // anything, and nothing but these fields ever leaves the store.
-export function toChatMessage(doc: MessageDoc | LastMessageDoc): ChatMessage {
+export function toChatMessage(doc: MessageDoc): ChatMessage {
   return {
-    id: 'id' in doc ? doc.id : doc._id.toString(),
+    id: doc._id.toString(),
     room: doc.room,
     seq: doc.seq,
     sender: { id: doc.sender.id, name: doc.sender.name, role: doc.sender.role ?? 'visitor' },
@@ -211,32 +292,36 @@ export function toChatMessage(doc: MessageDoc | LastMessageDoc): ChatMessage {
   };
 }
 
-export function toLastMessageDoc(message: ChatMessage): LastMessageDoc {
+export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId'>, timestamp: Date): LastMessageDoc {
   return {
     id: message.id,
-    room: message.room,
-    seq: message.seq,
     sender: { id: message.sender.id, name: message.sender.name, role: message.sender.role },
     message: message.message,
     clientId: message.clientId,
-    timestamp: new Date(message.timestamp),
+    timestamp,
   };
-}
-
-export function toConversationDoc({ id, lastMessage, ...rest }: ConversationRecord): ConversationDoc {
-  return { _id: id, ...rest, lastMessage: lastMessage && toLastMessageDoc(lastMessage) };
 }
 
 export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
   const date = (value: Date | null | undefined) => (value ? new Date(value) : null);
+  const id = String(doc._id);
+  const last = doc.lastMessage;
   return {
-    id: String(doc._id),
+    id,
     inbox: doc.inbox,
     visitorId: doc.visitorId,
     visitorName: doc.visitorName,
     status: doc.status,
     assignee: doc.assignee ? { id: doc.assignee.id, name: doc.assignee.name } : null,
-    lastMessage: doc.lastMessage ? toChatMessage(doc.lastMessage) : null,
+    lastMessage: last && {
+      id: last.id,
+      room: threadKey({ inbox: doc.inbox, id }),
+      seq: doc.seq,
+      sender: { id: last.sender.id, name: last.sender.name, role: last.sender.role },
+      message: last.message,
+      timestamp: new Date(last.timestamp).toISOString(),
+      clientId: last.clientId,
+    },
     unread: doc.unread,
     visitorReadSeq: doc.visitorReadSeq,
     operatorReadSeq: doc.operatorReadSeq,

@@ -2,13 +2,18 @@ import type { Connection, Mongoose } from 'mongoose';
 import type { SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import type {
+  AppendOptions,
   AppendResult,
   ChatStore,
+  ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
+  ConversationMessageDraft,
   ConversationPage,
   ConversationQuery,
   ConversationRecord,
+  ConversationTarget,
+  InboxCounts,
   MessageDraft,
   MessagePage,
   MessageQuery,
@@ -17,7 +22,7 @@ import type {
 } from '../types.js';
 import { MongoConversations } from './conversations.js';
 import { MongoMessageLog } from './message-log.js';
-import { chatModels, ensureIndexes, toUserRecord, type ChatModels, type UserDoc } from './schemas.js';
+import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type UserDoc } from './schemas.js';
 
 export interface MongooseStoreOptions {
   /**
@@ -31,6 +36,12 @@ export interface MongooseStoreOptions {
    * @default 'chat_'
    */
   prefix?: string;
+  /**
+   * How long one database operation may take, enforced by the server (`maxTimeMS`, `wtimeout`)
+   * and by the driver; `createChatServer` passes `limits.storageTimeoutMs`.
+   * @default 5000
+   */
+  timeoutMs?: number;
 }
 
 const CONNECTED = 1;
@@ -46,6 +57,7 @@ export class MongooseStore implements ChatStore {
   readonly #models: ChatModels;
   readonly #messageLog: MongoMessageLog;
   readonly #conversations: MongoConversations;
+  readonly #ops: ReturnType<typeof operationOptions>;
 
   constructor(options: MongooseStoreOptions) {
     const connection = toConnection(options.mongoose);
@@ -53,10 +65,13 @@ export class MongooseStore implements ChatStore {
     if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(prefix)) {
       throw new TypeError(`parley-chat: prefix must be letters, digits and underscores; got ${JSON.stringify(prefix)}`);
     }
+    const timeoutMs = options.timeoutMs ?? 5000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('parley-chat: MongooseStore timeoutMs must be a positive number of milliseconds');
     this.#connection = connection;
     this.#models = chatModels(connection, prefix);
-    this.#messageLog = new MongoMessageLog(connection, this.#models);
-    this.#conversations = new MongoConversations(connection, this.#models, this.#messageLog);
+    this.#ops = operationOptions(timeoutMs);
+    this.#messageLog = new MongoMessageLog(connection, this.#models, this.#ops, timeoutMs);
+    this.#conversations = new MongoConversations(connection, this.#models, this.#messageLog, this.#ops);
   }
 
   /**
@@ -69,6 +84,8 @@ export class MongooseStore implements ChatStore {
     await ensureIndexes(this.#models.messages);
     await ensureIndexes(this.#models.users);
     await ensureIndexes(this.#models.conversations);
+    await ensureIndexes(this.#models.counts);
+    if (await this.#conversations.countsMissing()) await this.#conversations.recount();
   }
 
   /**
@@ -85,9 +102,9 @@ export class MongooseStore implements ChatStore {
     await this.#connection.db!.admin().ping();
   }
 
-  async appendMessage(draft: MessageDraft): Promise<AppendResult> {
+  async appendMessage(draft: MessageDraft, options?: AppendOptions): Promise<AppendResult> {
     this.#assertConnected();
-    return this.#messageLog.append(draft);
+    return this.#messageLog.append(draft, options);
   }
 
   async listMessages(query: MessageQuery): Promise<MessagePage> {
@@ -106,7 +123,7 @@ export class MongooseStore implements ChatStore {
       .findOneAndUpdate(
         { visitorId },
         { $set: { name: details.name, email: details.email, phone: details.phone } },
-        { upsert: true, returnDocument: 'after', sanitizeFilter: true, runValidators: true },
+        { upsert: true, returnDocument: 'after', sanitizeFilter: true, runValidators: true, ...this.#ops.write() },
       )
       .lean<UserDoc>();
     return toUserRecord(doc!);
@@ -114,13 +131,17 @@ export class MongooseStore implements ChatStore {
 
   async getUser(visitorId: string): Promise<UserRecord | null> {
     this.#assertConnected();
-    const doc = await this.#models.users.findOne({ visitorId }).setOptions({ sanitizeFilter: true }).lean<UserDoc>();
+    const doc = await this.#models.users.findOne({ visitorId }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<UserDoc>();
     return doc ? toUserRecord(doc) : null;
   }
 
-  async openConversation(inbox: string, visitor: { id: string; name: string }): Promise<{ conversation: ConversationRecord; created: boolean }> {
+  async appendToConversation(
+    target: ConversationTarget,
+    draft: ConversationMessageDraft,
+    options?: AppendOptions,
+  ): Promise<ConversationAppendResult | null> {
     this.#assertConnected();
-    return this.#conversations.open(inbox, visitor);
+    return this.#conversations.append(target, draft, options);
   }
 
   async findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
@@ -138,6 +159,11 @@ export class MongooseStore implements ChatStore {
     return this.#conversations.update(id, expectedVersion, change);
   }
 
+  async setVisitorLastSeen(id: string, at: Date): Promise<void> {
+    this.#assertConnected();
+    await this.#conversations.setVisitorLastSeen(id, at);
+  }
+
   async listConversations(query: ConversationQuery): Promise<ConversationPage> {
     this.#assertConnected();
     return this.#conversations.list(query);
@@ -148,9 +174,19 @@ export class MongooseStore implements ChatStore {
     return this.#conversations.changes(query);
   }
 
-  async countConversations(query: Omit<ConversationQuery, 'before' | 'limit'>): Promise<number> {
+  async inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]> {
     this.#assertConnected();
-    return this.#conversations.count(query);
+    return this.#conversations.inboxCounts(inboxes);
+  }
+
+  /**
+   * Counts every inbox's conversations afresh (the inbox's tabs), mending counts that a crash
+   * between a conversation's change and its count left behind. It reads every conversation: run
+   * it now and then, e.g. nightly, not per request.
+   */
+  async recountConversations(): Promise<void> {
+    this.#assertConnected();
+    await this.#conversations.recount();
   }
 
   // Without this, Mongoose would buffer operations for seconds while disconnected; the chat

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatMessage } from '../protocol.js';
+import type { ConversationRecord, InboxCounts } from './types.js';
+
+// The rules every store keeps for conversations, in one place: their thread keys, how a message
+// changes its conversation, how versions grow, and which tab counts a conversation is in.
+
+/**
+ * The thread key of a conversation, or of its notes: where the store keeps its messages, and
+ * what their `room` field holds. Never a valid room name (it has `/`), so no public room can
+ * ever read a conversation.
+ */
+export function threadKey(conversation: { inbox: string; id: string }, notes = false): string {
+  return `${conversation.inbox}/${conversation.id}${notes ? '/notes' : ''}`;
+}
+
+/** What identifies one message in its thread for retries: its sender and the client's id for it. */
+export function messageKey(senderId: string, clientId: string): string {
+  return `${senderId}\u0000${clientId}`;
+}
+
+/** A conversation as its visitor's first message opens it, before that message is folded in. */
+export function newConversation(inbox: string, visitor: { id: string; name: string }, now: Date): ConversationRecord {
+  return {
+    // Random and unguessable; every access is still checked against who asks.
+    id: randomBytes(12).toString('hex'),
+    inbox,
+    visitorId: visitor.id,
+    visitorName: visitor.name,
+    status: 'open',
+    assignee: null,
+    lastMessage: null,
+    unread: 0,
+    visitorReadSeq: 0,
+    operatorReadSeq: 0,
+    waitingSince: null,
+    visitorLastSeenAt: null,
+    unseenNotifiedSeq: 0,
+    createdAt: now,
+    updatedAt: now,
+    version: nextVersion(),
+  };
+}
+
+/**
+ * What a message visitors can see does to its conversation. A visitor's message is the last
+ * message, names the visitor, reopens a resolved conversation, starts the wait if nobody is
+ * waiting (a reopened conversation waits afresh) and is one more unread. An operator's answers:
+ * nobody waits, and everything up to it is read.
+ */
+export function foldMessage(record: ConversationRecord, message: ChatMessage): ConversationRecord {
+  const folded: ConversationRecord = { ...record, lastMessage: message, updatedAt: new Date(), version: nextVersion(record.version) };
+  if (message.sender.role === 'visitor') {
+    const reopened = record.status === 'resolved';
+    folded.visitorName = message.sender.name;
+    folded.status = 'open';
+    if (reopened || !record.waitingSince) folded.waitingSince = new Date(message.timestamp);
+    folded.unread = record.unread + 1;
+  } else {
+    folded.waitingSince = null;
+    folded.unread = 0;
+    folded.operatorReadSeq = Math.max(record.operatorReadSeq, message.seq);
+  }
+  return folded;
+}
+
+/**
+ * Versions come from a clock: microseconds since the epoch as this process reads them, always
+ * above the last one it handed out and above `after` (the version being replaced). A change's
+ * version then tells roughly when it was made, on any node, which is what lets the inbox's
+ * change cursor advance past changes that have surely landed (see `versionAt`) without asking
+ * the database for a counter. Numbers stay below 2^53 until the year 2255.
+ */
+let lastVersion = 0;
+export function nextVersion(after = 0): number {
+  lastVersion = Math.max(Date.now() * 1000, lastVersion + 1, after + 1);
+  return lastVersion;
+}
+
+/** The version the clock gave at `ms` (milliseconds since the epoch). */
+export function versionAt(ms: number): number {
+  return ms * 1000;
+}
+
+/** The tab counts a conversation is in: one status, and open ones by assignee. */
+export function countKeys(record: Pick<ConversationRecord, 'status' | 'assignee'> | null): string[] {
+  if (!record) return [];
+  if (record.status === 'resolved') return ['resolved'];
+  return ['open', record.assignee ? `assigned:${record.assignee.id}` : 'unassigned'];
+}
+
+/** How the tab counts change when a conversation goes from `before` to `after`: +1 or -1 per key. */
+export function countChanges(
+  before: Pick<ConversationRecord, 'status' | 'assignee'> | null,
+  after: Pick<ConversationRecord, 'status' | 'assignee'>,
+): Array<[key: string, change: 1 | -1]> {
+  const was = countKeys(before);
+  const is = countKeys(after);
+  return [
+    ...was.filter((key) => !is.includes(key)).map((key): [string, -1] => [key, -1]),
+    ...is.filter((key) => !was.includes(key)).map((key): [string, 1] => [key, 1]),
+  ];
+}
+
+/** An inbox's counts from its counted keys. */
+export function inboxCountsOf(inbox: string, keys: Iterable<[key: string, count: number]>): InboxCounts {
+  const counts: InboxCounts = { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {} };
+  for (const [key, count] of keys) {
+    if (count <= 0) continue;
+    if (key === 'open' || key === 'unassigned' || key === 'resolved') counts[key] = count;
+    else if (key.startsWith('assigned:')) counts.assigned[key.slice('assigned:'.length)] = count;
+  }
+  return counts;
+}
