@@ -125,8 +125,7 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
     async send(conversationId, send) {
       const { message, clientId, note } = parsePayload(ops.message, { conversationId, ...send });
       const as = parsePayload(person, send?.as);
-      const record = await required().get(EVERY_INBOX, conversationId);
-      return (await required().posts.operator(record, { message, clientId, note, as })).message;
+      return (await required().posts.operator(conversationId, '*', { message, clientId, note, as })).message;
     },
     async assign(conversationId, to, expected) {
       const assignee = to === null ? null : parsePayload(person, to);

@@ -99,9 +99,9 @@ export class OperatorEvents {
 
     socket.on('message', acked(limitMessages, async (_socket, payload) => {
       const { conversationId, message, clientId, note, retry } = parsePayload(ops.message, payload);
-      const record = await this.#service.get(scope, conversationId);
       const posted = await this.#service.posts.operator(
-        record,
+        conversationId,
+        this.#service.inboxes.readable(scope),
         { message, clientId, note, as: { id: data.operatorId, name: data.name } },
         { exceptSocket: socket.id, retry },
       );

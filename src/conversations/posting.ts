@@ -45,26 +45,27 @@ export class ConversationPosts {
    */
   visitor(
     visitor: Visitor,
-    target: { inbox: string; expect?: 'new' | 'open' | 'resolved' | undefined },
+    target: { inbox: string; known?: { id: string; status: 'open' | 'resolved' } | null | undefined },
     text: string,
     clientId: string,
     options: PostOptions = {},
   ): Promise<PostResult> {
     const sender: Sender = { id: visitor.id, name: visitor.name, role: 'visitor' };
-    const where: ConversationTarget = { inbox: target.inbox, visitor: { id: visitor.id, name: visitor.name }, expect: target.expect };
-    return this.#post(`${target.inbox}\u0000${visitor.id}`, where, { sender, text, clientId }, options);
+    const { inbox, known } = target;
+    const expect = known === undefined ? undefined : known === null ? 'new' : known.status;
+    const where: ConversationTarget = { inbox, visitor: { id: visitor.id, name: visitor.name }, expect };
+    // The conversation's own queue when it is known, as for the operators' messages.
+    return this.#post(known?.id ?? `${inbox}\u0000${visitor.id}`, where, { sender, text, clientId }, options);
   }
 
-  /** An operator's (or the host's bot's) message or note, with the same idempotency as visitors'. */
-  operator(record: ConversationRecord, post: OperatorPost, options: PostOptions = {}): Promise<PostResult> {
+  /**
+   * An operator's (or the host's bot's) message or note, with the same idempotency as visitors',
+   * to a conversation in one of `inboxes` (else NOT_FOUND, as for one that does not exist).
+   */
+  operator(conversationId: string, inboxes: readonly string[] | '*', post: OperatorPost, options: PostOptions = {}): Promise<PostResult> {
     const sender: Sender = { id: this.#service.senderId(post.as.id), name: post.as.name, role: 'operator' };
     const note = post.note === true;
-    return this.#post(
-      `${record.inbox}\u0000${record.visitorId}`,
-      { conversationId: record.id },
-      { sender, text: post.message, clientId: post.clientId, note },
-      options,
-    );
+    return this.#post(conversationId, { conversationId, inboxes }, { sender, text: post.message, clientId: post.clientId, note }, options);
   }
 
   /** One attempt per identical send in flight; the queue of the conversation (by inbox and visitor) around it. */

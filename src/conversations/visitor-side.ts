@@ -55,8 +55,7 @@ export class VisitorConversations {
     const { hooks } = this.#ctx.options;
     if (hooks.beforeMessage) await hooks.beforeMessage({ room: inbox, inbox, message, sender });
     const known = socket.data.conversations?.[inbox];
-    const expect = known === undefined ? undefined : known === null ? 'new' : known.status;
-    const posted = await this.#service.posts.visitor(sender, { inbox, expect }, message, clientId, { exceptSocket: socket.id, retry });
+    const posted = await this.#service.posts.visitor(sender, { inbox, known }, message, clientId, { exceptSocket: socket.id, retry });
     remember(socket, inbox, posted.conversation);
     if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
     return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };

@@ -144,6 +144,7 @@ export class MemoryStore implements ChatStore {
     draft: ConversationMessageDraft,
   ): Promise<ConversationAppendResult | null> {
     let current = 'conversationId' in target ? this.#conversations.get(target.conversationId) : this.#byVisitor(target.inbox, target.visitor.id);
+    if (current && 'conversationId' in target && target.inboxes && target.inboxes !== '*' && !target.inboxes.includes(current.inbox)) return null;
     let created = false;
     if (!current) {
       if ('conversationId' in target) return null;

@@ -43,7 +43,8 @@ export interface ConversationMessageDraft {
  * yet, open or resolved), which a store may use to try the right update first.
  */
 export type ConversationTarget =
-  | { conversationId: string }
+  /** `inboxes`: only if the conversation is in one of these (who asks may read only those). */
+  | { conversationId: string; inboxes?: readonly string[] | '*' | undefined }
   | { inbox: string; visitor: { id: string; name: string }; expect?: 'new' | 'open' | 'resolved' | undefined };
 
 export interface ConversationAppendResult extends AppendResult {

@@ -93,7 +93,7 @@ export class MongoConversations {
       // A seq taken twice (see MongoMessageLog.storeAt) is drawn again whatever the last one was.
       const force = attempt > 1;
       const drawn = await this.#draws.run(JSON.stringify(this.#match(target)), () =>
-        note ? this.#drawNote(target as { conversationId: string }, key, force) : this.#draw(target, draft, key, force),
+        note ? this.#drawNote(target as Extract<ConversationTarget, { conversationId: string }>, key, force) : this.#draw(target, draft, key, force),
       );
       if (drawn === 'missing') return null;
       if (drawn === 'changed meanwhile') continue;
@@ -284,10 +284,10 @@ export class MongoConversations {
   }
 
   /** Takes the next seq of a conversation's notes, which change nothing else. */
-  async #drawNote(target: { conversationId: string }, key: string, force: boolean): Promise<Drawn> {
+  async #drawNote(target: Extract<ConversationTarget, { conversationId: string }>, key: string, force: boolean): Promise<Drawn> {
     const doc = await this.#models.conversations
       .findOneAndUpdate(
-        { _id: target.conversationId, ...(force ? {} : { lastNoteKey: this.#connection.base.trusted({ $ne: key }) }) },
+        { ...this.#match(target), ...(force ? {} : { lastNoteKey: this.#connection.base.trusted({ $ne: key }) }) },
         { $inc: { notesSeq: 1 }, $set: { lastNoteKey: key, lastNoteId: this.#messageLog.newId() } },
         { returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() },
       )
@@ -358,7 +358,10 @@ export class MongoConversations {
   }
 
   #match(target: ConversationTarget | { inbox: string; visitorId: string }): Record<string, unknown> {
-    if ('conversationId' in target) return { _id: target.conversationId };
+    if ('conversationId' in target) {
+      const { conversationId, inboxes = '*' } = target;
+      return inboxes === '*' ? { _id: conversationId } : { _id: conversationId, inbox: this.#connection.base.trusted({ $in: [...inboxes] }) };
+    }
     return { inbox: target.inbox, visitorId: 'visitorId' in target ? target.visitorId : target.visitor.id };
   }
 
