@@ -255,6 +255,11 @@ export type UserDetailsAck = Ack<{ user: VisitorDetails }>;
 
 export interface SessionEvent {
   visitorId: string;
+  /**
+   * The id this visitor's messages and typing carry in public rooms: `visitorId` for an anonymous
+   * visitor, an opaque one for a user of the host (whose own id other visitors never see).
+   */
+  senderId?: string;
   /** Keep it and send it back as `auth.token` to stay the same visitor. */
   token: string;
   user?: VisitorDetails;

@@ -3,6 +3,7 @@ import type { Deadlines } from '../server/deadlines.js';
 
 /** How long a count waits for the other nodes before answering with the best one known. */
 const COUNT_TIMEOUT_MS = 500;
+const MAX_REMEMBERED = 10_000;
 
 interface SocketLike {
   data: unknown;
@@ -48,6 +49,8 @@ export class OnlineCounter {
     const sockets = await this.#fetch(namespace, channelNames);
     if (sockets) {
       const count = this.#distinct(sockets);
+      // Only a fallback for when the nodes do not answer: bounded, and cheap to lose.
+      if (count > 0 && this.#lastCount.size >= MAX_REMEMBERED) this.#lastCount.clear();
       if (count > 0) this.#lastCount.set(cacheKey, count);
       else this.#lastCount.delete(cacheKey);
       return count;

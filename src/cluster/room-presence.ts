@@ -34,7 +34,10 @@ export class RoomPresence {
   /** Starts the heartbeat, when there are other nodes to tell. */
   start(): void {
     if (!this.#ctx.interNode.hasOtherNodes() || this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => this.#tellCounts([...this.#here.keys()]), HEARTBEAT_MS);
+    this.#heartbeat = setInterval(() => {
+      this.#tellCounts([...this.#here.keys()]);
+      this.#forgetSilentNodes();
+    }, HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
 
@@ -91,6 +94,15 @@ export class RoomPresence {
       else nodes.delete(nodeId);
       // This node's visitors in the room are told of the change; the other node tells its own.
       if (before !== count && this.#here.has(room)) this.#markChanged(room);
+    }
+  }
+
+  /** Drops what nodes that went silent said, including of rooms nobody on this node is in. */
+  #forgetSilentNodes(): void {
+    const forgetBefore = Date.now() - FORGET_AFTER_MS;
+    for (const [room, nodes] of this.#elsewhere) {
+      for (const [node, { at }] of nodes) if (at < forgetBefore) nodes.delete(node);
+      if (nodes.size === 0) this.#elsewhere.delete(room);
     }
   }
 

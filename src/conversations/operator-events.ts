@@ -4,11 +4,27 @@ import type { Assignee, OperatorClientToServerEvents, OperatorServerToClientEven
 import { channels, inboxesIn } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
 import type { OperatorSocketData } from '../server/socket-data.js';
+import { unknownEvents } from '../server/acked-events.js';
 import { ChatError } from '../server/errors.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingListener, typingSender } from '../server/typing.js';
 import type { InboxScope } from './inbox-list.js';
 import type { ConversationService } from './service.js';
+
+/** The events this namespace serves; any other that asks for an answer gets NOT_FOUND. */
+const OPERATOR_EVENTS: ReadonlyArray<keyof OperatorClientToServerEvents> = [
+  'inbox',
+  'operators',
+  'changes',
+  'open',
+  'close',
+  'message',
+  'history',
+  'assign',
+  'status',
+  'read',
+  'typing',
+];
 
 export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
 
@@ -21,10 +37,16 @@ export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServer
 export class OperatorEvents {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
+  readonly #unknown: (this: OperatorSocket, event: string, ...args: unknown[]) => void;
 
   constructor(ctx: ChatContext, service: ConversationService) {
     this.#ctx = ctx;
     this.#service = service;
+    this.#unknown = unknownEvents(
+      OPERATOR_EVENTS,
+      (socket: OperatorSocket) => ctx.limits.take('event', socket.data.operatorId),
+      (error) => ctx.report(error),
+    );
   }
 
   connection(socket: OperatorSocket): void {
@@ -135,6 +157,8 @@ export class OperatorEvents {
     socket.on('typing', typingListener(this.#ctx, (socket: OperatorSocket) => socket.data.operatorId, () => ops.typing, (socket, typing) =>
       this.#typing(socket, typing),
     ));
+
+    socket.onAny(this.#unknown);
 
     socket.on('disconnect', () => {
       if (!this.#ctx.isClosing()) void this.notifyTeam(data.inboxes);

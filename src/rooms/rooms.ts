@@ -46,7 +46,13 @@ export class Rooms {
       }
       throw error;
     }
-    return { room, messages: page.messages, hasMore: page.hasMore, online: this.presence.count(room) };
+    return {
+      room,
+      messages: this.#public(page.messages),
+      hasMore: page.hasMore,
+      ...(page.settledSeq === undefined ? {} : { settledSeq: page.settledSeq }),
+      online: this.presence.count(room),
+    };
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
@@ -59,7 +65,8 @@ export class Rooms {
     // Awaited only when configured: an `await` of nothing still costs every message a turn.
     const { beforeMessage } = options.hooks;
     if (beforeMessage) await beforeMessage({ room, message, sender });
-    const draft = { room, sender: { id: sender.id, name: sender.name, role: 'visitor' as const }, message, clientId, timestamp: new Date() };
+    // Stored under the id others may see (see SocketData.senderId), not the visitor's own.
+    const draft = { room, sender: { id: socket.data.senderId, name: sender.name, role: 'visitor' as const }, message, clientId, timestamp: new Date() };
     const result = await this.#attempts.run(`${room}\u0000${sender.id}\u0000${clientId}`, () => this.#store(draft, retry === true, socket.id));
     // A retry of a stored message is broadcast again: its first attempt may have stored it and
     // failed before telling the room. Clients keep messages by id, so nobody sees it twice.
@@ -93,14 +100,23 @@ export class Rooms {
   ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
     const { room, before, limit } = parsePayload(this.#ctx.payloads.history, payload);
     if (!joined(room)) await this.checkAccess(room, visitor);
-    return this.#ctx.store.listMessages({ room, before, limit: limit ?? this.#ctx.options.limits.pageSize });
+    const page = await this.#ctx.store.listMessages({ room, before, limit: limit ?? this.#ctx.options.limits.pageSize });
+    return { messages: this.#public(page.messages), hasMore: page.hasMore };
+  }
+
+  /** Messages as other visitors may see them: a host user's id is never among them, even on older messages. */
+  #public(messages: ChatMessage[]): ChatMessage[] {
+    const { tokens } = this.#ctx;
+    return messages.map((message) =>
+      message.sender.id.startsWith('user:') ? { ...message, sender: { ...message.sender, id: tokens.publicId(message.sender.id) } } : message,
+    );
   }
 
   /** Typing reaches the others in the room, from a socket that joined it. */
   typing(socket: VisitorSocket, { room, typing }: TypingPayload): void {
     const channel = channels.room(room);
     if (!socket.rooms.has(channel)) return;
-    socket.to(channel).volatile.emit('typing', { room, sender: typingSender(socket.data), typing });
+    socket.to(channel).volatile.emit('typing', { room, sender: typingSender(socket.data, true), typing });
   }
 
   async checkAccess(room: string, visitor: Visitor): Promise<void> {

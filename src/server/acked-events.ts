@@ -38,6 +38,11 @@ export function ackedEvents(context: AckedEventsContext) {
     handler: (socket: S, payload: unknown) => Promise<R>,
   ): (this: S, payload: unknown, ack: unknown) => void {
     return function listener(this: S, payload: unknown, ack: unknown): void {
+      // `emit('join', callback)`: the callback came where the payload goes.
+      if (typeof payload === 'function' && ack === undefined) {
+        ack = payload;
+        payload = undefined;
+      }
       if (typeof ack !== 'function') return;
       let answered = false;
       const answer = (response: object) => {
@@ -75,3 +80,29 @@ export function ackedEvents(context: AckedEventsContext) {
 }
 
 export type AckedListener = ReturnType<typeof ackedEvents>;
+
+/**
+ * Answers an event nobody listens for (an unknown name, or an operator's event sent to the
+ * visitors' namespace) when it came with an acknowledgement: `NOT_FOUND`, rather than silence a
+ * client would wait on. It counts against the sender's event limit like any event. One listener
+ * serves every socket of a namespace (it takes its socket from `this`).
+ */
+export function unknownEvents<S extends Socket>(
+  known: readonly string[],
+  rateLimit: (socket: S) => void,
+  report: (error: unknown) => ChatError,
+): (this: S, event: string, ...args: unknown[]) => void {
+  const names = new Set(known);
+  return function unknown(this: S, event: string, ...args: unknown[]): void {
+    const ack = args.at(-1);
+    if (names.has(event) || typeof ack !== 'function') return;
+    let error: ChatError;
+    try {
+      rateLimit(this);
+      error = new ChatError('NOT_FOUND', `There is no "${String(event).slice(0, 64)}" event here`);
+    } catch (refusal) {
+      error = report(refusal);
+    }
+    (ack as (response: object) => void)({ ok: false, error: error.toPayload() });
+  };
+}

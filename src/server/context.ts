@@ -13,7 +13,7 @@ import type { ChatError } from './errors.js';
 import type { OperatorSocketData, SocketData } from './socket-data.js';
 import type { VisitorTokens } from './identity.js';
 import type { KeyedQueue } from './keyed-queue.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import type { PayloadSchemas } from './payloads.js';
 import type { RateLimits } from './rate-limiter.js';
 

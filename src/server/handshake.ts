@@ -6,7 +6,9 @@ import { clientAddress } from './client-address.js';
 import { ChatError } from './errors.js';
 import { displayName, guestName, hostUserVisitorId, newVisitorId, verifyUserHash, type VisitorTokens } from './identity.js';
 import type { Lifecycle } from './lifecycle.js';
-import type { ChatHandshake, ResolvedOptions, Visitor } from './options.js';
+import type { ChatHandshake, Visitor } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
+import { ROOM_PATTERN } from './payloads.js';
 import type { RateLimits } from './rate-limiter.js';
 import type { OperatorSocketData, SocketData } from './socket-data.js';
 
@@ -55,16 +57,20 @@ export class Handshakes {
   }
 
   /**
-   * Refuses a page of an origin the chat does not allow (see `allowedOrigins`), with a coded error
-   * the widget shows, and tells the site owner once per origin which option to set.
+   * Refuses a page of an origin the chat does not allow (see `allowedOrigins`, and for the team's
+   * inbox `operators.allowedOrigins`), with a coded error the widget shows, and tells the site
+   * owner once per origin which option to set.
    */
-  originError(request: IncomingMessage): HandshakeError | undefined {
-    if (isOriginAllowed(request, this.#options.allowedOrigins)) return undefined;
+  originError(request: IncomingMessage, namespace: 'visitors' | 'operators' = 'visitors'): HandshakeError | undefined {
+    const { allowedOrigins, operators, trustedProxies } = this.#options;
+    const allowed = namespace === 'operators' ? (operators?.allowedOrigins ?? []) : allowedOrigins;
+    if (isOriginAllowed(request, allowed, trustedProxies)) return undefined;
     const origin = String(request.headers.origin);
-    if (this.#refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED && !this.#refusedOrigins.has(origin)) {
-      this.#refusedOrigins.add(origin);
+    const option = namespace === 'operators' ? 'operators.allowedOrigins' : 'allowedOrigins';
+    if (this.#refusedOrigins.size < MAX_REFUSED_ORIGINS_LOGGED && !this.#refusedOrigins.has(`${option} ${origin}`)) {
+      this.#refusedOrigins.add(`${option} ${origin}`);
       this.#options.logger.warn(
-        `parley-chat: refused a connection from a page on ${origin}; if the chat belongs on that site, add ${JSON.stringify(origin)} to the allowedOrigins option`,
+        `parley-chat: refused a connection from a page on ${origin}; if the chat belongs on that site, add ${JSON.stringify(origin)} to the ${option} option`,
       );
     }
     return this.error(
@@ -98,8 +104,16 @@ export class Handshakes {
     if (typeof name !== 'string' || !name.trim()) {
       throw new TypeError('parley-chat: operators.identify() must return a display name for the operator');
     }
-    if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((inbox) => typeof inbox !== 'string'))) {
-      throw new TypeError('parley-chat: operators.identify() returned inboxes that are not a list of names');
+    const listed = this.#options.operators?.inboxes;
+    if (
+      inboxes !== undefined &&
+      (!Array.isArray(inboxes) ||
+        inboxes.some((inbox) => typeof inbox !== 'string' || !ROOM_PATTERN.test(inbox) || (listed !== undefined && !listed.includes(inbox))))
+    ) {
+      // A list is refused whole: `['*']` must never become every inbox, nor a typo another one.
+      throw new TypeError(
+        `parley-chat: operators.identify() returned inboxes ${JSON.stringify(inboxes)}; give inbox names${listed ? ` from operators.inboxes (${listed.join(', ')})` : ''}, or leave inboxes out for every inbox`,
+      );
     }
     socket.data = {
       operatorId: id,
@@ -174,7 +188,13 @@ export class Handshakes {
   async #socketData(identity: Identity, address: string): Promise<SocketData> {
     const { visitorId, verified, hostName } = identity;
     const user = await this.#options.store.getUser(visitorId);
-    const data: SocketData = { visitorId, verified, name: user?.name || hostName || guestName(visitorId), address };
+    const data: SocketData = {
+      visitorId,
+      senderId: this.#tokens.publicId(visitorId),
+      verified,
+      name: user?.name || hostName || guestName(visitorId),
+      address,
+    };
     if (user) data.details = toVisitorDetails(user);
     return data;
   }
@@ -189,16 +209,28 @@ export class Handshakes {
  * header come from non-browser clients, which could send any header they like, so the check
  * guards what it can: other sites' pages acting in a visitor's browser.
  */
-export function isOriginAllowed(req: IncomingMessage, allowed: readonly string[] | '*'): boolean {
+export function isOriginAllowed(req: IncomingMessage, allowed: readonly string[] | '*', trustedProxies = 0): boolean {
   const origin = req.headers.origin;
   if (origin === undefined || allowed === '*') return true;
-  let host: string;
+  let page: URL;
   try {
-    host = new URL(origin).host;
+    page = new URL(origin);
   } catch {
     return false;
   }
-  return host === req.headers.host || allowed.includes(origin);
+  if (allowed.includes(origin)) return true;
+  // Behind a proxy that forwards the chat under its own host, the page's host is the one the proxy
+  // was asked for; only a trusted proxy's word is taken (see `trustProxy`).
+  const host = forwarded(req.headers['x-forwarded-host'], trustedProxies) ?? req.headers.host;
+  const protocol = forwarded(req.headers['x-forwarded-proto'], trustedProxies);
+  return page.host === host && (protocol === undefined || page.protocol === `${protocol}:`);
+}
+
+/** The value the nearest trusted proxy wrote into an `X-Forwarded-*` header, if there are trusted proxies. */
+function forwarded(header: string | string[] | undefined, trustedProxies: number): string | undefined {
+  if (trustedProxies === 0 || header === undefined) return undefined;
+  const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((value) => value.trim()).filter(Boolean);
+  return values.length ? values[Math.max(0, values.length - trustedProxies)] : undefined;
 }
 
 export function toVisitorDetails(user: UserRecord): VisitorDetails {

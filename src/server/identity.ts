@@ -51,11 +51,22 @@ interface TokenClaims {
  */
 export class VisitorTokens {
   readonly #key: Buffer;
+  readonly #publicKey: Buffer;
   readonly #maxAgeMs: number;
 
   constructor(secret: string, maxAgeMs: number) {
     this.#key = createHmac('sha256', secret).update('parley-chat visitor token v1').digest();
+    this.#publicKey = createHmac('sha256', secret).update('parley-chat public sender v1').digest();
     this.#maxAgeMs = maxAgeMs;
+  }
+
+  /**
+   * The id others see on a visitor's messages in public rooms: an anonymous visitor's own id,
+   * and for a host user (`user:<id>`) a stable opaque one, so the host's user ids stay private.
+   */
+  publicId(visitorId: string): string {
+    if (!isHostUserVisitorId(visitorId)) return visitorId;
+    return `u_${createHmac('sha256', this.#publicKey).update(visitorId).digest('base64url').slice(0, 22)}`;
   }
 
   issue(visitorId: string, now = Date.now()): string {

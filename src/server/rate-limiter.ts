@@ -13,8 +13,10 @@ interface Bucket {
 }
 
 // Above this many tracked keys, full buckets (idle visitors) are swept out so memory stays
-// bounded by the number of active visitors.
+// bounded by the number of active visitors; past the hard bound (a flood of new keys, all busy),
+// the oldest are forgotten too, which at worst gives one of them a full bucket again.
 const SWEEP_ABOVE = 10_000;
+const MAX_KEYS = 50_000;
 
 /** Token buckets per key, in process memory (each server node limits its own traffic). */
 export class RateLimiter {
@@ -49,6 +51,16 @@ export class RateLimiter {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + ((now - bucket.updatedAt) * max) / perMs >= max) this.#buckets.delete(key);
     }
+    if (this.#buckets.size <= MAX_KEYS) return;
+    for (const key of this.#buckets.keys()) {
+      this.#buckets.delete(key);
+      if (this.#buckets.size <= SWEEP_ABOVE) break;
+    }
+  }
+
+  /** Keys tracked now (for tests of the bound). */
+  get size(): number {
+    return this.#buckets.size;
   }
 }
 

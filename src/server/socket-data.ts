@@ -3,6 +3,11 @@ import type { ConversationStatus, VisitorDetails } from '../protocol.js';
 /** What the server keeps on each visitor socket (`socket.data`). */
 export interface SocketData {
   visitorId: string;
+  /**
+   * The id this visitor's messages and typing carry in public rooms: the visitor id, or for a
+   * user of the host an opaque one, so other visitors never learn the host's user ids.
+   */
+  senderId: string;
   verified: boolean;
   /** The display name other visitors see. */
   name: string;

@@ -61,7 +61,7 @@ export function wireNamespaces(io: ChatIO, parts: SocketParts): void {
   if (!conversations) return;
   const { service, operatorEvents } = conversations;
   const operators = io.of(OPERATORS_NAMESPACE) as unknown as OperatorNamespace;
-  operators.use((socket, next) => next(handshakes.originError(socket.request)));
+  operators.use((socket, next) => next(handshakes.originError(socket.request, 'operators')));
   operators.use((socket, next) => {
     handshakes.operator(socket, (operatorId) => service.senderId(operatorId)).then(
       () => next(),

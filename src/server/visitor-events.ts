@@ -2,6 +2,7 @@ import type { ClientToServerEvents, InboxTypingPayload, TypingPayload, VisitorDe
 import type { VisitorConversations } from '../conversations/visitor-side.js';
 import { visitorOf, type Rooms, type VisitorSocket } from '../rooms/rooms.js';
 import { channels, roomsIn } from './channels.js';
+import { unknownEvents } from './acked-events.js';
 import type { ChatContext } from './context.js';
 import { ChatError } from './errors.js';
 import { toVisitorDetails } from './handshake.js';
@@ -27,23 +28,30 @@ export class VisitorEvents {
   readonly #rooms: Rooms;
   readonly #conversations: VisitorConversations | undefined;
   readonly #listeners: VisitorListener[];
+  readonly #unknown: (this: VisitorSocket, event: string, ...args: unknown[]) => void;
 
   constructor(ctx: ChatContext, rooms: Rooms, conversations: VisitorConversations | undefined) {
     this.#ctx = ctx;
     this.#rooms = rooms;
     this.#conversations = conversations;
     this.#listeners = this.#makeListeners();
+    this.#unknown = unknownEvents(
+      this.#listeners.map(([event]) => event),
+      (socket: VisitorSocket) => ctx.limits.take('event', socket.data.visitorId),
+      (error) => ctx.report(error),
+    );
   }
 
   /** A visitor socket, past its handshake: its session, then its events. */
   connection(socket: VisitorSocket): void {
-    const { visitorId, details } = socket.data;
+    const { visitorId, senderId, details } = socket.data;
     void socket.join(channels.visitor(visitorId));
     // A recovered connection is back in its rooms without joining them again.
     if (socket.recovered) for (const room of roomsIn(socket.rooms)) this.#rooms.presence.joined(room, visitorId);
-    socket.emit('session', { visitorId, token: this.#ctx.tokens.issue(visitorId), ...(details ? { user: details } : {}) });
+    socket.emit('session', { visitorId, senderId, token: this.#ctx.tokens.issue(visitorId), ...(details ? { user: details } : {}) });
 
     for (const [event, listener] of this.#listeners) socket.on(event, listener as () => void);
+    socket.onAny(this.#unknown);
   }
 
   /** `GET <basePath>/history`: the socket event's rules. A conversation's history needs the visitor's own token. */
@@ -122,6 +130,7 @@ export class VisitorEvents {
     // The visitor's other tabs learn their new details too; nobody else does.
     socket.to(channels.visitor(record.id)).emit('session', {
       visitorId: record.id,
+      senderId: socket.data.senderId,
       token: tokens.issue(record.id),
       user,
     });

@@ -3,6 +3,7 @@ import type { Sender, SenderRole } from '../protocol.js';
 import { MemoryThread } from './memory-thread.js';
 import { countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
+  AppendOptions,
   AppendResult,
   ChatStore,
   ConversationAppendResult,
@@ -63,7 +64,7 @@ export class MemoryStore implements ChatStore {
 
   // Everything happens in one synchronous step here: a retry always finds its original, and no
   // seq is ever pending, so pages need no `settledSeq`.
-  async appendMessage(draft: MessageDraft): Promise<AppendResult> {
+  async appendMessage(draft: MessageDraft, _options?: AppendOptions): Promise<AppendResult> {
     return this.#append(draft);
   }
 

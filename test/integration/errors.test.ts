@@ -188,7 +188,13 @@ describe('identity verification', () => {
     expect(dana.session.visitorId).toBe('user:dana');
     await request(dana, 'join', { room });
     const ack = await request<MessageAck>(dana, 'message', { room, message: 'hi', clientId: clientId() });
-    expect(ack.ok && ack.message.sender).toEqual({ id: 'user:dana', name: 'Dana from the host', role: 'visitor' });
+    // In a public room, others see an opaque id, never the host's user id (the session says which).
+    expect(dana.session.senderId).toMatch(/^u_[A-Za-z0-9_-]{22}$/);
+    expect(ack.ok && ack.message.sender).toEqual({ id: dana.session.senderId, name: 'Dana from the host', role: 'visitor' });
+    const other = await running.connect();
+    const seen = await request(other, 'join', { room });
+    expect(JSON.stringify(seen)).not.toContain('dana"');
+    expect(JSON.stringify(seen)).not.toContain('user:');
   });
 
   it("never lets a visitor's form details or stored token take over a verified identity", async () => {

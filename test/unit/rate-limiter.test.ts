@@ -29,3 +29,16 @@ describe('RateLimiter', () => {
     expect(limiter.take('a')).toBeGreaterThan(0);
   });
 });
+
+describe('RateLimiter bounds', () => {
+  it('forgets idle keys, and the oldest ones past its hard bound, so a flood of keys cannot grow it without end', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ max: 2, perMs: 60_000 }, () => now);
+    for (let i = 0; i < 60_000; i++) limiter.take(`flood-${i}`);
+    expect(limiter.size).toBeLessThanOrEqual(50_000);
+    now = 120_000;
+    limiter.take('late');
+    for (let i = 0; i < 10_001; i++) limiter.take(`more-${i}`);
+    expect(limiter.size).toBeLessThanOrEqual(50_000);
+  });
+});

@@ -66,6 +66,8 @@ export class ChatClient {
   /** Inbox mode: the visitor's conversation, null until their first message creates it. */
   conversation: VisitorConversation | null = null;
   visitorId: string | undefined;
+  /** The id this visitor's messages carry: in a room the one the session gave for others to see, in a conversation the visitor id. */
+  senderId: string | undefined;
   user: VisitorDetails | undefined;
   /** Why the server refused the connection for good, when `status` is `refused`. */
   refusal: ChatErrorPayload | undefined;
@@ -90,10 +92,10 @@ export class ChatClient {
     this.#thread = new Thread({
       fetch: (since) => this.#join(since),
       fetchOlder: (before) => this.#history(before),
-      ownSenderId: () => this.visitorId,
+      ownSenderId: () => this.senderId,
       outboxKey: this.#keys.outbox,
       arrived: (messages) => {
-        for (const message of messages) listeners.message(message, message.sender.id === this.visitorId);
+        for (const message of messages) listeners.message(message, message.sender.id === this.senderId);
       },
       failed: (error) => listeners.error(error),
       change: () => this.#changed(),
@@ -157,8 +159,9 @@ export class ChatClient {
     const socket: ChatSocket = server ? io(server, options) : io(options);
     this.#socket = socket;
 
-    socket.on('session', ({ visitorId, token, user }) => {
+    socket.on('session', ({ visitorId, senderId, token, user }) => {
       this.visitorId = visitorId;
+      this.senderId = 'room' in this.#options.target ? (senderId ?? visitorId) : visitorId;
       if (user) this.user = user;
       this.#token = token;
       save(this.#keys.token, token);
@@ -196,7 +199,7 @@ export class ChatClient {
     socket.on('typing', ({ room, inbox, sender, typing }) => {
       const target = this.#options.target;
       const here = 'room' in target ? room === target.room : inbox === target.inbox;
-      if (!here || sender.id === this.visitorId) return;
+      if (!here || sender.id === this.senderId) return;
       this.#typing.set(sender.id, sender.name, typing);
     });
 

@@ -294,7 +294,7 @@ export class ChatPanel implements PanelHandle {
   }
 
   private renderMessage(message: ChatMessage): TemplateResult {
-    const own = message.sender.id === this.#client?.visitorId;
+    const own = message.sender.id === this.#client?.senderId;
     const team = message.sender.role === 'operator';
     // In a conversation, "Seen" once an operator read up to it.
     const seen = own && this.#settings.inbox && message.seq <= (this.#client?.conversation?.operatorReadSeq ?? 0);

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { CountryCode } from 'libphonenumber-js/min';
+import type { ServerOptions } from 'socket.io';
+import { MongooseStore } from '../stores/mongoose/store.js';
+import type { ChatStore } from '../stores/types.js';
+import {
+  DEFAULT_LIMITS,
+  type ChatHooks,
+  type ChatLimits,
+  type ChatLogger,
+  type ChatServerOptions,
+  type OperatorsOptions,
+  type RequestMiddleware,
+  type RoomPolicy,
+} from './options.js';
+import { ROOM_PATTERN } from './payloads.js';
+
+// The options as the chat uses them: defaults merged in one place, and misconfiguration thrown at
+// once, with the fix in the message.
+
+export interface ResolvedOptions {
+  store: ChatStore;
+  secret: string;
+  basePath: string;
+  allowedOrigins: readonly string[] | '*';
+  /** How many proxies in front of the chat append to `X-Forwarded-For` (0: ignore the header). */
+  trustedProxies: number;
+  middleware: readonly RequestMiddleware[];
+  identify: ChatServerOptions['identify'];
+  limits: ChatLimits;
+  rooms: RoomPolicy | undefined;
+  operators: (Required<Omit<OperatorsOptions, 'inboxes'>> & { inboxes: readonly string[] | undefined }) | undefined;
+  hooks: ChatHooks;
+  adapter: ServerOptions['adapter'] | undefined;
+  connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
+  defaultPhoneCountry: CountryCode | undefined;
+  tokenMaxAgeMs: number;
+  logger: ChatLogger;
+  browserBundles: string;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Merges defaults and throws at once, with the fix in the message, on misconfiguration. */
+export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') {
+    throw new TypeError('parley-chat: createChatServer() needs an options object, e.g. { mongoose: connection, secret }');
+  }
+  if (options.mongoose && options.store) {
+    throw new TypeError('parley-chat: pass either `mongoose` or `store`, not both');
+  }
+  if (!options.mongoose && !options.store) {
+    throw new TypeError(
+      'parley-chat: pass `mongoose` (a Mongoose Connection) to store the chat in MongoDB, or `store` (e.g. new MemoryStore())',
+    );
+  }
+  const logger = options.logger ?? console;
+
+  let secret = options.secret;
+  if (secret === undefined && options.adapter) {
+    throw new TypeError(
+      'parley-chat: with an `adapter` (several chat nodes), pass every node the same `secret`, e.g. from process.env.CHAT_SECRET: ' +
+        "a random one per process would make each node refuse the others' visitor tokens and give operators different ids on each",
+    );
+  }
+  if (secret === undefined) {
+    secret = randomBytes(32).toString('base64url');
+    logger.warn(
+      'parley-chat: no `secret` given; using a random one for this process. Visitors will lose their identity ' +
+        'when it restarts. Pass a secret of at least 32 characters, e.g. from process.env.CHAT_SECRET.',
+    );
+  } else if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(`parley-chat: \`secret\` must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+  }
+
+  const basePath = normaliseBasePath(options.basePath ?? '/chat');
+  const limits: ChatLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  checkLimits(limits);
+
+  const allowedOrigins = options.allowedOrigins ?? [];
+  if (allowedOrigins !== '*' && !Array.isArray(allowedOrigins)) {
+    throw new TypeError("parley-chat: `allowedOrigins` must be an array of origins like 'https://example.com', or '*'");
+  }
+
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean' && !(Number.isInteger(trustProxy) && trustProxy >= 0)) {
+    throw new TypeError('parley-chat: `trustProxy` must be true, false or the number of proxies in front of the chat');
+  }
+
+  const store =
+    options.store ??
+    new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
+
+  return {
+    store,
+    secret,
+    basePath,
+    allowedOrigins: allowedOrigins === '*' ? '*' : normaliseOrigins(allowedOrigins),
+    trustedProxies: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+    middleware: checkMiddleware(options.middleware),
+    identify: options.identify,
+    limits,
+    rooms: options.rooms,
+    operators: resolveOperators(options.operators),
+    hooks: options.hooks ?? {},
+    adapter: options.adapter,
+    connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
+    defaultPhoneCountry: options.defaultPhoneCountry,
+    tokenMaxAgeMs: options.tokenMaxAgeMs ?? 365 * 24 * 60 * 60 * 1000,
+    logger,
+    browserBundles: options.browserBundles ?? packageBundles(),
+  };
+}
+
+/** The browser bundles of this package's build, found the same way from the sources and from `dist/`. */
+function packageBundles(): string {
+  const packageJson = createRequire(import.meta.url).resolve('parley-chat/package.json');
+  return join(dirname(packageJson), 'dist', 'browser');
+}
+
+function resolveRecovery(recovery: ChatServerOptions['connectionStateRecovery']): ResolvedOptions['connectionStateRecovery'] {
+  if (!recovery) return undefined;
+  const maxDisconnectionDurationMs = recovery === true ? 120_000 : (recovery.maxDisconnectionDurationMs ?? 120_000);
+  if (!Number.isInteger(maxDisconnectionDurationMs) || maxDisconnectionDurationMs <= 0) {
+    throw new TypeError('parley-chat: `connectionStateRecovery.maxDisconnectionDurationMs` must be a positive number of milliseconds');
+  }
+  return { maxDisconnectionDurationMs };
+}
+
+function checkMiddleware(middleware: ChatServerOptions['middleware']): readonly RequestMiddleware[] {
+  if (middleware === undefined) return [];
+  if (!Array.isArray(middleware) || middleware.some((item) => typeof item !== 'function')) {
+    throw new TypeError('parley-chat: `middleware` must be a list of (req, res, next) functions, e.g. [session]');
+  }
+  return [...middleware];
+}
+
+function resolveOperators(operators: OperatorsOptions | undefined): ResolvedOptions['operators'] {
+  if (operators === undefined) return undefined;
+  if (!operators || typeof operators.identify !== 'function') {
+    throw new TypeError('parley-chat: `operators.identify` must be a function (handshake) => { id, name, inboxes? } | null');
+  }
+  const { inboxes, unseenReplyDelayMs = 120_000, allowedOrigins = [] } = operators;
+  if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((name) => typeof name !== 'string' || !ROOM_PATTERN.test(name)))) {
+    throw new TypeError('parley-chat: `operators.inboxes` must be a list of names like "support" (letters, digits, _ - . :)');
+  }
+  if (!Number.isInteger(unseenReplyDelayMs) || unseenReplyDelayMs < 0) {
+    throw new TypeError('parley-chat: `operators.unseenReplyDelayMs` must be a number of milliseconds');
+  }
+  if (!Array.isArray(allowedOrigins) || allowedOrigins.some((origin) => typeof origin !== 'string' || origin === '*')) {
+    throw new TypeError("parley-chat: `operators.allowedOrigins` must be a list of origins like 'https://admin.example' (never '*': it is the team's inbox)");
+  }
+  return { identify: operators.identify, inboxes, unseenReplyDelayMs, allowedOrigins: normaliseOrigins(allowedOrigins) };
+}
+
+function normaliseOrigins(origins: readonly string[]): string[] {
+  return origins.map((origin) => origin.replace(/\/+$/, ''));
+}
+
+function normaliseBasePath(basePath: string): string {
+  if (typeof basePath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(basePath)) {
+    throw new TypeError(`parley-chat: \`basePath\` must look like '/chat'; got ${JSON.stringify(basePath)}`);
+  }
+  return basePath.replace(/\/$/, '');
+}
+
+function checkLimits(limits: ChatLimits): void {
+  for (const key of ['maxMessageLength', 'pageSize', 'maxPageSize', 'catchUpLimit', 'maxPayloadBytes', 'maxUnsentBytes', 'storageTimeoutMs'] as const) {
+    if (!Number.isInteger(limits[key]) || limits[key] < 1) {
+      throw new TypeError(`parley-chat: limits.${key} must be a positive integer`);
+    }
+  }
+  if (limits.pageSize > limits.maxPageSize) {
+    throw new TypeError('parley-chat: limits.pageSize must not exceed limits.maxPageSize');
+  }
+  for (const key of ['messageRate', 'addressMessageRate', 'newVisitorRate', 'eventRate'] as const) {
+    const rate = limits[key];
+    if (!(rate?.max >= 1) || !(rate.perMs > 0)) {
+      throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);
+    }
+  }
+}
