@@ -37,12 +37,14 @@ export async function resolveMongo() {
   try {
     const unavailable = await mongodUnavailable();
     if (unavailable) throw new Error(unavailable);
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const server = await withoutConsoleNoise(() => MongoMemoryServer.create());
+    const { MongoMemoryReplSet } = await import('mongodb-memory-server-core');
+    // A one-member replica set rather than a lone mongod: majority writes, retryable writes and
+    // the primary's read concern then work as they do in production.
+    const server = await withoutConsoleNoise(() => MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } }));
     return {
       uri: server.getUri(),
       kind: 'mongodb-memory-server',
-      description: `mongodb-memory-server (a real mongod) at ${server.getUri()}`,
+      description: `mongodb-memory-server (a real mongod, as a one-member replica set) at ${server.getUri()}`,
       emulated: false,
       stop: async () => {
         await server.stop();

@@ -216,7 +216,7 @@ describe('idempotent messages', () => {
 describe('visitor identity and details', () => {
   it('keeps the visitor across connections with the token, and starts a new one without', async () => {
     const first = await running.connect();
-    expect(first.session).toEqual({ visitorId: expect.stringMatching(/^v_/), token: expect.any(String) });
+    expect(first.session).toEqual({ visitorId: expect.stringMatching(/^v_/), senderId: first.session.visitorId, token: expect.any(String) });
     const returning = await running.connect({ auth: { token: first.session.token } });
     expect(returning.session.visitorId).toBe(first.session.visitorId);
     const stranger = await running.connect();
