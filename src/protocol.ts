@@ -442,6 +442,8 @@ export interface InboxCountsEvent {
   unassigned: number;
   resolved: number;
   assigned: Record<string, number>;
+  /** Grows with every change of the inbox's counts: keep the counts with the higher version. */
+  version: number;
 }
 
 export type InboxListAck = Ack<{

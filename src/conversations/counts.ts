@@ -36,7 +36,7 @@ export class CountsBroadcast {
       const counts = await this.#ctx.store.inboxCounts(inboxes);
       const operators = this.#ctx.operatorNamespace();
       for (const inbox of inboxes) {
-        const found = counts.find((entry) => entry.inbox === inbox) ?? { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {} };
+        const found = counts.find((entry) => entry.inbox === inbox) ?? { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {}, version: 0 };
         operators.to([channels.inboxOperators(inbox), channels.inboxOperators('*')]).emit('counts', found);
       }
     } catch (error) {

@@ -62,6 +62,8 @@ export class OperatorEvents {
     void this.notifyTeam(data.inboxes);
 
     const { payloads, options, acked, limits } = this.#ctx;
+    /** Counts this socket's `open` requests, so that only the latest decides what it has open. */
+    let openings = 0;
     const ops = payloads.operators;
     const { pageSize } = options.limits;
     const limitEvents = () => limits.take('event', data.operatorId);
@@ -91,12 +93,16 @@ export class OperatorEvents {
 
     socket.on('open', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, since, notesSince } = parsePayload(ops.open, payload);
+      const opening = ++openings;
       const record = await this.#service.get(scope, conversationId);
-      // One conversation open per socket: an inbox tab receives only what it shows.
-      for (const [openId] of data.opened) if (openId !== record.id) this.#close(socket, openId);
-      // Joined before reading, so what is stored meanwhile reaches this socket too.
-      await socket.join(channels.openConversation(record.id));
-      data.opened.set(record.id, { inbox: record.inbox, visitorId: record.visitorId });
+      // One conversation open per socket: an inbox tab receives only what it shows. Of two opens
+      // sent quickly one after the other, the later one is what it shows, whichever read first.
+      if (opening === openings) {
+        for (const [openId] of data.opened) if (openId !== record.id) this.#close(socket, openId);
+        // Joined before reading, so what is stored meanwhile reaches this socket too.
+        await socket.join(channels.openConversation(record.id));
+        data.opened.set(record.id, { inbox: record.inbox, visitorId: record.visitorId });
+      }
       const [page, notes, visitor] = await Promise.all([
         this.#service.messages(record, this.#ctx.joinPage(since)),
         this.#service.messages(record, { after: notesSince ?? 0, limit: options.limits.catchUpLimit }, true),

@@ -110,6 +110,11 @@ export class HttpPath {
     if (this.#ctx.closed()) return false;
     if (!this.isSocketRequest(req)) return this.#ctx.routes.serve(req, res);
     if (!this.#ctx.serveWithOwnEngine()) return false;
+    if (asksToForgeForwarding(req)) {
+      res.statusCode = 403;
+      res.end();
+      return true;
+    }
     if (req.method === 'POST') this.#closeSessionOnOversizedPost(req, res);
     this.#ctx.engine.handleRequest(req, res);
     return true;
@@ -127,6 +132,15 @@ export class HttpPath {
       if (res.statusCode === 413) (this.#ctx.engine as unknown as EngineClients).clients[sid]?.close(true);
     });
   }
+}
+
+/**
+ * A page asking the browser's leave to send `X-Forwarded-*` headers: a page of another origin
+ * could otherwise claim the chat's own host (see `trustProxy`), since the transport's CORS lets
+ * every page read its answers. Only a proxy writes those headers; no page needs to.
+ */
+function asksToForgeForwarding(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && /(^|,)\s*x-forwarded-/i.test(String(req.headers['access-control-request-headers'] ?? ''));
 }
 
 /** Answers an upgrade request nobody serves, as Node answers a request for an unknown path. */

@@ -72,8 +72,13 @@ export function foldMessage(record: ConversationRecord, message: ChatMessage): C
  * the database for a counter. Numbers stay below 2^53 until the year 2255.
  */
 let lastVersion = 0;
+/**
+ * Where this process starts counting within a millisecond: two nodes changing conversations in the
+ * same millisecond then seldom draw the same number (a tie can only repeat one at a page's edge).
+ */
+const OFFSET_IN_MS = Math.floor(Math.random() * 900);
 export function nextVersion(after = 0): number {
-  lastVersion = Math.max(Date.now() * 1000, lastVersion + 1, after + 1);
+  lastVersion = Math.max(Date.now() * 1000 + OFFSET_IN_MS, lastVersion + 1, after + 1);
   return lastVersion;
 }
 
@@ -102,12 +107,16 @@ export function countChanges(
   ];
 }
 
+/** The count key that counts an inbox's count changes: the `version` of its counts. */
+export const COUNTS_VERSION_KEY = '#changes';
+
 /** An inbox's counts from its counted keys. */
 export function inboxCountsOf(inbox: string, keys: Iterable<[key: string, count: number]>): InboxCounts {
-  const counts: InboxCounts = { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {} };
+  const counts: InboxCounts = { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {}, version: 0 };
   for (const [key, count] of keys) {
-    if (count <= 0) continue;
-    if (key === 'open' || key === 'unassigned' || key === 'resolved') counts[key] = count;
+    if (key === COUNTS_VERSION_KEY) counts.version = count;
+    else if (count <= 0) continue;
+    else if (key === 'open' || key === 'unassigned' || key === 'resolved') counts[key] = count;
     else if (key.startsWith('assigned:')) counts.assigned[key.slice('assigned:'.length)] = count;
   }
   return counts;

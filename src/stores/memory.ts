@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sender, SenderRole } from '../protocol.js';
 import { MemoryThread } from './memory-thread.js';
-import { countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
+import { COUNTS_VERSION_KEY, countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -225,11 +225,13 @@ export class MemoryStore implements ChatStore {
     this.#conversations.set(after.id, after);
     let counts = this.#counts.get(after.inbox);
     if (!counts) this.#counts.set(after.inbox, (counts = new Map()));
-    for (const [key, change] of countChanges(before, after)) {
+    const changes = countChanges(before, after);
+    for (const [key, change] of changes) {
       const count = (counts.get(key) ?? 0) + change;
       if (count > 0) counts.set(key, count);
       else counts.delete(key);
     }
+    if (changes.length) counts.set(COUNTS_VERSION_KEY, (counts.get(COUNTS_VERSION_KEY) ?? 0) + 1);
   }
 
   #matching({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): ConversationRecord[] {

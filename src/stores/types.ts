@@ -136,6 +136,8 @@ export interface InboxCounts {
   resolved: number;
   /** Open conversations per assignee id. */
   assigned: Record<string, number>;
+  /** Grows with every change of the counts: of two answers, the one with the higher version is the newer. */
+  version: number;
 }
 
 /** What `updateConversation` may change; everything else is the store's. */

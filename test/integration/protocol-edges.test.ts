@@ -83,6 +83,13 @@ describe('misconfiguration and privacy', () => {
     await expect(connectClient(trusting, { extraHeaders: proxied, transports: ['polling'] })).resolves.toBeDefined();
     const wrongScheme = { ...proxied, 'x-forwarded-proto': 'http' };
     await expect(connectClient(trusting, { extraHeaders: wrongScheme, transports: ['polling'] })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    // A page of another origin cannot get the browser to send those headers: the preflight is refused.
+    const preflight = await fetch(`${trusting}/chat/socket.io/?EIO=4&transport=polling`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-forwarded-host' },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     const { url: direct } = await startChat({ store: new MemoryStore() });
     await expect(connectClient(direct, { extraHeaders: proxied, transports: ['polling'] })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
   });

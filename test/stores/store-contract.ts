@@ -239,14 +239,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         const opened = (await visitorSays(inbox, 'v_re'))!;
         await visitorSays(inbox, 'v_two');
         const resolved = await store.updateConversation(opened.conversation.id, opened.conversation.version, { status: 'resolved' });
-        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 1, assigned: {} }]);
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 1, assigned: {}, version: expect.any(Number) }]);
         const reopened = (await visitorSays(inbox, 'v_re', 'Me again'))!;
         expect(reopened.changed).toEqual({ created: false, reopened: true });
         expect(reopened.conversation).toMatchObject({ status: 'open', lastMessage: { seq: 2, message: 'Me again' } });
         expect(reopened.conversation.version).toBeGreaterThan(resolved!.version);
         const assigned = await store.updateConversation(reopened.conversation.id, reopened.conversation.version, { assignee: { id: 'olga', name: 'Olga' } });
         expect(assigned).toMatchObject({ assignee: { id: 'olga', name: 'Olga' } });
-        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 2, unassigned: 1, resolved: 0, assigned: { olga: 1 } }]);
+        const counts = await store.inboxCounts([inbox]);
+        expect(counts).toEqual([{ inbox, open: 2, unassigned: 1, resolved: 0, assigned: { olga: 1 }, version: expect.any(Number) }]);
+        expect(counts[0]!.version).toBeGreaterThan(0);
         expect(await store.inboxCounts([`${inbox}-none`])).toEqual([]);
         expect((await store.inboxCounts('*')).find((counts) => counts.inbox === inbox)).toMatchObject({ open: 2 });
       });
@@ -306,7 +308,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(next.hasMore).toBe(false);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: 'olga', limit: 10 })).conversations.map((c) => c.id)).toEqual([ids[0]]);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: null, status: 'open', limit: 10 })).conversations).toHaveLength(2);
-        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 3, unassigned: 2, resolved: 1, assigned: { olga: 1 } }]);
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 3, unassigned: 2, resolved: 1, assigned: { olga: 1 }, version: expect.any(Number) }]);
         expect((await store.listConversations({ inboxes: [`${inbox}-none`], limit: 10 })).conversations).toEqual([]);
         expect((await store.listConversations({ inboxes: '*', limit: 1000 })).conversations.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
       });

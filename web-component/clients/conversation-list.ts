@@ -72,6 +72,8 @@ export class ConversationList {
   /** An inbox's counts moved (the `counts` event). */
   countsChanged(event: InboxCountsEvent): void {
     if (this.#inbox && event.inbox !== this.#inbox) return;
+    // Counts read on two nodes can arrive in either order: the higher version is the newer.
+    if ((this.#inboxCounts.get(event.inbox)?.version ?? -1) > (event.version ?? 0)) return;
     this.#inboxCounts.set(event.inbox, event);
   }
 
@@ -135,8 +137,7 @@ export class ConversationList {
       this.#cursor = Math.max(this.#cursor ?? 0, ack.version);
     }
     for (const summary of ack.conversations) this.keep(summary);
-    this.#inboxCounts.clear();
-    for (const counts of ack.inboxCounts ?? []) this.#inboxCounts.set(counts.inbox, counts);
+    for (const counts of ack.inboxCounts ?? []) this.countsChanged(counts);
     this.hasMore = ack.hasMore;
     this.#change();
   }

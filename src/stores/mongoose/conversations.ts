@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { ChatError } from '../../server/errors.js';
 import { KeyedQueue } from '../../server/keyed-queue.js';
 import { SharedAttempts } from '../../server/shared-attempts.js';
-import { countChanges, inboxCountsOf, messageKey, nextVersion, threadKey } from '../conversation-rules.js';
+import { COUNTS_VERSION_KEY, countChanges, inboxCountsOf, messageKey, nextVersion, threadKey } from '../conversation-rules.js';
 import type {
   AppendOptions,
   ConversationAppendResult,
@@ -185,9 +185,20 @@ export class MongoConversations {
       }
     }
     const kept = await this.#models.counts.find({}).lean<CountDoc[]>();
+    const inboxes = new Set([...[...tally.values()].map((entry) => entry.inbox), ...kept.map((doc) => doc.inbox)]);
     const operations = [
       ...[...tally].map(([_id, { inbox, key, n }]) => ({ updateOne: { filter: { _id }, update: { $set: { inbox, key, n } }, upsert: true } })),
-      ...kept.filter((doc) => !tally.has(doc._id)).map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: { n: 0 } } } })),
+      ...kept
+        .filter((doc) => !tally.has(doc._id) && doc.key !== COUNTS_VERSION_KEY)
+        .map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $set: { n: 0 } } } })),
+      // Recounted counts are newer than any before them.
+      ...[...inboxes].map((inbox) => ({
+        updateOne: {
+          filter: { _id: `${inbox}\u0000${COUNTS_VERSION_KEY}` },
+          update: { $inc: { n: 1 }, $setOnInsert: { inbox, key: COUNTS_VERSION_KEY } },
+          upsert: true,
+        },
+      })),
     ];
     if (operations.length) await this.#models.counts.bulkWrite(operations, { writeConcern: { w: 'majority' } });
   }
@@ -213,25 +224,27 @@ export class MongoConversations {
     const now = new Date();
     const lastMessage = toLastMessageDoc({ ...draft, id: this.#messageLog.newId() }, draft.timestamp);
     const match = this.#match(target);
-    const fresh = force ? {} : { lastKey: this.#connection.base.trusted({ $ne: key }) };
-    const set = { lastKey: key, lastMessage, updatedAt: now, version: nextVersion() };
-    const options = { returnDocument: 'after' as const, sanitizeFilter: true, ...this.#ops.write() };
+    const version = nextVersion();
+    // Only over an older version: a version never goes back, whatever another node's clock said.
+    const fresh = { version: this.#connection.base.trusted({ $lt: version }), ...(force ? {} : { lastKey: this.#connection.base.trusted({ $ne: key }) }) };
+    const set = { lastKey: key, lastMessage, updatedAt: now, version };
+    const options = () => ({ returnDocument: 'after' as const, sanitizeFilter: true, ...this.#ops.write() });
 
     if (draft.sender.role !== 'visitor') {
       const doc = await conversations
-        .findOneAndUpdate({ ...match, ...fresh }, { $inc: { seq: 1 }, $set: { ...set, waitingSince: null, unread: 0 } }, options)
+        .findOneAndUpdate({ ...match, ...fresh }, { $inc: { seq: 1 }, $set: { ...set, waitingSince: null, unread: 0 } }, options())
         .lean<ConversationDoc>();
       if (doc) return { doc, changed: UNCHANGED };
     } else {
       const update = { $inc: { seq: 1, unread: 1 }, $set: { ...set, visitorName: draft.sender.name } };
       const open = async (): Promise<Drawn | null> => {
-        const doc = await conversations.findOneAndUpdate({ ...match, status: 'open', ...fresh }, update, options).lean<ConversationDoc>();
+        const doc = await conversations.findOneAndUpdate({ ...match, status: 'open', ...fresh }, update, options()).lean<ConversationDoc>();
         return doc && { doc, changed: UNCHANGED };
       };
       // Reopening: the visitor waits afresh, from this message.
       const reopen = async (): Promise<Drawn | null> => {
         const reopening = { ...update, $set: { ...update.$set, status: 'open', waitingSince: draft.timestamp, reopenedBy: key } };
-        const doc = await conversations.findOneAndUpdate({ ...match, status: 'resolved', ...fresh }, reopening, options).lean<ConversationDoc>();
+        const doc = await conversations.findOneAndUpdate({ ...match, status: 'resolved', ...fresh }, reopening, options()).lean<ConversationDoc>();
         return doc && { doc, changed: { created: false, reopened: true } };
       };
       const create = async (): Promise<Drawn | null> => {
@@ -253,7 +266,7 @@ export class MongoConversations {
           unseenNotifiedSeq: 0,
           createdAt: now,
           updatedAt: now,
-          version: set.version,
+          version,
           seq: 1,
           lastKey: key,
           notesSeq: 0,
@@ -280,7 +293,10 @@ export class MongoConversations {
     }
     const current = await this.#findDoc(target);
     if (!current) return 'conversationId' in target ? 'missing' : 'changed meanwhile';
-    return !force && current.lastKey === key ? { repeat: current } : 'changed meanwhile';
+    if (!force && current.lastKey === key) return { repeat: current };
+    // Its version is ahead of this process's clock (another node's runs ahead): catch up with it.
+    nextVersion(current.version);
+    return 'changed meanwhile';
   }
 
   /** Takes the next seq of a conversation's notes, which change nothing else. */
@@ -313,7 +329,8 @@ export class MongoConversations {
     if (note) return { ...stored, conversation: record, changed: stored.duplicate ? null : changed };
     const after = await this.#followUp(doc, draft);
     if (!stored.duplicate && (changed.created || changed.reopened)) {
-      await this.#count(doc.inbox, countChanges(changed.created ? null : { status: 'resolved', assignee: doc.assignee }, after));
+      const before = changed.created ? null : { status: 'resolved' as const, assignee: doc.assignee };
+      await this.#count(doc.inbox, countChanges(before, { status: 'open', assignee: changed.created ? null : doc.assignee }));
     }
     return { ...stored, conversation: toConversationRecord(after), changed: stored.duplicate ? null : changed };
   }
@@ -330,26 +347,29 @@ export class MongoConversations {
     const version = nextVersion(doc.version);
     const set = { ...change, updatedAt: new Date(), version };
     const done = await this.#models.conversations.updateOne(
-      { _id: doc._id, seq: doc.seq, version: this.#connection.base.trusted({ $lt: version }) },
+      // Only over the conversation as the message left it: a later message or change decides for itself.
+      { _id: doc._id, seq: doc.seq, version: doc.version },
       { $set: set },
       { sanitizeFilter: true, ...this.#ops.write() },
     );
     return done.modifiedCount === 1 ? { ...doc, ...set } : doc;
   }
 
-  /** Moves conversations between an inbox's tab counts. */
+  /**
+   * Moves conversations between an inbox's tab counts, and counts the change (the counts' version).
+   * The change itself is made already: should this write fail, the counts are off by it until
+   * `recount()` (the store's `recountConversations`) mends them, rather than the change fail.
+   */
   async #count(inbox: string, changes: Array<[key: string, change: 1 | -1]>): Promise<void> {
     if (changes.length === 0) return;
-    await this.#models.counts.bulkWrite(
-      changes.map(([key, change]) => ({
-        updateOne: {
-          filter: { _id: `${inbox}\u0000${key}` },
-          update: { $inc: { n: change }, $setOnInsert: { inbox, key } },
-          upsert: true,
-        },
-      })),
-      this.#ops.write(),
-    );
+    const operations = [...changes, [COUNTS_VERSION_KEY, 1] as const].map(([key, change]) => ({
+      updateOne: {
+        filter: { _id: `${inbox}\u0000${key}` },
+        update: { $inc: { n: change }, $setOnInsert: { inbox, key } },
+        upsert: true,
+      },
+    }));
+    await this.#models.counts.bulkWrite(operations, this.#ops.write()).catch(() => undefined);
   }
 
   /** What the message that took the last seq did: its first attempt wrote it down (see `ConversationDoc`). */
@@ -368,7 +388,7 @@ export class MongoConversations {
   #findDoc(target: ConversationTarget | { inbox: string; visitorId: string }): Promise<ConversationDoc | null> {
     return this.#models.conversations
       .findOne(this.#match(target))
-      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.readCommitted() })
       .lean<ConversationDoc>()
       .exec();
   }

@@ -102,7 +102,7 @@ export class MongoMessageLog {
   async find(room: string, senderId: string, clientId: string): Promise<ChatMessage | null> {
     const doc = await this.#models.messages
       .findOne({ room, 'sender.id': senderId, clientId })
-      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.readCommitted() })
       .lean<MessageDoc>();
     return doc && doc.seq > 0 ? toChatMessage(doc) : null;
   }
@@ -123,8 +123,9 @@ export class MongoMessageLog {
     const kept = docs.slice(0, limit);
     if (newerFirst) kept.reverse();
     const page: MessagePage = { messages: kept.map(toChatMessage), hasMore: docs.length > limit };
-    const settledSeq = this.#settledSeq(kept);
-    if (settledSeq !== undefined) page.settledSeq = settledSeq;
+    // Nothing settled in the page: settled only below it (the seq the catch-up asked after, or
+    // for the latest page, the one before its first message).
+    if (kept.length) page.settledSeq = Math.max(this.#settledSeq(kept) ?? after ?? kept[0]!.seq - 1, after ?? 0);
     return page;
   }
 
@@ -173,7 +174,7 @@ export class MongoMessageLog {
         counter = null;
       }
       if (counter) return counter;
-      const current = await counters.findOne({ _id: room }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<CounterDoc>();
+      const current = await counters.findOne({ _id: room }).setOptions({ sanitizeFilter: true, ...this.#ops.readCommitted() }).lean<CounterDoc>();
       if (current?.lastKey === key) return current;
       if (attempt >= MAX_DRAWS) throw new ChatError('STORAGE_UNAVAILABLE', 'The chat could not store the message; try again shortly');
     }

@@ -104,12 +104,20 @@ const SCHEMA_OPTIONS = {
  * primary and a majority whatever the host's connection says.
  */
 export function operationOptions(timeoutMs: number) {
+  // The driver gives up a little after the server would have: an operation the server stops in
+  // time keeps its connection, while one the driver abandons mid-flight closes it.
+  const driverMs = timeoutMs + 1000;
   return {
-    read: () => ({ maxTimeMS: timeoutMs, signal: AbortSignal.timeout(timeoutMs) }),
+    read: () => ({ maxTimeMS: timeoutMs, signal: AbortSignal.timeout(driverMs) }),
+    /**
+     * A read that decides whether a message is stored already: only what a majority has (an old
+     * primary cut off from the others may hold a write that will be rolled back).
+     */
+    readCommitted: () => ({ maxTimeMS: timeoutMs, readConcern: { level: 'majority' as const }, signal: AbortSignal.timeout(driverMs) }),
     write: () => ({
       maxTimeMS: timeoutMs,
       writeConcern: { w: 'majority' as const, wtimeout: timeoutMs },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.timeout(driverMs),
     }),
   };
 }
