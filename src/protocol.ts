@@ -481,6 +481,8 @@ export interface VisitorOnlineEvent {
   online: boolean;
   /** When the visitor left, with `online: false`. */
   lastSeenAt?: string;
+  /** The visitor saved new details. */
+  details?: { name: string; email: string; phone: string };
 }
 
 /** The operator stopped viewing a conversation: its messages and typing no longer come. */

@@ -212,6 +212,25 @@ export class ConversationService {
     (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId: record.id });
   }
 
+  /**
+   * A visitor saved their details: their conversations take the new name (every operator's list
+   * shows it), and operators who have one open see the new details at once.
+   */
+  async visitorDetailsChanged(visitorId: string, details: { name: string; email: string; phone: string }): Promise<void> {
+    const records = await this.#ctx.store.visitorConversations(visitorId);
+    await Promise.all(
+      records.map(async (record) => {
+        const updated = record.visitorName === details.name ? record : await this.#mutate('*', record.id, (current) =>
+          current.visitorName === details.name ? null : { visitorName: details.name },
+        );
+        this.#ctx
+          .operatorNamespace()
+          .to(channels.openConversation(updated.id))
+          .emit('visitor', { conversationId: updated.id, online: this.#online.knows(updated.id), details: { name: details.name, email: details.email, phone: details.phone } });
+      }),
+    );
+  }
+
   // Who is online ----------------------------------------------------------------------------------
 
   /** Operators of `inbox` online now, on every node (best effort). */

@@ -92,6 +92,11 @@ export class VisitorConversations {
       .volatile.emit('typing', { conversationId, sender: typingSender(socket.data), typing });
   }
 
+  /** The visitor saved new details: their conversations and the operators who have one open learn them. */
+  detailsChanged(visitorId: string, details: { name: string; email: string; phone: string }): void {
+    void this.#service.visitorDetailsChanged(visitorId, details).catch((error: unknown) => this.#ctx.report(error));
+  }
+
   /** A visitor's socket is leaving: once it is gone, their conversations in its inboxes may have gone offline. */
   leaving(socket: VisitorSocket): void {
     const { visitorId, conversations = {} } = socket.data;

@@ -134,6 +134,7 @@ export class VisitorEvents {
       token: tokens.issue(record.id),
       user,
     });
+    this.#conversations?.detailsChanged(record.id, user);
     const hook = options.hooks.onUserDetails;
     if (hook) this.#ctx.runHook('onUserDetails', () => hook(record, visitorOf(socket)));
     return { user };

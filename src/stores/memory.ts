@@ -169,6 +169,10 @@ export class MemoryStore implements ChatStore {
     return record ? structuredClone(record) : null;
   }
 
+  async visitorConversations(visitorId: string): Promise<ConversationRecord[]> {
+    return structuredClone([...this.#conversations.values()].filter((record) => record.visitorId === visitorId));
+  }
+
   async getConversation(id: string): Promise<ConversationRecord | null> {
     const record = this.#conversations.get(id);
     return record ? structuredClone(record) : null;

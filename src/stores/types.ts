@@ -222,6 +222,8 @@ export interface ChatStore {
     options?: AppendOptions,
   ): Promise<ConversationAppendResult | null>;
   findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null>;
+  /** Every conversation of a visitor, in any inbox (one each at most). */
+  visitorConversations(visitorId: string): Promise<ConversationRecord[]>;
   getConversation(id: string): Promise<ConversationRecord | null>;
   /**
    * Applies `change` if the conversation still has `expectedVersion`, giving it a new version and

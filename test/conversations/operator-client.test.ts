@@ -103,6 +103,24 @@ describe("OperatorClient (the inbox's connection)", () => {
     const ids = client.open!.messages.messages.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it("shows the visitor's saved name in every list and the open thread at once, and after a reload", async () => {
+    const { socket: visitor, conversationId } = await visitorSays('Hello, I am still a guest');
+    const { client } = withCookie('olga');
+    await expect.poll(() => client.status).toBe('online');
+    await client.openConversation(conversationId);
+    const guestName = client.get(conversationId)!.visitor.name;
+    expect(guestName).toMatch(/^Guest /);
+
+    const saved = await request<{ ok: boolean }>(visitor, 'userDetails', { name: 'Dana Walker', email: 'dana@example.com', phone: '+44 20 7946 0000' });
+    expect(saved.ok).toBe(true);
+    await expect.poll(() => client.get(conversationId)?.visitor.name).toBe('Dana Walker');
+    await expect.poll(() => client.open?.visitor).toMatchObject({ name: 'Dana Walker', email: 'dana@example.com', phone: '+442079460000' });
+
+    // A fresh inbox (a reload) lists the new name too: it is stored, not only announced.
+    const reloaded = withCookie('omar').client;
+    await expect.poll(() => reloaded.get(conversationId)?.visitor.name).toBe('Dana Walker');
+  });
 });
 
 /** An OperatorClient whose handshake carries the test's operator cookie. */

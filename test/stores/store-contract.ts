@@ -231,6 +231,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(await store.getConversation(id)).toEqual(reply.conversation);
         expect(await store.findConversation(inbox, 'v_fold')).toEqual(reply.conversation);
         expect(await store.findConversation(inbox, 'v_nobody')).toBeNull();
+        expect(await store.visitorConversations('v_fold')).toEqual([reply.conversation]);
+        expect(await store.visitorConversations('v_nobody')).toEqual([]);
         expect(await operatorSays('0123456789abcdef01234567')).toBeNull();
       });
 

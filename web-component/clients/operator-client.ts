@@ -193,9 +193,9 @@ export class OperatorClient {
       this.#list.countsChanged(counts);
       this.#listeners.change();
     });
-    socket.on('visitor', ({ conversationId, online, lastSeenAt }) => {
+    socket.on('visitor', ({ conversationId, online, lastSeenAt, details }) => {
       if (this.#open?.id === conversationId && this.#open.visitor) {
-        this.#open.visitor = { ...this.#open.visitor, online, ...(lastSeenAt ? { lastSeenAt } : {}) };
+        this.#open.visitor = { ...this.#open.visitor, ...details, online, ...(lastSeenAt ? { lastSeenAt } : {}) };
       }
       this.#list.visitorOnline(conversationId, online);
       this.#listeners.change();

@@ -111,6 +111,15 @@ export class MongoConversations {
     return doc ? toConversationRecord(doc) : null;
   }
 
+  async ofVisitor(visitorId: string): Promise<ConversationRecord[]> {
+    const docs = await this.#models.conversations
+      .find({ visitorId })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .limit(1000)
+      .lean<ConversationDoc[]>();
+    return docs.map(toConversationRecord);
+  }
+
   async get(id: string): Promise<ConversationRecord | null> {
     const doc = await this.#findDoc({ conversationId: id });
     return doc ? toConversationRecord(doc) : null;

@@ -215,6 +215,8 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   );
   // One conversation per (inbox, visitor), however many first messages race to create it.
   conversationSchema.index({ inbox: 1, visitorId: 1 }, { unique: true });
+  // A visitor's conversations in every inbox: their new name reaches them all.
+  conversationSchema.index({ visitorId: 1 });
   // The inbox list (by status and assignee, most recently changed first) and its catch-up.
   conversationSchema.index({ inbox: 1, status: 1, version: -1 });
   conversationSchema.index({ inbox: 1, status: 1, 'assignee.id': 1, version: -1 });

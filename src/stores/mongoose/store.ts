@@ -149,6 +149,11 @@ export class MongooseStore implements ChatStore {
     return this.#conversations.find(inbox, visitorId);
   }
 
+  async visitorConversations(visitorId: string): Promise<ConversationRecord[]> {
+    this.#assertConnected();
+    return this.#conversations.ofVisitor(visitorId);
+  }
+
   async getConversation(id: string): Promise<ConversationRecord | null> {
     this.#assertConnected();
     return this.#conversations.get(id);
