@@ -3,13 +3,12 @@
 // team's inbox behind the demo's own sign-in.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import MongoStore from 'connect-mongo';
 import express from 'express';
 import session from 'express-session';
 import { chatRoutes, createChatServer } from 'parley-chat/express';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
-/** Signs the demo's session cookies; one per process, so every node of `--nodes` shares it. */
-const SESSION_SECRET = randomBytes(32).toString('base64url');
 
 // The pages hold no inline script or style, so they run under a strict Content Security Policy,
 // as a careful host site would serve them.
@@ -35,20 +34,25 @@ export const DEMO_OPERATORS = {
 
 /**
  * Starts the demo site on `port` (0 for any free port) with the chat stored through `connection`;
- * `chatOptions` adds to or replaces the demo's createChatServer() options.
+ * `chatOptions` adds to or replaces the demo's createChatServer() options. The team's sign-ins are
+ * kept in the same MongoDB, so they survive a restart and every site on that database shares them.
  * @param {{
  *   connection: import('mongoose').Connection,
  *   port?: number,
  *   host?: string,
  *   chatOptions?: Partial<import('parley-chat').ChatServerOptions>,
- *   sessionStore?: import('express-session').Store,
  * }} options
  */
-export async function startDemo({ connection, port = 3000, host, chatOptions = {}, sessionStore }) {
+export async function startDemo({ connection, port = 3000, host, chatOptions = {} }) {
   const app = express();
+  // connect-mongo's types name the top-level `mongodb` package, here mongodb-memory-server's older copy
+  // rather than mongoose's; at run time it only calls client.db().
+  const client = /** @type {any} */ (connection.getClient());
   const sessions = session({
-    ...(sessionStore ? { store: sessionStore } : {}),
-    secret: process.env.SESSION_SECRET ?? SESSION_SECRET,
+    // On the chat's own connection. Never close this store: its close() would close the MongoDB client
+    // that connection uses.
+    store: MongoStore.create({ client, dbName: connection.name, collectionName: 'demo_sessions' }),
+    secret: await sessionSecret(connection),
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax' },
@@ -101,13 +105,53 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
   });
   chat.attach(server);
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  // The name the person asked for (`localhost` may have been bound as ::1), else a literal address.
+  const shownHost =
+    host === 'localhost' || address.address === '::' || address.address === '0.0.0.0'
+      ? 'localhost'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
   return {
     chat,
     server,
-    url: `http://${address.address === '::' ? 'localhost' : address.address}:${address.port}`,
+    url: `http://${shownHost}:${address.port}`,
     /** Closes the site and the chat; leaves the Mongoose connection open. */
-    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+    close: () =>
+      new Promise((resolve) => {
+        // close() drops the idle keep-alive connections once; a response still finishing then (its
+        // session being saved) would keep its connection until the browser lets go of it.
+        const dropIdle = setInterval(() => server.closeIdleConnections(), 100);
+        server.close(() => {
+          clearInterval(dropIdle);
+          resolve(undefined);
+        });
+      }),
   };
+}
+
+/**
+ * The secret that signs the demo's session cookies: SESSION_SECRET when set, else one made at the
+ * first start and kept in the demo's MongoDB, so that cookies signed before a restart, or by
+ * another node, are still accepted.
+ * @param {import('mongoose').Connection} connection
+ * @returns {Promise<string>}
+ */
+async function sessionSecret(connection) {
+  if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
+  const settings = /** @type {import('mongoose').Collection<{ _id: string, value: string }>} */ (
+    connection.collection('demo_settings')
+  );
+  // Insert if absent, then read back whichever secret is stored: of several nodes starting at once,
+  // one secret wins. The read is separate because the emulator's upserts may return no document.
+  await settings.updateOne(
+    { _id: 'sessionSecret' },
+    { $setOnInsert: { value: randomBytes(32).toString('base64url') } },
+    { upsert: true },
+  );
+  const stored = await settings.findOne({ _id: 'sessionSecret' });
+  if (typeof stored?.value !== 'string') throw new Error('The demo could not keep its session secret in MongoDB');
+  return stored.value;
 }
 
 /**

@@ -1,10 +1,10 @@
 // `npm run demo`: the demo site on an embedded MongoDB, or on MONGODB_URI when it is set.
 // `npm run demo -- --nodes 3`: three chat nodes on consecutive ports, sharing MongoDB and Redis
 // (REDIS_URL, default redis://127.0.0.1:6379) through the Redis Streams adapter, so a message
-// written on one reaches the others. Each node is a whole demo site; sign in once, on any of them.
+// written on one reaches the others. Each node is a whole demo site; sign in once, on any of them
+// (cookies do not tell ports apart, and the team's sign-ins are kept in the MongoDB all nodes share).
 import { parseArgs } from 'node:util';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import session from 'express-session';
 import mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { guardRedisClient } from 'parley-chat';
@@ -37,8 +37,6 @@ if (nodeCount === 1) {
 } else {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   console.log(`Redis: ${redisUrl}`);
-  // One session store for every node: cookies do not tell ports apart, so one sign-in serves all.
-  const sessionStore = new session.MemoryStore();
   for (let i = 0; i < nodeCount; i++) {
     /** @type {import('parley-chat').ChatServer | undefined} */
     let chat;
@@ -49,7 +47,6 @@ if (nodeCount === 1) {
       connection,
       port: firstPort === 0 ? 0 : firstPort + i,
       host,
-      sessionStore,
       chatOptions: { adapter: createAdapter(redis, { streamName: 'parley-demo' }), connectionStateRecovery: true },
     });
     chat = site.chat;

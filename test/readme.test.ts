@@ -2,14 +2,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import MongoStore from 'connect-mongo';
 import { io as connectSocket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type ChatMessage, type InboxMessageAck, type MessageAck, type OperatorSessionEvent } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat } from './support/harness.js';
 import { operatorsOptions } from './support/operators.js';
-import { startNodeProcess } from './support/processes.js';
+import { startNodeProcess, stopProcess } from './support/processes.js';
 import { REDIS_URL, redisAnswers } from './support/redis.js';
 import { startSmtpSink } from './support/smtp-sink.js';
 
@@ -57,6 +59,26 @@ async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/** Connects to /operators, with a cookie if given: the operator it was taken for, or the refusal's code. */
+async function operatorWith(url: string, cookie?: string): Promise<OperatorSessionEvent | { refused: unknown }> {
+  const socket = connectSocket(`${url}/operators`, {
+    path: '/chat/socket.io',
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...(cookie ? { extraHeaders: { cookie } } : {}),
+  });
+  onCleanup(() => socket.disconnect());
+  try {
+    return await new Promise((resolve) => {
+      socket.once('session', resolve);
+      socket.once('connect_error', (error: Error & { data?: { code?: unknown } }) => resolve({ refused: error.data?.code }));
+    });
+  } finally {
+    socket.disconnect();
+  }
 }
 
 async function healthy(url: string): Promise<void> {
@@ -107,6 +129,20 @@ describe('README', () => {
     await roundTrip(url);
   });
 
+  it('the in-memory example needs no MongoDB and listens on this machine only', async () => {
+    const started = await run('memory', { PORT: '0' }, /Chat on (http:\/\/127\.0\.0\.1:(\d+))/);
+    const url = started.ready[1]!;
+    expect(await (await fetch(url)).text()).toBe('Your app');
+    await roundTrip(url);
+    // Not on the machine's other addresses (where it has one).
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4');
+    if (external) {
+      await expect(fetch(`http://${external.address}:${started.ready[2]}/chat/health`)).rejects.toThrow();
+    }
+  });
+
   it.each(['express', 'koa', 'fastify'])('the %s example works as written', async (name) => {
     const { url } = await serve(name);
     await roundTrip(url);
@@ -120,13 +156,32 @@ describe('README', () => {
     expect(client.child.exitCode).toBe(0);
   });
 
-  it('the Express-session operators example serves the chat and keeps strangers out of /operators', async () => {
-    const { url } = await serve('operators', { SESSION_SECRET: 'readme-session-secret' });
-    await roundTrip(url);
-    const stranger = connectSocket(`${url}/operators`, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
-    onCleanup(() => stranger.disconnect());
-    const error = await new Promise<{ data?: unknown }>((resolve) => stranger.once('connect_error', resolve));
-    expect(error.data).toMatchObject({ code: 'UNAUTHORIZED' });
+  it('the Express-session operators example serves the chat, keeps strangers out of /operators, and keeps staff signed in across a restart', async () => {
+    const db = await connectMongo();
+    const env = { MONGODB_URI: withDatabase(mongoInfo().uri, db.name), SESSION_SECRET: 'readme-session-secret' };
+    const before = await serve('operators', env);
+    await roundTrip(before.url);
+    expect(await operatorWith(before.url)).toEqual({ refused: 'UNAUTHORIZED' });
+
+    // A member of staff signed in by the host's own login: their session is in the store the example
+    // names (written here through connect-mongo itself), and their browser has its signed cookie.
+    const sessionId = randomBytes(24).toString('base64url');
+    const user = { id: 'u-42', firstName: 'Olga', isStaff: true, inboxes: ['support'] };
+    // connect-mongo's types name the top-level `mongodb`, an older copy than mongoose's here.
+    const store = MongoStore.create({ client: db.getClient() as never, dbName: db.name, collectionName: 'sessions' });
+    await new Promise<void>((resolve, reject) =>
+      store.set(sessionId, { cookie: { originalMaxAge: null, path: '/', httpOnly: true }, user } as never, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    const signature = createHmac('sha256', env.SESSION_SECRET).update(sessionId).digest('base64').replace(/=+$/, '');
+    const cookie = `connect.sid=${encodeURIComponent(`s:${sessionId}.${signature}`)}`;
+    expect(await operatorWith(before.url, cookie)).toMatchObject({ id: 'u-42', name: 'Olga', inboxes: ['support'] });
+
+    // The app restarts: the same cookie still signs Olga in.
+    await stopProcess(before.process.child);
+    const after = await serve('operators', env);
+    expect(await operatorWith(after.url, cookie)).toMatchObject({ id: 'u-42', name: 'Olga' });
   });
 
   it('the bot example welcomes a waiting visitor once, however often it runs', async () => {
