@@ -221,15 +221,29 @@ export type InboxJoinAck = Ack<{
    * (then every missing seq up to the last message is burnt).
    */
   settledSeq?: number;
-  team: { online: number };
+  team: TeamView;
 }>;
 export type InboxMessageAck = Ack<{ message: ChatMessage; conversation: VisitorConversation }>;
 export type ReadAck = Ack<{ conversation: VisitorConversation }>;
 
-export interface TeamEvent {
-  inbox: string;
+/** What visitors see of the team: one operator online. */
+export interface TeamMember {
+  /** The opaque id on the operator's messages (`sender.id`), never the host's user id. */
+  id: string;
+  name: string;
+  avatarUrl?: string;
+}
+
+/** Who of an inbox's team is online. */
+export interface TeamView {
   /** Operators of this inbox online now. */
   online: number;
+  /** Some of them (at most 5), by name, to show with the greeting. */
+  members: TeamMember[];
+}
+
+export interface TeamEvent extends TeamView {
+  inbox: string;
 }
 
 export type JoinAck = Ack<{
@@ -421,7 +435,10 @@ export interface ConversationVisitor {
   id: string;
   name: string;
   email: string;
+  /** E.164 (`+442079460958`), for `tel:` links; '' when not given. */
   phone: string;
+  /** The same number as people read it (`+44 20 7946 0958`). */
+  phoneDisplay: string;
   online: boolean;
   lastSeenAt: string | null;
 }
@@ -482,7 +499,7 @@ export interface VisitorOnlineEvent {
   /** When the visitor left, with `online: false`. */
   lastSeenAt?: string;
   /** The visitor saved new details. */
-  details?: { name: string; email: string; phone: string };
+  details?: { name: string; email: string; phone: string; phoneDisplay: string };
 }
 
 /** The operator stopped viewing a conversation: its messages and typing no longer come. */

@@ -44,18 +44,28 @@ export class OnlineCounter {
   }
 
   async count(channelNames: string[]): Promise<number> {
+    return (await this.people(channelNames)).count;
+  }
+
+  /**
+   * How many distinct people are in `channelNames`, and the socket data of one socket each (all
+   * of them when every node answered, this node's own otherwise).
+   */
+  async people(channelNames: string[]): Promise<{ count: number; data: Array<Record<string, unknown>> }> {
     const cacheKey = channelNames.join('\n');
     const namespace = this.#namespace();
     const sockets = await this.#fetch(namespace, channelNames);
     if (sockets) {
-      const count = this.#distinct(sockets);
+      const data = this.#distinct(sockets);
+      const count = data.length;
       // Only a fallback for when the nodes do not answer: bounded, and cheap to lose.
       if (count > 0 && this.#lastCount.size >= MAX_REMEMBERED) this.#lastCount.clear();
       if (count > 0) this.#lastCount.set(cacheKey, count);
       else this.#lastCount.delete(cacheKey);
-      return count;
+      return { count, data };
     }
-    return Math.max(this.#distinct(localSockets(namespace, channelNames)), this.#lastCount.get(cacheKey) ?? 0);
+    const data = this.#distinct(localSockets(namespace, channelNames));
+    return { count: Math.max(data.length, this.#lastCount.get(cacheKey) ?? 0), data };
   }
 
   /**
@@ -82,7 +92,14 @@ export class OnlineCounter {
       .catch(() => undefined);
   }
 
-  #distinct(sockets: SocketLike[]): number {
-    return new Set(sockets.map((socket) => this.#key((socket.data ?? {}) as Record<string, unknown>)).filter(Boolean)).size;
+  /** One socket's data per person. */
+  #distinct(sockets: SocketLike[]): Array<Record<string, unknown>> {
+    const byKey = new Map<unknown, Record<string, unknown>>();
+    for (const socket of sockets) {
+      const data = (socket.data ?? {}) as Record<string, unknown>;
+      const key = this.#key(data);
+      if (key && !byKey.has(key)) byKey.set(key, data);
+    }
+    return [...byKey.values()];
   }
 }

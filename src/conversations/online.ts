@@ -1,9 +1,13 @@
 import { OnlineCounter } from '../cluster/online-counter.js';
 import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
+import type { OperatorSocketData } from '../server/socket-data.js';
+import type { TeamView } from '../protocol.js';
 import type { ConversationRecord } from '../stores/types.js';
 
 const MAX_KNOWN_ONLINE = 100_000;
+/** How many of the team visitors see by name: a row of faces, not a staff list. */
+const TEAM_MEMBERS_SHOWN = 5;
 
 /**
  * Who is online in support conversations, across nodes: the operators of each inbox (the team
@@ -25,9 +29,14 @@ export class ConversationsOnline {
     this.#visitors = new OnlineCounter(() => ctx.visitorNamespace(), (data) => data.visitorId, ctx.deadlines);
   }
 
-  /** Operators of `inbox` online now, on every node (best effort). */
-  team(inbox: string): Promise<number> {
-    return this.#operators.count([channels.inboxOperators(inbox), channels.inboxOperators('*')]);
+  /** Operators of `inbox` online now, on every node (best effort), and the first few by name. */
+  async team(inbox: string): Promise<TeamView> {
+    const { count, data } = await this.#operators.people([channels.inboxOperators(inbox), channels.inboxOperators('*')]);
+    const members = (data as unknown as OperatorSocketData[])
+      .map(({ senderId, name, avatarUrl }) => ({ id: senderId, name, ...(avatarUrl ? { avatarUrl } : {}) }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+      .slice(0, TEAM_MEMBERS_SHOWN);
+    return { online: count, members };
   }
 
   /** Whether the conversation's visitor is known to be online here, without asking the other nodes. */

@@ -181,12 +181,12 @@ export class OperatorEvents {
       if (inboxes === '*') {
         if (!fromOtherNode) this.#ctx.interNode.tell('teamChanged', null);
         for (const inbox of inboxesIn(visitors.adapter.rooms.keys())) {
-          visitors.local.to(channels.inboxVisitors(inbox)).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
+          visitors.local.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.team(inbox)) });
         }
         return;
       }
       for (const inbox of inboxes) {
-        visitors.to(channels.inboxVisitors(inbox)).emit('team', { inbox, online: await this.#service.teamOnline(inbox) });
+        visitors.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.team(inbox)) });
       }
     } catch (error) {
       this.#ctx.report(error);

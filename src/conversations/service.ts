@@ -5,7 +5,9 @@ import type {
   ConversationStatus,
   ConversationSummary,
   ConversationVisitor,
+  TeamView,
   VisitorConversation,
+  VisitorDetails,
 } from '../protocol.js';
 import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
@@ -18,7 +20,7 @@ import { InboxList, mayRead, type InboxScope } from './inbox-list.js';
 import { ConversationsOnline } from './online.js';
 import { ConversationPosts, type PostResult } from './posting.js';
 import { UnseenReplies } from './unseen-replies.js';
-import { asNote, summaryOf, visitorViewOf } from './views.js';
+import { asNote, operatorDetailsOf, summaryOf, visitorViewOf } from './views.js';
 
 export interface OperatorPost {
   message: string;
@@ -111,11 +113,10 @@ export class ConversationService {
   async visitorDetails(record: ConversationRecord): Promise<ConversationVisitor> {
     const [user, summaries] = await Promise.all([this.#ctx.store.getUser(record.visitorId), this.summaries([record])]);
     const summary = summaries[0]!;
+    const details = operatorDetailsOf({ name: user?.name || record.visitorName, email: user?.email ?? '', phone: user?.phone ?? '' });
     return {
       id: record.visitorId,
-      name: user?.name || record.visitorName,
-      email: user?.email ?? '',
-      phone: user?.phone ?? '',
+      ...details,
       online: summary.visitor.online,
       lastSeenAt: summary.visitor.lastSeenAt,
     };
@@ -197,7 +198,7 @@ export class ConversationService {
     if (fromVisitor) {
       const waiting = this.#ctx.options.hooks.onVisitorWaiting;
       if (waiting) {
-        void this.teamOnline(conversation.inbox).then((online) => {
+        void this.team(conversation.inbox).then(({ online }) => {
           if (online === 0) this.#ctx.runHook('onVisitorWaiting', () => waiting({ conversation: this.summary(conversation), message }));
         });
       }
@@ -216,7 +217,8 @@ export class ConversationService {
    * A visitor saved their details: their conversations take the new name (every operator's list
    * shows it), and operators who have one open see the new details at once.
    */
-  async visitorDetailsChanged(visitorId: string, details: { name: string; email: string; phone: string }): Promise<void> {
+  async visitorDetailsChanged(visitorId: string, saved: Omit<VisitorDetails, 'id'>): Promise<void> {
+    const details = operatorDetailsOf(saved);
     const records = await this.#ctx.store.visitorConversations(visitorId);
     await Promise.all(
       records.map(async (record) => {
@@ -226,15 +228,15 @@ export class ConversationService {
         this.#ctx
           .operatorNamespace()
           .to(channels.openConversation(updated.id))
-          .emit('visitor', { conversationId: updated.id, online: this.#online.knows(updated.id), details: { name: details.name, email: details.email, phone: details.phone } });
+          .emit('visitor', { conversationId: updated.id, online: this.#online.knows(updated.id), details });
       }),
     );
   }
 
   // Who is online ----------------------------------------------------------------------------------
 
-  /** Operators of `inbox` online now, on every node (best effort). */
-  teamOnline(inbox: string): Promise<number> {
+  /** Operators of `inbox` online now, on every node (best effort), and the first few by name. */
+  team(inbox: string): Promise<TeamView> {
     return this.#online.team(inbox);
   }
 

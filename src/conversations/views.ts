@@ -1,4 +1,5 @@
-import type { ChatMessage, ConversationSummary, VisitorConversation } from '../protocol.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import type { ChatMessage, ConversationSummary, VisitorConversation, VisitorDetails } from '../protocol.js';
 import { versionAt } from '../stores/conversation-rules.js';
 import type { ConversationRecord } from '../stores/types.js';
 
@@ -54,4 +55,13 @@ export function settledCursor(records: readonly ConversationRecord[], since: num
   const settled = versionAt(Date.now() - settleMs);
   const reached = hasMore ? (records.at(-1)?.version ?? since) : settled;
   return Math.max(since, Math.min(reached, settled));
+}
+
+/**
+ * A visitor's details as operators see them: the stored phone (E.164, for `tel:` links) and the
+ * same number as people read it ("+44 20 7946 0958").
+ */
+export function operatorDetailsOf(details: Omit<VisitorDetails, 'id'>): Omit<VisitorDetails, 'id'> & { phoneDisplay: string } {
+  const { name, email, phone } = details;
+  return { name, email, phone, phoneDisplay: phone ? (parsePhoneNumberFromString(phone)?.formatInternational() ?? phone) : '' };
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage, InboxTypingPayload } from '../protocol.js';
+import type { ChatMessage, InboxTypingPayload, VisitorDetails } from '../protocol.js';
 import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
 import { channels, inboxesIn } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
@@ -36,12 +36,12 @@ export class VisitorConversations {
       page = await this.#service.messages(record, this.#ctx.joinPage(since));
       void this.#service.visitorPresenceChanged(record, true).catch((error: unknown) => this.#ctx.report(error));
     }
-    const online = await this.#service.teamOnline(inbox);
+    const team = await this.#service.team(inbox);
     return {
       inbox,
       conversation: record ? this.#service.visitorView(record) : null,
       ...page,
-      team: { online },
+      team,
     };
   }
 
@@ -93,7 +93,7 @@ export class VisitorConversations {
   }
 
   /** The visitor saved new details: their conversations and the operators who have one open learn them. */
-  detailsChanged(visitorId: string, details: { name: string; email: string; phone: string }): void {
+  detailsChanged(visitorId: string, details: Omit<VisitorDetails, 'id'>): void {
     void this.#service.visitorDetailsChanged(visitorId, details).catch((error: unknown) => this.#ctx.report(error));
   }
 

@@ -100,7 +100,7 @@ export class Handshakes {
     if (!operator) throw new ChatError('UNAUTHORIZED', 'Only the team can connect here');
     // The host's answer is checked: a mistake there is a host bug, reported to the host as INTERNAL.
     const id = hostUserId(operator.id, 'operators.identify() must return { id: string (1–128 characters), name, inboxes? } or null');
-    const { name, inboxes } = operator as { name: unknown; inboxes: unknown };
+    const { name, inboxes, avatarUrl } = operator as { name: unknown; inboxes: unknown; avatarUrl: unknown };
     if (typeof name !== 'string' || !name.trim()) {
       throw new TypeError('parley-chat: operators.identify() must return a display name for the operator');
     }
@@ -115,10 +115,14 @@ export class Handshakes {
         `parley-chat: operators.identify() returned inboxes ${JSON.stringify(inboxes)}; give inbox names${listed ? ` from operators.inboxes (${listed.join(', ')})` : ''}, or leave inboxes out for every inbox`,
       );
     }
+    if (avatarUrl !== undefined && !isAvatarUrl(avatarUrl)) {
+      throw new TypeError('parley-chat: operators.identify() returned an avatarUrl that is not an http(s) URL or a path (at most 2048 characters)');
+    }
     socket.data = {
       operatorId: id,
       name: displayName(name),
       senderId: senderId(id),
+      ...(avatarUrl === undefined ? {} : { avatarUrl: avatarUrl as string }),
       inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
       address,
       opened: new Map(),
@@ -247,4 +251,16 @@ function hostUserId(id: unknown, rule: string): string {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An address a visitor's browser may load as a picture: http(s), or a path on the page's origin; never `javascript:` or `data:`. */
+function isAvatarUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return false;
+  if (value.startsWith('/') && !value.startsWith('//')) return true;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }

@@ -98,6 +98,11 @@ export interface OperatorIdentity {
   name: string;
   /** The inboxes this operator may read. @default every inbox */
   inboxes?: readonly string[];
+  /**
+   * A picture of the operator, shown to visitors with the team (an `https:` or `http:` URL, or a
+   * path on the page's origin); visitors see initials without one.
+   */
+  avatarUrl?: string;
 }
 
 export interface OperatorsOptions {

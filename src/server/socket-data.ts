@@ -28,6 +28,8 @@ export interface OperatorSocketData {
   name: string;
   /** The opaque id visitors see on this operator's messages. */
   senderId: string;
+  /** The picture `identify` gave, checked. */
+  avatarUrl?: string;
   inboxes: readonly string[] | '*';
   address: string;
   /** Conversations this socket opened: id → where typing goes. */

@@ -115,7 +115,7 @@ describe("OperatorClient (the inbox's connection)", () => {
     const saved = await request<{ ok: boolean }>(visitor, 'userDetails', { name: 'Dana Walker', email: 'dana@example.com', phone: '+44 20 7946 0000' });
     expect(saved.ok).toBe(true);
     await expect.poll(() => client.get(conversationId)?.visitor.name).toBe('Dana Walker');
-    await expect.poll(() => client.open?.visitor).toMatchObject({ name: 'Dana Walker', email: 'dana@example.com', phone: '+442079460000' });
+    await expect.poll(() => client.open?.visitor).toMatchObject({ name: 'Dana Walker', email: 'dana@example.com', phone: '+442079460000', phoneDisplay: '+44 20 7946 0000' });
 
     // A fresh inbox (a reload) lists the new name too: it is stored, not only announced.
     const reloaded = withCookie('omar').client;

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { Adapter } from 'socket.io-adapter';
 import { describe, expect, it } from 'vitest';
-import { createChatServer, MemoryStore, type Ack } from 'parley-chat';
+import { createChatServer, MemoryStore, type Ack, type InboxJoinAck } from 'parley-chat';
 import { connectClient, connectWithSession, quietLogger, request, startChat } from '../support/harness.js';
 import { connectOperator, operatorsOptions } from '../support/operators.js';
 
@@ -59,6 +59,33 @@ describe('misconfiguration and privacy', () => {
     const refused = await connectWithSession(`${url}/operators`, { extraHeaders: { 'x-inboxes': '*' } }).catch((error: unknown) => error);
     expect(refused).toMatchObject({ data: { code: 'INTERNAL' } });
     await expect(connectWithSession(`${url}/operators`, { extraHeaders: { 'x-inboxes': 'sales' } })).resolves.toBeDefined();
+  });
+
+  it('refuses an operator whose identify() gives an avatarUrl a visitor must not load, and shows the others by name and picture', async () => {
+    const { url, connect } = await startChat({
+      store: new MemoryStore(),
+      operators: {
+        identify: ({ headers }) => ({ id: String(headers['x-id']), name: String(headers['x-id']).toUpperCase(), avatarUrl: String(headers['x-avatar']) }),
+      },
+    });
+    for (const avatar of ['javascript:alert(1)', 'data:image/svg+xml,<svg/>', '//evil.example/a.png', 'x'.repeat(3000)]) {
+      const refused = await connectWithSession(`${url}/operators`, { extraHeaders: { 'x-id': 'bad', 'x-avatar': avatar } }).catch((error: unknown) => error);
+      expect(refused, avatar).toMatchObject({ data: { code: 'INTERNAL' } });
+    }
+    await connectWithSession(`${url}/operators`, { extraHeaders: { 'x-id': 'zoe', 'x-avatar': 'https://images.example/zoe.png' } });
+    await connectWithSession(`${url}/operators`, { extraHeaders: { 'x-id': 'ann', 'x-avatar': '/team/ann.jpg' } });
+    const visitor = await connect();
+    const joined = await request<InboxJoinAck>(visitor, 'join', { inbox: 'support' });
+    if (!joined.ok) throw new Error(joined.error.message);
+    // By name, each with the opaque id their messages carry: never the host's user id.
+    expect(joined.team).toEqual({
+      online: 2,
+      members: [
+        { id: expect.stringMatching(/^op_/), name: 'ANN', avatarUrl: '/team/ann.jpg' },
+        { id: expect.stringMatching(/^op_/), name: 'ZOE', avatarUrl: 'https://images.example/zoe.png' },
+      ],
+    });
+    expect(JSON.stringify(joined.team)).not.toMatch(/"(zoe|ann)"/);
   });
 
   it('keeps the team’s inbox to its own origin, whatever the widget allows', async () => {
