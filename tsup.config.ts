@@ -1,13 +1,61 @@
+import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
-/** Keeps the launcher's `import('./chat-panel.js')` a request for the file beside it, not inlined. */
+/**
+ * Keeps the launcher's `import('./chat-panel.js')` (and of a language's strings,
+ * `./chat-strings-es.js`) a request for the file beside it, not inlined.
+ */
 const panelStaysSeparate: Plugin = {
   name: 'parley-chat-panel-stays-separate',
   setup(build) {
-    build.onResolve({ filter: /^\.\/chat-panel\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: './chat-panel.js', external: true } : undefined,
+    build.onResolve({ filter: /^\.\/chat-(panel|strings-[a-z]+)\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
     );
+  },
+};
+
+/**
+ * The elements' styles are CSS in template strings (see web-component/shared/base-css.ts) and
+ * their markup HTML in lit-html templates, which a JS minifier leaves as written. This takes the
+ * indentation out of every template, and the comments and spaces out of the CSS, so what every
+ * visitor downloads carries neither while the source keeps both. (Only template text keeps
+ * whitespace after minifying, and in HTML and CSS a run of it reads as one space or none.)
+ */
+const templatesMinified: Plugin = {
+  name: 'parley-chat-templates-minified',
+  setup(build) {
+    build.onLoad({ filter: /web-component[\\/].*\.ts$/ }, async (args) => {
+      let contents = (await readFile(args.path, 'utf8')).replace(/\n[ \t]+/g, '\n');
+      if (/(styles|base-css|theme-tokens)\.ts$/.test(args.path)) {
+        contents = contents.replace(/`([^`]*)`/g, (_literal, css: string) => {
+          const compact = css
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\s+/g, ' ')
+            .replace(/ ?([{};,>]) ?/g, '$1')
+            .replace(/: /g, ':')
+            .replace(/;}/g, '}')
+            .trim();
+          return `\`${compact}\``;
+        });
+      }
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * Leaves Engine.IO's WebTransport client out of the browser files: the chat's server speaks
+ * WebSocket and HTTP long-polling only (WebTransport needs an HTTP/3 server the host would have
+ * to add), so the widget never asks for it.
+ */
+const noWebTransport: Plugin = {
+  name: 'parley-chat-no-webtransport',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/webtransport\.js$/ }, (args) =>
+      /engine\.io-client/.test(args.importer) ? { path: 'webtransport', namespace: 'parley-chat-absent' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'parley-chat-absent' }, () => ({ contents: 'export const WT = undefined;', loader: 'js' }));
   },
 };
 
@@ -43,14 +91,15 @@ export const bundlerEntries: Options = {
   treeshake: true,
 };
 
-// The self-contained files served at <basePath>/widget.js, <basePath>/chat-panel.js and
-// <basePath>/inbox.js: everything inlined and minified, each on its own, so the visitors' widget
+// The self-contained files served at <basePath>/widget.js, <basePath>/chat-panel.js,
+// <basePath>/chat-strings-es.js and <basePath>/inbox.js: everything inlined and minified, each on its own, so the visitors' widget
 // carries nothing of the inbox. widget.js is the launcher alone; it imports chat-panel.js (the
 // chat window with Lit and the Socket.IO client) from beside itself when the chat is first needed.
 export const browserFiles: Options = {
   entry: {
     'browser/widget': 'web-component/widget/browser.ts',
     'browser/chat-panel': 'web-component/widget/chat-panel.ts',
+    'browser/chat-strings-es': 'web-component/widget/chat-strings-es.ts',
     'browser/inbox': 'web-component/inbox/browser.ts',
   },
   tsconfig: 'web-component/tsconfig.json',
@@ -61,7 +110,7 @@ export const browserFiles: Options = {
   // Each file complete in itself: no chunk shared between the widget and the inbox, and none the
   // launcher would have to fetch before it can show.
   splitting: false,
-  esbuildPlugins: [panelStaysSeparate],
+  esbuildPlugins: [panelStaysSeparate, templatesMinified, noWebTransport],
   minify: true,
   treeshake: true,
   outExtension: () => ({ js: '.js' }),

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const LAUNCHER_BUDGET_BYTES = 10 * 1000;
+// The launcher stays as small as it was before the window learned greetings, previews and grouping.
+const LAUNCHER_BUDGET_BYTES = 4.2 * 1000;
 const OPEN_CHAT_BUDGET_BYTES = 30 * 1000;
-const kb = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+const kb = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(2)} KB`;
 
 /** @param {string} name */
 function measure(name) {
@@ -17,9 +18,11 @@ function measure(name) {
 const widget = measure('widget.js');
 const panel = measure('chat-panel.js');
 const inbox = measure('inbox.js');
+const spanish = measure('chat-strings-es.js');
 const openChat = widget.gzipped + panel.gzipped;
 console.log(`widget.js (the launcher, on every page): ${kb(widget.raw)} minified, ${kb(widget.gzipped)} gzipped (budget ${kb(LAUNCHER_BUDGET_BYTES)})`);
 console.log(`chat-panel.js (loaded on opening): ${kb(panel.raw)} minified, ${kb(panel.gzipped)} gzipped; with the launcher ${kb(openChat)} (budget ${kb(OPEN_CHAT_BUDGET_BYTES)})`);
+console.log(`chat-strings-es.js (with the window, on Spanish pages only): ${kb(spanish.gzipped)} gzipped`);
 console.log(`inbox.js: ${kb(inbox.raw)} minified, ${kb(inbox.gzipped)} gzipped`);
 const over = [
   widget.gzipped > LAUNCHER_BUDGET_BYTES && `widget.js is ${kb(widget.gzipped - LAUNCHER_BUDGET_BYTES)} over its budget`,

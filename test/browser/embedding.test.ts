@@ -63,7 +63,7 @@ describe('<chat-widget> on a site of another origin', () => {
     expect(visitor.problems).toEqual([]);
   });
 
-  it('tells a site the chat does not allow why it cannot connect, on the page and in the server log', async () => {
+  it('tells a site the chat does not allow why it cannot connect, on the page and in the server log, and sends nothing meanwhile', async () => {
     const logger = quietLogger();
     const chat = await startDemo({ connection: db, port: 0, chatOptions: { allowedOrigins: ['https://only-this.example'], logger } });
     onCleanup(() => chat.close());
@@ -84,6 +84,9 @@ describe('<chat-widget> on a site of another origin', () => {
     await page.getByRole('button', { name: 'Open chat' }).click();
     await expect(widget(page).locator('[part="status"]')).toContainText(`This chat does not accept connections from ${stranger}`);
     await expect(widget(page).locator('[part="status"]')).toHaveAttribute('data-status', 'refused');
+    // Nothing can be sent meanwhile: the composer says so, rather than a message "Sending…" for ever.
+    await expect(page.getByRole('textbox', { name: 'Message' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { __errors: Array<{ error: { code: string } }> }).__errors.map((e) => e.error.code)))
       .toContain('FORBIDDEN');

@@ -131,8 +131,10 @@ describe('<chat-widget> in Chromium', () => {
     await sendMessage(page, 'Written before the reload');
     await expect.poll(() => countStored('Written before the reload')).toBe(1);
 
+    // The window was open: after the reload it still is.
     await page.reload();
-    await openWidget(page);
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await waitForConnected(page);
     const before = widget(page).locator('[part~="message-own"]', { hasText: 'Written before the reload' });
     await expect(before).toBeVisible();
     await expect(page.getByRole('button', { name: 'Your details' })).toBeVisible();

@@ -10,6 +10,7 @@ import type {
   MessageAck,
   ReadAck,
   ServerToClientEvents,
+  TeamMember,
   UserDetailsAck,
   UserDetailsPayload,
   VisitorConversation,
@@ -63,6 +64,8 @@ export class ChatClient {
   online = 0;
   /** Inbox mode: operators of the inbox online; undefined until known. */
   teamOnline: number | undefined;
+  /** Inbox mode: some of the operators online, to show by name and picture. */
+  team: readonly TeamMember[] = [];
   /** Inbox mode: the visitor's conversation, null until their first message creates it. */
   conversation: VisitorConversation | null = null;
   visitorId: string | undefined;
@@ -191,9 +194,10 @@ export class ChatClient {
       this.conversation = conversation;
       this.#changed();
     });
-    socket.on('team', ({ inbox, online }) => {
+    socket.on('team', ({ inbox, online, members }) => {
       if (inbox !== this.#inbox) return;
       this.teamOnline = online;
+      this.team = members ?? [];
       this.#changed();
     });
     socket.on('typing', ({ room, inbox, sender, typing }) => {
@@ -314,6 +318,7 @@ export class ChatClient {
     if ('online' in ack) this.online = ack.online;
     if ('team' in ack) {
       this.teamOnline = ack.team.online;
+      this.team = ack.team.members ?? [];
       this.conversation = ack.conversation;
       // From now on the conversation is known, and what the next page should do with it.
       this.#resume ??= load<boolean>(this.#keys.resume) === true;

@@ -15,9 +15,10 @@ export function connectionOf(settings: { server: string; basePath: string; room:
 }
 
 /**
- * The localStorage keys of a connection: the visitor's token (one per server), the outbox of
- * unsent messages, and whether the next page should connect at once (an open conversation or an
- * unread reply), which the launcher reads before anything else has loaded.
+ * The storage keys of a connection: the visitor's token (one per server), the outbox of unsent
+ * messages, and whether the next page should connect at once (an open conversation or an unread
+ * reply), which the launcher reads before anything else has loaded; and, in sessionStorage,
+ * whether the window was open, so a reload keeps it as it was.
  */
 export function storageKeys({ server, basePath, target }: ChatConnection) {
   const prefix = `parley-chat:${server}${basePath}`;
@@ -26,5 +27,6 @@ export function storageKeys({ server, basePath, target }: ChatConnection) {
     token: `${prefix}:token`,
     outbox: `${prefix}:${name}:outbox`,
     resume: `${prefix}:${name}:resume`,
+    open: `${prefix}:${name}:open`,
   };
 }

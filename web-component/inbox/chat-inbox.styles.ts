@@ -6,6 +6,7 @@ export const inboxStyles = [
   css`
     :host {
       --_note: var(--chat-note, #fef3c7);
+      --_link: var(--chat-link, var(--_accent));
       display: block;
       height: var(--chat-inbox-height, 640px);
       font-family: var(--chat-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
@@ -13,12 +14,15 @@ export const inboxStyles = [
       line-height: 1.4;
       color: var(--_foreground);
     }
+    /* Links in the dark themes: the accent itself is too dark on a dark background (AA asks 4.5:1). */
     :host([theme='dark']) {
       --_note: var(--chat-note, #422006);
+      --_link: var(--chat-link, #93c5fd);
     }
     @media (prefers-color-scheme: dark) {
       :host([theme='auto']) {
         --_note: var(--chat-note, #422006);
+        --_link: var(--chat-link, #93c5fd);
       }
     }
     ${baseStyles}
@@ -32,7 +36,7 @@ export const inboxStyles = [
     /* Two columns on wide screens; on a phone the list, then the thread. */
     .base {
       display: grid;
-      grid-template-columns: minmax(260px, 340px) 1fr;
+      grid-template-columns: minmax(280px, 360px) 1fr;
       height: 100%;
       overflow: hidden;
       border: 1px solid var(--_border);
@@ -97,19 +101,23 @@ export const inboxStyles = [
       background: #16a34a;
     }
 
+    /* One row of tabs, whatever the width: it scrolls sideways rather than wrap. */
     .tabs {
       display: flex;
-      flex-wrap: wrap;
-      gap: 4px;
-      padding: 8px 10px;
+      flex-wrap: nowrap;
+      gap: 0;
+      padding: 8px 6px;
+      overflow-x: auto;
       border-bottom: 1px solid var(--_border);
+      scrollbar-width: none;
     }
     .tab {
-      padding: 6px 10px;
+      flex: 0 0 auto;
+      padding: 5px 7px;
       border: 1px solid transparent;
       border-radius: 999px;
       background: transparent;
-      font-size: 14px;
+      font-size: 13px;
       white-space: nowrap;
     }
     .tab[aria-selected='true'] {
@@ -118,7 +126,7 @@ export const inboxStyles = [
       color: var(--_accent-contrast);
     }
     .count {
-      margin-left: 4px;
+      margin-left: 3px;
       font-weight: 700;
     }
 
@@ -156,9 +164,13 @@ export const inboxStyles = [
       white-space: nowrap;
     }
     .item .when {
+      display: flex;
+      gap: 6px;
+      align-items: center;
+      justify-content: flex-end;
       color: var(--_muted);
       font-size: 12px;
-      text-align: right;
+      white-space: nowrap;
     }
     .unread {
       min-width: 20px;
@@ -181,11 +193,24 @@ export const inboxStyles = [
       padding: 0;
       border: 0;
       background: none;
-      color: var(--_accent);
+      color: var(--_link);
       text-decoration: underline;
     }
-    :host([theme='dark']) .link {
-      color: var(--_foreground);
+    .signed-out {
+      display: grid;
+      justify-items: start;
+      gap: 8px;
+      margin: 10px;
+      padding: 12px;
+      border: 1px solid var(--_error);
+      border-radius: 10px;
+    }
+    .signed-out p {
+      margin: 0;
+    }
+    a.action {
+      color: inherit;
+      text-decoration: none;
     }
     .action {
       padding: 6px 12px;
@@ -207,9 +232,13 @@ export const inboxStyles = [
       }
     }
 
+    /* The visitor's name keeps a line of its own: on a narrow screen the actions wrap below it. */
     .who {
-      flex: 1;
+      flex: 1 1 14rem;
       min-width: 0;
+    }
+    .who h3 {
+      overflow-wrap: break-word;
     }
     .who p {
       margin: 0;
@@ -315,6 +344,10 @@ export const inboxStyles = [
     .send:disabled {
       background: var(--_border);
       color: var(--_muted);
+    }
+    textarea:disabled {
+      background: var(--_bubble);
+      cursor: not-allowed;
     }
     select {
       padding: 6px 8px;

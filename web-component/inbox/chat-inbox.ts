@@ -29,6 +29,7 @@ const CLOCK_TICK_MS = 30_000;
  * @event chat-error - The server refused something. `detail: { error: { code, message } }`.
  *
  * @csspart base - The outer frame holding both panes.
+ * @csspart signed-out - What the inbox shows when the chat refuses the operator's session, with "Sign in again".
  * @csspart list-pane - The conversation list with its header and tabs.
  * @csspart tabs - The Mine / Unassigned / Open / Resolved tabs.
  * @csspart tab - Each tab.
@@ -57,6 +58,7 @@ const CLOCK_TICK_MS = 30_000;
  * @cssproperty --chat-bubble - The visitor's messages, and the selected conversation.
  * @cssproperty --chat-note - Notes and the composer in note mode.
  * @cssproperty --chat-error - Error text.
+ * @cssproperty --chat-link - Links. Default the accent in the light theme, `#93c5fd` in the dark one.
  * @cssproperty --chat-font - Font family. Default the system UI font.
  * @cssproperty --chat-radius - Corner radius. Default `14px`.
  * @cssproperty --chat-inbox-height - Height of the inbox. Default `640px`.
@@ -77,6 +79,11 @@ export class ChatInbox extends LitElement {
   @property({ attribute: false }) strings: Partial<InboxStrings> = {};
   /** Plays a short sound when a visitor writes. Off unless set. */
   @property({ type: Boolean }) sound = false;
+  /**
+   * Where "Sign in again" goes when the chat refuses the operator's session (signed out, expired);
+   * without it, "Sign in again" reloads the page, which sends a signed-out user to the host's login.
+   */
+  @property({ attribute: 'sign-in-url' }) signInUrl = '';
 
   @state() private tab: Tab = 'open';
   @state() private view: 'list' | 'thread' = 'list';
@@ -257,7 +264,7 @@ export class ChatInbox extends LitElement {
   }
 
   private sendDraft(): void {
-    if (!this.client?.open || !this.draft.trim()) return;
+    if (!this.client?.open || this.signedOut || !this.draft.trim()) return;
     this.client.send(this.draft, this.noteMode);
     this.draft = '';
     this.stickToBottom = true;
@@ -282,10 +289,17 @@ export class ChatInbox extends LitElement {
     </div>`;
   }
 
+  /** The chat refused this operator's connection: signed out, or no longer staff. */
+  private get signedOut(): boolean {
+    return this.client?.status === 'refused';
+  }
+
   private listPane(): ListPaneHost {
     return {
       text: this.text,
       client: this.client,
+      signedOut: this.signedOut,
+      signInUrl: this.signInUrl,
       tab: this.tab,
       now: this.now,
       notificationPermission: this.notificationPermission,
@@ -302,6 +316,7 @@ export class ChatInbox extends LitElement {
       text: this.text,
       lang: this.lang,
       client: client as ThreadPaneHost['client'],
+      signedOut: this.signedOut,
       teammates: this.teammates,
       notice: this.notice,
       noteMode: this.noteMode,

@@ -20,6 +20,10 @@ export const FILTERS: Record<Tab, InboxFilter> = {
 export interface ListPaneHost {
   readonly text: InboxStrings;
   readonly client: OperatorClient | undefined;
+  /** The chat refused the operator's session: they need to sign in again. */
+  readonly signedOut: boolean;
+  /** Where "Sign in again" goes; empty to reload the page. */
+  readonly signInUrl: string;
   readonly tab: Tab;
   /** Now, as of the inbox's last clock tick: how long visitors have waited. */
   readonly now: number;
@@ -41,13 +45,23 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
   return html`<section part="list-pane" class="list-pane" aria-labelledby="inbox-heading">
     <header class="list-header">
       <h2 id="inbox-heading">${text.heading}</h2>
-      <p class="status" data-status=${client?.status ?? 'connecting'} role="status">
-        <span class="dot" aria-hidden="true"></span>${statusText(client, text, text.connected)}
-      </p>
-      ${host.notificationPermission === 'default'
+      ${host.signedOut
+        ? nothing
+        : html`<p class="status" data-status=${client?.status ?? 'connecting'} role="status">
+            <span class="dot" aria-hidden="true"></span>${statusText(client, text, text.connected)}
+          </p>`}
+      ${host.notificationPermission === 'default' && !host.signedOut
         ? html`<button type="button" class="link" @click=${() => host.enableNotifications()}>${text.notifications}</button>`
         : nothing}
     </header>
+    ${host.signedOut
+      ? html`<div part="signed-out" class="signed-out" role="alert">
+          <p>${text.signedOut}</p>
+          ${host.signInUrl
+            ? html`<a class="action primary" href=${host.signInUrl}>${text.signInAgain}</a>`
+            : html`<button type="button" class="action primary" @click=${() => location.reload()}>${text.signInAgain}</button>`}
+        </div>`
+      : nothing}
     <div part="tabs" class="tabs" role="tablist" aria-label=${text.filters} @keydown=${(event: KeyboardEvent) => host.onTabKeydown(event)}>
       ${TABS.map(
         (tab) => html`<button
@@ -88,7 +102,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
   const selected = host.client?.open?.id === conversation.id;
   const last = conversation.lastMessage;
   const waitingMinutes = conversation.waitingSince
-    ? Math.floor((host.now - new Date(conversation.waitingSince).getTime()) / 60_000)
+    ? Math.max(0, Math.floor((host.now - new Date(conversation.waitingSince).getTime()) / 60_000))
     : undefined;
   const label = [
     conversation.visitor.name,
@@ -109,9 +123,10 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
     @click=${() => host.openConversation(conversation.id)}
   >
     <span class="name">${conversation.visitor.name}</span>
-    ${conversation.unread
-      ? html`<span part="unread" class="unread" aria-hidden="true">${conversation.unread}</span>`
-      : html`<span class="when" aria-hidden="true">${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}</span>`}
+    <span class="when" aria-hidden="true">
+      ${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}
+      ${conversation.unread ? html`<span part="unread" class="unread">${conversation.unread}</span>` : nothing}
+    </span>
     <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' ? '' : `${last.sender.name}: `}${last.message}` : ''}</span>
   </li>`;
 }

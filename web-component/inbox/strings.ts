@@ -1,3 +1,5 @@
+import { resolveStringTable } from '../shared/strings.js';
+
 /** Every piece of text the inbox shows or announces; replace any of them through `strings`. */
 export interface InboxStrings {
   heading: string;
@@ -48,6 +50,9 @@ export interface InboxStrings {
   notifications: string;
   notificationsOn: string;
   newMessage: (name: string) => string;
+  /** The inbox refused this page's session: the operator is signed out. */
+  signedOut: string;
+  signInAgain: string;
 }
 
 const en: InboxStrings = {
@@ -98,6 +103,8 @@ const en: InboxStrings = {
   notifications: 'Desktop notifications',
   notificationsOn: 'Desktop notifications on',
   newMessage: (name) => `New message from ${name}`,
+  signedOut: 'You are signed out, so new messages cannot reach you here.',
+  signInAgain: 'Sign in again',
 };
 
 const es: InboxStrings = {
@@ -148,12 +155,17 @@ const es: InboxStrings = {
   notifications: 'Notificaciones de escritorio',
   notificationsOn: 'Notificaciones de escritorio activadas',
   newMessage: (name) => `Nuevo mensaje de ${name}`,
+  signedOut: 'Has cerrado la sesión: los mensajes nuevos no pueden llegarte aquí.',
+  signInAgain: 'Volver a iniciar sesión',
 };
 
-const BUILT_IN: Record<string, InboxStrings> = { en, es };
+/** The built-in strings by language, English first (the fallback). */
+export const INBOX_STRINGS: Record<string, InboxStrings> = { en, es };
 
-/** Strings for `lang` (`es-MX` → `es`; unknown → English) with `overrides` on top. */
-export function resolveInboxStrings(lang: string | undefined, overrides: Partial<InboxStrings> = {}): InboxStrings {
-  const base = BUILT_IN[(lang ?? '').toLowerCase().split('-')[0]!] ?? en;
-  return { ...base, ...overrides };
+/**
+ * Strings for `lang` (`es-MX` → `es`; unknown → English, said once in the console), each
+ * fitting override on top.
+ */
+export function resolveInboxStrings(lang: string | undefined, overrides?: Partial<InboxStrings>): InboxStrings {
+  return resolveStringTable('chat-inbox', INBOX_STRINGS, lang, overrides);
 }

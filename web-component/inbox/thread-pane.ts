@@ -4,6 +4,7 @@ import type { OperatorClient } from '../clients/operator-client.js';
 import type { OutgoingMessage } from '../clients/outbox.js';
 import { clockTime, outgoingState } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
+import { threadRows, type ThreadRow } from '../shared/thread-rows.js';
 import type { InboxStrings } from './strings.js';
 
 /** What the thread pane shows, and where its controls go: the `<chat-inbox>` element. */
@@ -12,6 +13,8 @@ export interface ThreadPaneHost {
   readonly lang: string;
   /** With a conversation open. */
   readonly client: OperatorClient & { open: NonNullable<OperatorClient['open']> };
+  /** The chat refused the operator's session: nothing can be sent, and presence is unknown. */
+  readonly signedOut: boolean;
   /** Operators online who may take the conversation. */
   readonly teammates: Assignee[];
   /** The last refusal, e.g. someone else took the conversation. */
@@ -38,20 +41,30 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
   const me = client.me;
   const mine = summary?.assignee?.id === me?.id;
   const name = visitor?.name ?? summary?.visitor.name ?? '';
-  const presence = visitor?.online
-    ? text.onlineNow
-    : visitor?.lastSeenAt
-      ? text.lastSeen(clockTime(visitor.lastSeenAt, host.lang))
-      : text.offlineVisitor;
+  // Presence is only known while connected: a signed-out or offline inbox shows none rather than a stale one.
+  const presence =
+    client.status !== 'online'
+      ? undefined
+      : visitor?.online
+        ? text.onlineNow
+        : visitor?.lastSeenAt
+          ? text.lastSeen(clockTime(visitor.lastSeenAt, host.lang))
+          : text.offlineVisitor;
   const entries = [...open.messages.messages, ...open.notes.messages].sort(
     (a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq,
+  );
+  const rows = threadRows(
+    entries.map((message) => ({ key: `${message.note ? 'note' : message.sender.role}:${message.sender.id}`, at: message.timestamp })),
+    host.lang,
   );
   return html`<section part="thread-pane" class="thread-pane" aria-labelledby="thread-heading" @keydown=${(event: KeyboardEvent) => host.onThreadKeydown(event)}>
     <header part="thread-header" class="thread-header">
       <button type="button" class="link back" @click=${() => host.backToList()}>${text.back}</button>
       <div class="who">
         <h3 id="thread-heading">${name}</h3>
-        <p class=${visitor?.online ? 'online' : ''}><span class="dot" aria-hidden="true"></span>${presence}</p>
+        ${presence === undefined
+          ? nothing
+          : html`<p class=${visitor?.online ? 'online' : ''}><span class="dot" aria-hidden="true"></span>${presence}</p>`}
         <p>
           ${summary?.assignee ? (mine ? text.assignedToYou : text.assignedTo(summary.assignee.name)) : text.nobodyAssigned}
         </p>
@@ -79,15 +92,24 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
       ${host.notice ? html`<p class="status" role="alert">${host.notice}</p>` : nothing}
     </header>
     <dl part="visitor" class="details">
-      <div><dt>${text.email}</dt><dd>${visitor?.email || text.none}</dd></div>
-      <div><dt>${text.phone}</dt><dd>${visitor?.phone || text.none}</dd></div>
+      <div>
+        <dt>${text.email}</dt>
+        <dd>${visitor?.email ? html`<a class="link" href=${`mailto:${visitor.email}`}>${visitor.email}</a>` : text.none}</dd>
+      </div>
+      <div>
+        <dt>${text.phone}</dt>
+        <dd>${visitor?.phone ? html`<a class="link" href=${`tel:${visitor.phone}`}>${visitor.phoneDisplay || visitor.phone}</a>` : text.none}</dd>
+      </div>
     </dl>
     <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${() => host.onLogScroll()}>
       <ol class="messages">
         ${open.hasMore
           ? html`<li class="older"><button type="button" class="link" @click=${() => client.loadOlder()}>${text.loadOlder}</button></li>`
           : nothing}
-        ${entries.map((message) => renderMessage(host, message, summary))}
+        ${entries.map((message, i) => [
+          rows[i]!.day ? html`<li class="day"><span>${rows[i]!.day}</span></li>` : nothing,
+          renderMessage(host, message, summary, rows[i]!),
+        ])}
         ${client.pending.map((entry) => renderPending(host, entry))}
       </ol>
     </div>
@@ -102,6 +124,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         id="reply-input"
         rows="2"
         placeholder=${host.noteMode ? text.notePlaceholder : text.replyPlaceholder}
+        ?disabled=${host.signedOut}
         .value=${host.draft}
         @keydown=${(event: KeyboardEvent) => host.onInputKeydown(event)}
         @input=${(event: Event) => host.onInput(event)}
@@ -112,18 +135,20 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         }} />
         ${text.note}
       </label>
-      <button part="send-button" class="send" type="submit" ?disabled=${!host.draft.trim()}>${text.send}</button>
+      <button part="send-button" class="send" type="submit" ?disabled=${host.signedOut || !host.draft.trim()}>${text.send}</button>
     </form>
   </section>`;
 }
 
-function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: ConversationSummary | undefined): TemplateResult {
+function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: ConversationSummary | undefined, row: ThreadRow): TemplateResult {
   const { text } = host;
   const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : 'team';
   const own = message.sender.id === host.client.me?.senderId;
   const seen = kind === 'team' && message.seq <= (summary?.visitorReadSeq ?? 0);
-  return html`<li part="message message-${kind}" class="message ${kind}">
-    <span class="sender">${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}</span>
+  // A run names its sender once; the operator's own replies need no name, a note says it is one.
+  const labelShown = row.first && (!own || kind === 'note');
+  return html`<li part="message message-${kind}" class="message ${kind}${kind === 'visitor' ? '' : ' end'}${row.first ? ' first' : ''}${row.last ? ' last' : ''}">
+    <span class=${labelShown ? 'sender' : 'sender visually-hidden'}>${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}</span>
     <p class="text">${renderText(message.message)}</p>
     <span class="meta">
       <time datetime=${message.timestamp}>${clockTime(message.timestamp, host.lang)}</time>
@@ -135,9 +160,9 @@ function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: Conv
 function renderPending(host: ThreadPaneHost, entry: OutgoingMessage): TemplateResult {
   const { text } = host;
   const kind = entry.note ? 'note' : 'team';
-  return html`<li part="message message-${kind}" class="message ${kind} ${entry.status}">
-    <span class="sender">${entry.note ? `${text.note} · ` : ''}${text.you}</span>
+  return html`<li part="message message-${kind}" class="message ${kind} end first last ${entry.status}">
+    <span class=${entry.note ? 'sender' : 'sender visually-hidden'}>${entry.note ? `${text.note} · ` : ''}${text.you}</span>
     <p class="text">${renderText(entry.message)}</p>
-    <span class="meta">${outgoingState(entry, text, (clientId) => host.client.retry(clientId))}</span>
+    <span class="meta">${outgoingState(entry, text, host.signedOut ? undefined : (clientId) => host.client.retry(clientId))}</span>
   </li>`;
 }

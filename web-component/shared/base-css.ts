@@ -47,7 +47,8 @@ export const bubbleCss = `
     padding: 8px 11px;
     border-radius: var(--_radius);
     background: var(--_bubble);
-    overflow-wrap: anywhere;
+    /* Long words and links wrap where they may (links offer breaks after / ? & = #), mid-word only when nothing else fits. */
+    overflow-wrap: break-word;
   }
 `;
 
@@ -82,4 +83,38 @@ export const messageCss = `
     justify-content: flex-end;
     font-size: 12px;
   }
+
+  /* Runs of one sender ("end": the side of the reader's own): the name on the first, the time on the last, the others' on hover or focus. */
+  .message {
+    position: relative;
+  }
+  .message:not(.first) {
+    margin-top: -6px;
+  }
+  .message:not(.last) .meta {
+    position: absolute;
+    top: 50%;
+    transform: translateY(-50%);
+    color: var(--_muted);
+    white-space: nowrap;
+    opacity: 0;
+    pointer-events: none;
+  }
+  .message.end:not(.last) .meta {
+    right: calc(100% + 6px);
+  }
+  .message:not(.end):not(.last) .meta {
+    left: calc(100% + 6px);
+  }
+  .message:not(.last):hover .meta,
+  .message:not(.last):focus-within .meta {
+    opacity: 1;
+  }
+  .day {
+    margin: 6px 0 10px;
+    color: var(--_muted);
+    font-size: 12px;
+    text-align: center;
+  }
+
 `;

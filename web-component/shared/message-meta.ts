@@ -1,18 +1,18 @@
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { OutgoingMessage } from '../clients/outbox.js';
 
-/** A message's time as both views show it: hours and minutes, in the page's language. */
+/** A message's time as both views show it: hours and minutes as the page's language writes them ("2:35 PM", "14:35"). */
 export function clockTime(iso: string, lang: string): string {
-  return new Date(iso).toLocaleTimeString(lang || undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(lang || undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
-/** The state of a message the server has not acknowledged: sending, or why it failed, with Retry. */
+/** The state of a message the server has not acknowledged: sending, or why it failed, with Retry when it may be. */
 export function outgoingState(
   entry: OutgoingMessage,
   text: { sending: string; failed: string; retry: string },
-  retry: (clientId: string) => void,
+  retry: ((clientId: string) => void) | undefined,
 ): TemplateResult {
   const failed = entry.status === 'failed';
   return html`<span class="state">${failed ? `${text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : text.sending}</span>
-    ${failed ? html`<button type="button" class="link" @click=${() => retry(entry.clientId)}>${text.retry}</button>` : nothing}`;
+    ${failed && retry ? html`<button type="button" class="link" @click=${() => retry(entry.clientId)}>${text.retry}</button>` : nothing}`;
 }

@@ -4,6 +4,11 @@ import { linkify } from './linkify.js';
 /** Message text as text, with http, https and mailto links made clickable (and nothing else). */
 export function renderText(message: string): Array<TemplateResult | string> {
   return linkify(message).map((part) =>
-    part.href ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${part.text}</a>` : part.text,
+    part.href ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${breakable(part.text)}</a>` : part.text,
   );
+}
+
+/** A link's text with line-break opportunities after its separators, so a long one wraps between its parts. */
+function breakable(text: string): Array<TemplateResult | string> {
+  return text.split(/(?<=[/?&=#])/).flatMap((piece, i) => (i === 0 ? [piece] : [html`<wbr />`, piece]));
 }

@@ -5,24 +5,32 @@ import { bubbleCss, messageCss } from '../shared/base-css.js';
  * launcher's (chat-widget.styles.ts), so `:host` is the widget and the launcher's rules apply too.
  */
 export const panelCss = `
-  .panel {
+  /* The window, and the preview of a reply that stands in its place while it is closed. */
+  .panel,
+  .preview {
     position: absolute;
     bottom: calc(var(--chat-launcher-size, 56px) + 12px);
     right: 0;
-    display: flex;
-    flex-direction: column;
-    width: min(var(--chat-width, 370px), calc(100vw - 2 * var(--_offset)));
-    height: min(var(--chat-height, 560px), calc(100vh - 120px));
-    overflow: hidden;
+  }
+  :host([position='bottom-left']) .panel,
+  :host([position='bottom-left']) .preview {
+    right: auto;
+    left: 0;
+  }
+  .panel,
+  .preview-card {
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_background);
     box-shadow: var(--_shadow);
     animation: rise 0.18s ease-out;
   }
-  :host([position='bottom-left']) .panel {
-    right: auto;
-    left: 0;
+  .panel {
+    display: flex;
+    flex-direction: column;
+    width: min(var(--chat-width, 370px), calc(100vw - 2 * var(--_offset)));
+    height: min(var(--chat-height, 560px), calc(100vh - 120px));
+    overflow: hidden;
   }
   @keyframes rise {
     from {
@@ -62,12 +70,14 @@ export const panelCss = `
   }
   .status {
     display: flex;
-    align-items: center;
+    align-items: baseline;
     gap: 6px;
     margin: 2px 0 0;
     font-size: 13px;
   }
+  /* The dot tells whether someone answers: the connection while there is none, then the team. */
   .dot {
+    flex: 0 0 8px;
     width: 8px;
     height: 8px;
     border-radius: 50%;
@@ -76,7 +86,12 @@ export const panelCss = `
   .status[data-status='online'] .dot {
     background: #4ade80;
   }
-  .status[data-status='offline'] .dot {
+  .status[data-status='online'][data-team='away'] .dot {
+    border: 1.5px solid currentColor;
+    background: transparent;
+  }
+  .status[data-status='offline'] .dot,
+  .status[data-status='refused'] .dot {
     background: #f87171;
   }
   .header .link {
@@ -84,9 +99,11 @@ export const panelCss = `
   }
   .close {
     display: grid;
+    flex-shrink: 0;
     place-items: center;
-    width: 32px;
-    height: 32px;
+    width: 44px;
+    height: 44px;
+    margin: -8px -8px 0 0;
     padding: 0;
     border: none;
     border-radius: 8px;
@@ -95,8 +112,8 @@ export const panelCss = `
     cursor: pointer;
   }
   .close svg {
-    width: 20px;
-    height: 20px;
+    width: 18px;
+    height: 18px;
     stroke: currentColor;
     stroke-width: 2;
   }
@@ -121,42 +138,106 @@ ${bubbleCss}
     border-left: 3px solid var(--_accent);
   }
 ${messageCss}
+  .sender {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    margin-bottom: 2px;
+  }
+
+  .avatar {
+    display: inline-grid;
+    flex: 0 0 auto;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    border-radius: 50%;
+    object-fit: cover;
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+    font-size: 13px;
+    font-weight: 700;
+  }
+  .sender .avatar {
+    width: 22px;
+    height: 22px;
+    font-size: 10px;
+  }
+  .welcome {
+    margin: 4px 0 14px;
+    text-align: center;
+  }
+  .faces {
+    display: flex;
+    justify-content: center;
+    margin-bottom: 8px;
+  }
+  .faces .avatar {
+    width: 40px;
+    height: 40px;
+    border: 2px solid var(--_background);
+    font-size: 14px;
+  }
+  .faces .avatar + .avatar {
+    margin-left: -8px;
+  }
+  .greeting {
+    margin: 0;
+    font-weight: 600;
+  }
+  .team-names {
+    margin: 2px 0 0;
+    color: var(--_muted);
+    font-size: 13px;
+  }
   .failed .state {
     color: var(--_error);
   }
 
-  .typing {
-    min-height: 1.4em;
+  .typing,
+  .notice {
     margin: 0;
     padding: 0 16px;
     color: var(--_muted);
     font-size: 13px;
   }
+  .typing {
+    min-height: 1.4em;
+  }
   .notice {
-    margin: 0;
-    padding: 4px 16px;
-    color: var(--_muted);
-    font-size: 13px;
+    padding-block: 4px;
   }
   .notice.resolved {
     padding: 8px 16px;
     border-bottom: 1px solid var(--_border);
   }
 
-  /* The details form keeps its whole height, Save included: the log gives way to it instead. */
+  /*
+   * The details form takes what the window can spare: the log keeps room for the last message and
+   * the composer stays; only when even that is not enough (errors, a short window) does the form
+   * scroll.
+   */
   .details {
     display: grid;
-    flex: 0 0 auto;
-    gap: 6px;
-    padding: 10px 16px 12px;
+    flex: 0 1 auto;
+    grid-template-columns: 1fr 1fr;
+    gap: 4px 10px;
+    min-height: 0;
+    overflow-y: auto;
+    padding: 8px 16px 10px;
     border-top: 1px solid var(--_border);
   }
   .details-open .log {
     flex: 1 1 0;
-    min-height: 0;
+    min-height: 72px;
   }
   .details-open .typing {
     display: none;
+  }
+  /* Name and email side by side; the rest across. */
+  .details > :not(.field),
+  .field.wide {
+    grid-column: 1 / -1;
   }
   .details h3 {
     margin: 0;
@@ -164,7 +245,9 @@ ${messageCss}
   }
   .field {
     display: grid;
+    align-content: start;
     gap: 2px;
+    min-width: 0;
   }
   .field label {
     font-size: 13px;
@@ -183,7 +266,7 @@ ${messageCss}
   input,
   textarea {
     width: 100%;
-    padding: 8px 10px;
+    padding: 7px 10px;
     border: 1px solid var(--_border);
     border-radius: 8px;
     background: var(--_background);
@@ -195,8 +278,13 @@ ${messageCss}
     gap: 12px;
     align-items: center;
   }
+  /* An invalid field keeps its red edge when focused: the focus ring goes around it, apart. */
   input[aria-invalid='true'] {
     border-color: var(--_error);
+    box-shadow: inset 0 0 0 1px var(--_error);
+  }
+  input:focus-visible {
+    outline-offset: 2px;
   }
 
   .composer {
@@ -237,7 +325,56 @@ ${messageCss}
     font-size: 13px;
   }
 
+  .preview-card {
+    display: flex;
+    align-items: flex-start;
+    width: max-content;
+    max-width: min(300px, calc(100vw - 2 * var(--_offset)));
+  }
+  .preview-open {
+    display: flex;
+    flex: 1;
+    gap: 10px;
+    align-items: flex-start;
+    min-width: 0;
+    padding: 12px 4px 12px 12px;
+    border: none;
+    border-radius: var(--_radius) 0 0 var(--_radius);
+    background: none;
+    text-align: start;
+    cursor: pointer;
+  }
+  .preview-body {
+    display: grid;
+    min-width: 0;
+    font-size: 14px;
+  }
+  .preview-text {
+    display: -webkit-box;
+    overflow: hidden;
+    -webkit-box-orient: vertical;
+    -webkit-line-clamp: 2;
+  }
+  .preview .close {
+    margin: 0;
+    color: var(--_muted);
+  }
+
+  /* Fingers need room: every control at least 44 by 44 pixels. */
+  @media (pointer: coarse), (max-width: 480px) {
+    .send,
+    .primary,
+    .link,
+    .header .link {
+      min-height: 44px;
+    }
+    .link {
+      min-width: 44px;
+    }
+  }
+
   @media (max-width: 480px) {
+    /* The whole screen, clear of the notch and the home bar. */
     .panel {
       position: fixed;
       inset: 0;
@@ -246,10 +383,21 @@ ${messageCss}
       border: none;
       border-radius: 0;
     }
+    .header {
+      padding-top: calc(14px + env(safe-area-inset-top, 0px));
+      padding-left: calc(16px + env(safe-area-inset-left, 0px));
+      padding-right: calc(14px + env(safe-area-inset-right, 0px));
+    }
+    .composer {
+      padding-bottom: calc(12px + env(safe-area-inset-bottom, 0px));
+      padding-left: calc(12px + env(safe-area-inset-left, 0px));
+      padding-right: calc(12px + env(safe-area-inset-right, 0px));
+    }
   }
 
   @media (prefers-reduced-motion: reduce) {
-    .panel {
+    .panel,
+    .preview-card {
       animation: none;
     }
   }

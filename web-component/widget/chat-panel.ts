@@ -1,5 +1,5 @@
 import { html, nothing, render, type TemplateResult } from 'lit/html.js';
-import type { ChatMessage } from '../../src/protocol.js';
+import type { ChatMessage, TeamMember } from '../../src/protocol.js';
 import { addStyles } from '../shared/add-styles.js';
 import { ChatClient, type OutgoingMessage } from '../clients/chat-client.js';
 import { statusText } from '../clients/connection.js';
@@ -8,22 +8,31 @@ import { DetailsForm } from './details-form.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
 import { clockTime, outgoingState } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
+import { initials, threadRows, type ThreadRow } from '../shared/thread-rows.js';
 import { connectionOf } from '../clients/storage-keys.js';
+import { resolveStrings, type ChatStrings } from './strings.js';
 
 /** Changing any of these means another chat, or another visitor: a new connection. */
 const CONNECTION_KEYS = ['server', 'basePath', 'room', 'inbox', 'userId', 'userHash'] as const;
 
+const CLOSE_ICON = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18" /></svg>`;
+
+/** How long "Details saved." stays. */
+const SAVED_NOTICE_MS = 4_000;
+
 /**
  * The chat window of a `<chat-widget>`, loaded when it is first needed (see chat-widget.ts): the
- * connection, the messages, the composer and the details form. It renders with lit-html into the
- * widget's shadow root, beside the launcher, so the widget's parts, slots and styles are its own;
- * it needs no element of its own, nor the rest of Lit.
+ * connection, the messages, the composer and the details form, and the preview of a new reply
+ * beside the launcher while the window is closed. It renders with lit-html into the widget's
+ * shadow root, beside the launcher, so the widget's parts, slots and styles are its own; it needs
+ * no element of its own, nor the rest of Lit.
  */
-export class ChatPanel implements PanelHandle {
+class ChatPanel implements PanelHandle {
   readonly #widget: PanelWidget;
   /** Where the window renders: the widget's wrapper, after the launcher. */
   readonly #container: HTMLElement;
   #settings: PanelSettings;
+  #text: ChatStrings;
   #client: ChatClient | undefined;
   #renderQueued = false;
   #rendered: Promise<void> = Promise.resolve();
@@ -37,16 +46,20 @@ export class ChatPanel implements PanelHandle {
     },
     focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
     save: (details) => this.#client!.saveDetails(details),
+    savedNoticeMs: SAVED_NOTICE_MS,
   });
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
   #stickToBottom = true;
+  /** The reply whose preview the visitor dismissed (its seq). */
+  #previewDismissedSeq = 0;
 
   constructor(widget: PanelWidget, container: HTMLElement, settings: PanelSettings) {
     this.#widget = widget;
     this.#container = container;
     this.#settings = settings;
+    this.#text = resolveStrings(settings.lang, settings.strings, settings.pack);
     this.#startClient();
     this.#requestRender();
   }
@@ -55,6 +68,9 @@ export class ChatPanel implements PanelHandle {
   update(settings: PanelSettings): void {
     const previous = this.#settings;
     this.#settings = settings;
+    if (settings.lang !== previous.lang || settings.strings !== previous.strings || settings.pack !== previous.pack) {
+      this.#text = resolveStrings(settings.lang, settings.strings, settings.pack);
+    }
     if (settings.open && !previous.open) this.#unread = 0;
     if (CONNECTION_KEYS.some((key) => settings[key] !== previous[key])) {
       this.#client?.disconnect();
@@ -68,6 +84,7 @@ export class ChatPanel implements PanelHandle {
   stop(): void {
     this.#client?.disconnect();
     this.#client = undefined;
+    this.#details.stop();
     render(nothing, this.#container, { host: this });
   }
 
@@ -150,45 +167,57 @@ export class ChatPanel implements PanelHandle {
     return Boolean(inbox) && client?.teamOnline === 0 && !client.conversation && client.messages.length === 0;
   }
 
+  /** The chat refuses this page (its origin, this visitor): nothing can be sent until that changes. */
+  get #refused(): boolean {
+    return this.#client?.status === 'refused';
+  }
+
   /** The launcher's count: the team's unread replies in a conversation, new room messages otherwise. */
   get #unreadCount(): number {
     if (!this.#settings.inbox) return this.#unread;
     return this.#settings.open ? 0 : (this.#client?.unreadReplies ?? 0);
   }
 
-  /** Moves focus into the window: the details form when it comes first, else the message input. */
+  /**
+   * Moves focus into the window: the details form when it comes first, else the message input.
+   * On a touch screen the window itself: focusing a field would raise a keyboard over the thread.
+   */
   focusFirstField(): void {
+    if (globalThis.matchMedia?.('(pointer: coarse)').matches) {
+      this.#container.querySelector<HTMLElement>('.panel')?.focus();
+      return;
+    }
     this.#container.querySelector<HTMLElement>(this.#needsDetails ? '#details-name' : 'textarea')?.focus();
   }
 
-  private onKeydown(event: KeyboardEvent): void {
+  #onKeydown(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.stopPropagation();
       this.#widget.hide();
     }
   }
 
-  private onInputKeydown(event: KeyboardEvent): void {
+  #onInputKeydown(event: KeyboardEvent): void {
     // Enter sends; Shift+Enter (and Enter while an IME composes) makes a new line.
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      this.sendDraft();
+      this.#sendDraft();
     }
   }
 
-  private onInput(event: Event): void {
+  #onInput(event: Event): void {
     this.#draft = (event.target as HTMLTextAreaElement).value;
     this.#client?.setTyping(this.#draft.trim().length > 0);
     this.#requestRender();
   }
 
-  private onSubmit(event: Event): void {
+  #onSubmit(event: Event): void {
     event.preventDefault();
-    this.sendDraft();
+    this.#sendDraft();
   }
 
-  private sendDraft(): void {
-    if (!this.#client || this.#needsDetails || !this.#draft.trim()) return;
+  #sendDraft(): void {
+    if (!this.#client || this.#needsDetails || this.#refused || !this.#draft.trim()) return;
     this.#client.send(this.#draft);
     this.#draft = '';
     this.#stickToBottom = true;
@@ -196,95 +225,97 @@ export class ChatPanel implements PanelHandle {
     this.#input?.focus();
   }
 
-  private onScroll(): void {
+  #onScroll(): void {
     const log = this.#log;
     if (!log) return;
     this.#stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    if (log.scrollTop < 40) this.loadOlder();
+    if (log.scrollTop < 40) this.#loadOlder();
   }
 
-  private loadOlder(): void {
+  #loadOlder(): void {
     if (!this.#client?.hasMore || this.#client.loadingOlder) return;
     this.#heightBeforeOlder = this.#log?.scrollHeight;
     void this.#client.loadOlder();
   }
 
   #render(): TemplateResult {
-    const text = this.#settings.text;
+    const text = this.#text;
     const client = this.#client;
+    const { inbox, open } = this.#settings;
+    const blocked = this.#needsDetails || this.#refused;
+    const team = inbox && client?.teamOnline !== undefined ? (client.teamOnline > 0 ? 'online' : 'away') : undefined;
     return html`
-        <section
-          part="panel"
-          id="panel"
-          class=${this.#needsDetails || this.#details.opened ? 'panel details-open' : 'panel'}
-          role="dialog"
-          aria-labelledby="heading"
-          ?hidden=${!this.#settings.open}
-          @keydown=${this.onKeydown}
-        >
-          <header part="header" class="header">
-            <div>
-              <h2 part="heading" id="heading">${this.#settings.heading || text.heading}</h2>
-              <div class="status-row">
-                <p part="status" class="status" data-status=${client?.status ?? 'connecting'}>
-                  <span class="dot" aria-hidden="true"></span>
-                  ${statusText(client, text, this.onlineText())}
-                </p>
-                ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#details.opened
-                  ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.#details.open()}>
-                      ${client?.user ? text.editDetails : text.addDetails}
-                    </button>`
-                  : nothing}
-              </div>
-            </div>
-            <button part="close-button" class="close" type="button" aria-label=${text.closeChat} @click=${() => this.#widget.hide()}>
-              <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18" /></svg>
-            </button>
-          </header>
-          <slot name="intro"></slot>
-          ${client?.conversation?.status === 'resolved'
-            ? html`<p part="notice" class="notice resolved" role="status">${text.resolved}</p>`
-            : nothing}
-          <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.onScroll}>
-            <ol class="messages">
-              ${client?.hasMore
-                ? html`<li class="older">
-                    <button type="button" class="link" ?disabled=${client.loadingOlder} @click=${() => this.loadOlder()}>
-                      ${text.loadOlder}
-                    </button>
-                  </li>`
+      <section
+        part="panel"
+        id="panel"
+        class=${this.#needsDetails || this.#details.opened ? 'panel details-open' : 'panel'}
+        role="dialog"
+        aria-labelledby="heading"
+        tabindex="-1"
+        ?hidden=${!open}
+        @keydown=${this.#onKeydown}
+      >
+        <header part="header" class="header">
+          <div>
+            <h2 part="heading" id="heading">${this.#settings.heading || text.heading}</h2>
+            <div class="status-row">
+              <p part="status" class="status" data-status=${client?.status ?? 'connecting'} data-team=${team ?? nothing}>
+                <span class="dot" aria-hidden="true"></span>
+                <span>${statusText(client, text, this.#onlineText())}</span>
+              </p>
+              ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#details.opened
+                ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.#details.open()}>
+                    ${client?.user ? text.editDetails : text.addDetails}
+                  </button>`
                 : nothing}
-              ${(client?.messages ?? []).map((message) => this.renderMessage(message))}
-              ${(client?.outbox ?? []).map((entry) => this.renderOutgoing(entry))}
-            </ol>
+            </div>
           </div>
-          <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
-          ${this.#settings.collectDetails === 'off' ? nothing : this.#details.render(this.#needsDetails, client?.user, text)}
-          <form part="composer" class="composer" @submit=${this.onSubmit}>
-            <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
-            <textarea
-              part="input"
-              id="message-input"
-              rows="1"
-              placeholder=${text.placeholder}
-              maxlength="2000"
-              .value=${this.#draft}
-              ?disabled=${this.#needsDetails}
-              @keydown=${this.onInputKeydown}
-              @input=${this.onInput}
-            ></textarea>
-            <button part="send-button" class="send" type="submit" ?disabled=${this.#needsDetails || !this.#draft.trim()}>
-              ${text.send}
-            </button>
-          </form>
-        </section>
+          <button part="close-button" class="close" type="button" aria-label=${text.closeChat} @click=${() => this.#widget.hide()}>
+            ${CLOSE_ICON}
+          </button>
+        </header>
+        <slot name="intro"></slot>
+        ${client?.conversation?.status === 'resolved'
+          ? html`<p part="notice" class="notice resolved" role="status">${text.resolved}</p>`
+          : nothing}
+        <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.#onScroll}>
+          <ol class="messages">
+            ${client?.hasMore
+              ? html`<li class="older">
+                  <button type="button" class="link" ?disabled=${client.loadingOlder} @click=${() => this.#loadOlder()}>
+                    ${text.loadOlder}
+                  </button>
+                </li>`
+              : nothing}
+            ${this.#renderWelcome()} ${this.#renderThread()}
+          </ol>
+        </div>
+        <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
+        ${this.#settings.collectDetails === 'off' ? nothing : this.#details.render(this.#needsDetails, client?.user, text)}
+        <form part="composer" class="composer" @submit=${this.#onSubmit}>
+          <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
+          <textarea
+            part="input"
+            id="message-input"
+            rows="1"
+            placeholder=${text.placeholder}
+            maxlength="2000"
+            .value=${this.#draft}
+            ?disabled=${blocked}
+            @keydown=${this.#onInputKeydown}
+            @input=${this.#onInput}
+          ></textarea>
+          <button part="send-button" class="send" type="submit" ?disabled=${blocked || !this.#draft.trim()}>${text.send}</button>
+        </form>
+      </section>
+      <div part="preview" class="preview" role="status">${this.#renderPreview()}</div>
     `;
   }
 
-  /** The status line when connected: who is there to answer. */
-  private onlineText(): string {
+  /** The status line when connected: who is there to answer, and how soon. */
+  #onlineText(): string {
     const client = this.#client;
-    const { text } = this.#settings;
+    const text = this.#text;
     if (!client) return text.connected;
     if (this.#settings.inbox) {
       if (client.teamOnline === undefined) return text.connected;
@@ -293,35 +324,138 @@ export class ChatPanel implements PanelHandle {
     return client.online ? `${text.connected} · ${text.online(client.online)}` : text.connected;
   }
 
-  private renderMessage(message: ChatMessage): TemplateResult {
+  /**
+   * An empty conversation: the host's greeting and who of the team is there (how soon they
+   * answer is in the header). A room shows a greeting only when the host set one.
+   */
+  #renderWelcome(): TemplateResult | typeof nothing {
+    const client = this.#client;
+    const { inbox, greeting } = this.#settings;
+    if (!client || client.messages.length > 0 || client.outbox.length > 0 || client.hasMore) return nothing;
+    if (!inbox && !greeting) return nothing;
+    const members = inbox ? client.team : [];
+    const names = new Intl.ListFormat(this.#settings.lang || undefined, { type: 'conjunction' }).format(members.map((member) => member.name));
+    return html`<li part="welcome" class="welcome">
+      ${members.length ? html`<div class="faces" aria-hidden="true">${members.map((member) => this.#renderAvatar(member))}</div>` : nothing}
+      <p class="greeting">${greeting || this.#text.greeting}</p>
+      ${members.length ? html`<p class="team-names">${this.#text.teamHere(names, client.teamOnline ?? members.length)}</p>` : nothing}
+    </li>`;
+  }
+
+  /** A picture of someone of the team (by their id, as the team event gave it), else their initials. */
+  #renderAvatar(person: Pick<TeamMember, 'id' | 'name' | 'avatarUrl'>): TemplateResult {
+    const member = person.avatarUrl ? person : (this.#client?.team.find((candidate) => candidate.id === person.id) ?? person);
+    return member.avatarUrl
+      ? html`<img class="avatar" src=${member.avatarUrl} alt="" referrerpolicy="no-referrer" />`
+      : html`<span class="avatar" aria-hidden="true">${initials(member.name)}</span>`;
+  }
+
+  /** The messages, then what is still on its way: runs of one sender, with a line for each day. */
+  #renderThread(): unknown[] {
+    const client = this.#client;
+    if (!client) return [];
+    const messages = client.messages;
+    const outbox = client.outbox;
+    const own = client.senderId;
+    const rows = threadRows(
+      [
+        ...messages.map((message) => ({ key: message.sender.id === own ? '' : `${message.sender.role}:${message.sender.id}`, at: message.timestamp })),
+        ...outbox.map((entry) => ({ key: '', at: entry.createdAt })),
+      ],
+      this.#settings.lang,
+    );
+    return [
+      ...messages.map((message, i) => [this.#renderDay(rows[i]!), this.#renderMessage(message, rows[i]!)]),
+      ...outbox.map((entry, i) => [this.#renderDay(rows[messages.length + i]!), this.#renderOutgoing(entry)]),
+    ];
+  }
+
+  #renderDay(row: ThreadRow): TemplateResult | typeof nothing {
+    return row.day ? html`<li part="day" class="day"><span>${row.day}</span></li>` : nothing;
+  }
+
+  #renderMessage(message: ChatMessage, row: ThreadRow): TemplateResult {
+    const text = this.#text;
     const own = message.sender.id === this.#client?.senderId;
     const team = message.sender.role === 'operator';
     // In a conversation, "Seen" once an operator read up to it.
     const seen = own && this.#settings.inbox && message.seq <= (this.#client?.conversation?.operatorReadSeq ?? 0);
+    return this.#renderBubble(
+      own ? 'own' : team ? 'team' : '',
+      row,
+      html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}`,
+      message.message,
+      html`<time datetime=${message.timestamp}>${clockTime(message.timestamp, this.#settings.lang)}</time>
+        ${own ? html`<span class="state">${seen ? text.seen : text.sent}</span>` : nothing}`,
+    );
+  }
+
+  #renderOutgoing(entry: OutgoingMessage): TemplateResult {
+    // While the chat refuses the page a message cannot go: it says so at once, not "Sending…" for ever.
+    const shown: OutgoingMessage = this.#refused ? { ...entry, status: 'failed', error: this.#client?.refusal } : entry;
+    return this.#renderBubble(
+      `own ${shown.status}`,
+      { first: true, last: true },
+      this.#text.you,
+      entry.message,
+      outgoingState(shown, this.#text, this.#refused ? undefined : (clientId) => this.#client?.retry(clientId)),
+    );
+  }
+
+  /**
+   * One message: `kind` is `own` (with its state: `pending`, `failed`), `team` or empty; the
+   * sender is named on the first of a run (own messages only to screen readers), the meta shown on the last.
+   */
+  #renderBubble(kind: string, row: Pick<ThreadRow, 'first' | 'last'>, sender: unknown, message: string, meta: unknown): TemplateResult {
+    const own = kind.startsWith('own');
     return html`<li
-      part=${own ? 'message message-own' : team ? 'message message-team' : 'message'}
-      class=${own ? 'message own' : team ? 'message team' : 'message'}
+      part=${kind ? `message message-${kind.replace(' ', ' message-')}` : 'message'}
+      class="message ${kind}${own ? ' end' : ''}${row.first ? ' first' : ''}${row.last ? ' last' : ''}"
     >
-      <span part="sender" class="sender">${own ? this.#settings.text.you : message.sender.name}</span>
-      <p part="text" class="text">${renderText(message.message)}</p>
-      <span class="meta">
-        <time datetime=${message.timestamp}>${clockTime(message.timestamp, this.#settings.lang)}</time>
-        ${own ? html`<span class="state">${seen ? this.#settings.text.seen : this.#settings.text.sent}</span>` : nothing}
-      </span>
+      <span part="sender" class=${own || !row.first ? 'sender visually-hidden' : 'sender'}>${sender}</span>
+      <p part="text" class="text">${renderText(message)}</p>
+      <span class="meta">${meta}</span>
     </li>`;
   }
 
-  private renderOutgoing(entry: OutgoingMessage): TemplateResult {
-    return html`<li part=${`message message-own message-${entry.status}`} class="message own ${entry.status}">
-      <span part="sender" class="sender">${this.#settings.text.you}</span>
-      <p part="text" class="text">${renderText(entry.message)}</p>
-      <span class="meta">${outgoingState(entry, this.#settings.text, (clientId) => this.#client?.retry(clientId))}</span>
-    </li>`;
+  /**
+   * While the window is closed, the team's latest unread reply beside the launcher: it opens the
+   * chat, or goes away when dismissed. It renders into a live region that is always there, so a
+   * screen reader hears each new reply once.
+   */
+  #renderPreview(): TemplateResult | typeof nothing {
+    const client = this.#client;
+    if (!client || !this.#settings.inbox || this.#settings.open) return nothing;
+    const read = Math.max(client.conversation?.visitorReadSeq ?? 0, this.#previewDismissedSeq);
+    let reply: ChatMessage | undefined;
+    for (const message of client.messages) if (message.sender.role === 'operator' && message.seq > read) reply = message;
+    if (!reply) return nothing;
+    const { seq, sender } = reply;
+    return html`<div class="preview-card">
+      <button type="button" class="preview-open" @click=${() => this.#widget.show()}>
+        ${this.#renderAvatar(sender)}
+        <span class="preview-body"
+          ><span class="visually-hidden">${this.#text.newReply(sender.name)}:</span><b aria-hidden="true">${sender.name}</b>
+          <span class="preview-text">${reply.message}</span></span
+        >
+      </button>
+      <button
+        type="button"
+        class="close"
+        aria-label=${this.#text.dismiss}
+        @click=${() => {
+          this.#previewDismissedSeq = seq;
+          this.#requestRender();
+        }}
+      >
+        ${CLOSE_ICON}
+      </button>
+    </div>`;
   }
 }
 
 /** Starts the chat window for `widget` in `container`, adding its styles to the widget's shadow root. */
-export function createPanel(widget: PanelWidget, container: HTMLElement, settings: PanelSettings): ChatPanel {
+export function createPanel(widget: PanelWidget, container: HTMLElement, settings: PanelSettings): PanelHandle {
   addStyles(container.getRootNode() as ShadowRoot, panelCss);
   return new ChatPanel(widget, container, settings);
 }

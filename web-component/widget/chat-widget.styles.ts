@@ -11,8 +11,8 @@ export const launcherCss = `${themeTokensCss}
   :host {
     --_offset: var(--chat-offset, 20px);
     position: fixed;
-    bottom: var(--_offset);
-    right: var(--_offset);
+    bottom: calc(var(--_offset) + env(safe-area-inset-bottom, 0px));
+    right: calc(var(--_offset) + env(safe-area-inset-right, 0px));
     z-index: var(--chat-z-index, 2147483000);
     font-family: var(--chat-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: 15px;
@@ -21,7 +21,7 @@ export const launcherCss = `${themeTokensCss}
   }
   :host([position='bottom-left']) {
     right: auto;
-    left: var(--_offset);
+    left: calc(var(--_offset) + env(safe-area-inset-left, 0px));
   }
 
 ${baseCss}

@@ -1,14 +1,25 @@
 import { addStyles } from '../shared/add-styles.js';
 import { launcherCss } from './chat-widget.styles.js';
 import { ATTRIBUTES, type AttributeProperty, type ChatWidgetEventMap, type CollectDetails, type PanelHandle, type PanelSettings } from './settings.js';
-import { load } from '../shared/storage.js';
+import { load, save } from '../shared/storage.js';
 import { connectionOf, storageKeys } from '../clients/storage-keys.js';
-import { resolveStrings, type ChatStrings } from './strings.js';
+import { resolveLauncherStrings, type LauncherStrings } from './launcher-strings.js';
+import type { ChatStrings } from './strings.js';
+import { languageCode } from '../shared/strings.js';
 
 const CHAT_ICON = '<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />';
 
 // Plain Node has no HTMLElement: importing the element there (server-side rendering) must not throw.
 const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
+
+/** The widget on the page for each chat (by its outbox key): a second one for the same chat stays empty, said once. */
+const widgetsByChat = new Map<string, ChatWidget>();
+let saidSecondWidget = false;
+
+/** The built-in languages besides English: each one's strings in a file of its own, loaded with the window. */
+const LANGUAGE_PACKS: Record<string, () => Promise<{ strings: ChatStrings }>> = {
+  es: () => import('./chat-strings-es.js'),
+};
 
 /**
  * A live chat for any page: a launcher button that opens a chat window with the room's messages,
@@ -32,6 +43,7 @@ const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
  * @attr theme - `light` (default), `dark`, or `auto` to follow the visitor's system.
  * @attr lang - Picks the built-in strings (`en`, `es`); unknown languages fall back to English.
  * @attr collect-details - Whether the window asks for name, email and phone: `off`, `optional` (default) or `required`.
+ * @attr greeting - Shown in an empty conversation, with the team online; defaults to the language's greeting in an inbox, none in a room.
  * @attr user-id - Identity verification: the host app's user id.
  * @attr user-hash - Identity verification: HMAC-SHA256(user id, secret) in hex.
  * @attr open - Present while the window is open.
@@ -54,6 +66,8 @@ const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
  * @csspart status - Connection status and online count.
  * @csspart close-button - The header's close button.
  * @csspart log - The message list.
+ * @csspart welcome - An empty conversation's greeting, with who of the team is there.
+ * @csspart day - The line that starts each day of messages.
  * @csspart message - Each message.
  * @csspart message-own - The visitor's own messages (also `message`).
  * @csspart message-team - Replies from the site's team, in a support conversation (also `message`).
@@ -66,6 +80,7 @@ const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
  * @csspart composer - The form holding the input and Send.
  * @csspart input - The message input.
  * @csspart send-button - The Send button.
+ * @csspart preview - A new reply from the team, shown beside the launcher while the window is closed.
  *
  * @cssproperty --chat-accent - Launcher, own messages and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.
@@ -146,6 +161,14 @@ export class ChatWidget extends ElementBase {
     this.#write('theme', value);
   }
 
+  /** Shown in an empty conversation, with the team online; defaults to the language's greeting in an inbox. */
+  get greeting(): string {
+    return this.#read('greeting');
+  }
+  set greeting(value: string) {
+    this.#write('greeting', value);
+  }
+
   /** Whether the window asks for name, email and phone. */
   get collectDetails(): CollectDetails {
     const value = this.#read('collectDetails');
@@ -190,28 +213,61 @@ export class ChatWidget extends ElementBase {
   }
 
   #strings: Partial<ChatStrings> = {};
-  #text: ChatStrings | undefined;
+  #text: LauncherStrings | undefined;
   #unread = 0;
+  /** This widget's chat, while it holds it (see widgetsByChat); another widget has it when unset. */
+  #chatKey: string | undefined;
   #launcher: HTMLButtonElement | undefined;
   #panel: PanelHandle | undefined;
   /** The chat window's module, once asked for. */
   #panelModule: Promise<typeof import('./chat-panel.js')> | undefined;
+  /** The built-in strings of a language other than English, once loaded: [language, strings]. */
+  #pack: [string, ChatStrings] | undefined;
 
   connectedCallback(): void {
+    // Properties a page set before the element was defined sit on the instance, hiding the accessors.
+    for (const property of ['strings', 'open', ...Object.keys(ATTRIBUTES)] as const) {
+      if (Object.hasOwn(this, property)) {
+        const value = (this as Record<string, unknown>)[property];
+        delete (this as Record<string, unknown>)[property];
+        (this as Record<string, unknown>)[property] = value;
+      }
+    }
+    const keys = storageKeys(connectionOf(this.#panelSettings()));
+    const holder = widgetsByChat.get(keys.outbox);
+    if (holder && holder !== this && holder.isConnected) {
+      if (!saidSecondWidget) console.warn('parley-chat: this page has two <chat-widget>s for one chat; the second shows nothing.', this);
+      saidSecondWidget = true;
+      this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+      return;
+    }
+    widgetsByChat.set(keys.outbox, this);
+    this.#chatKey = keys.outbox;
+    // A reload keeps the window as the visitor left it.
+    const wasOpen = load<boolean>(keys.open, 'sessionStorage');
+    if (wasOpen !== undefined) this.open = wasOpen;
     this.#render();
     if (this.open || this.#worthConnecting()) void this.#startPanel();
   }
 
   disconnectedCallback(): void {
+    if (this.#chatKey && widgetsByChat.get(this.#chatKey) === this) widgetsByChat.delete(this.#chatKey);
+    this.#chatKey = undefined;
     // The window goes with its connection; a widget put back starts a new one.
     this.#panel?.stop();
     this.#panel = undefined;
   }
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
-    if (previous === value) return;
-    if (name === 'lang') this.#text = undefined;
-    if (name === 'open' && value !== null && this.isConnected) void this.#startPanel();
+    if (previous === value || !this.#chatKey) return;
+    if (name === 'lang') {
+      this.#text = undefined;
+      if (this.#panel) void this.#loadPack().then(() => this.#sync());
+    }
+    if (name === 'open') {
+      save(storageKeys(connectionOf(this.#panelSettings())).open, value !== null, 'sessionStorage');
+      if (value !== null) void this.#startPanel();
+    }
     this.#sync();
   }
 
@@ -242,11 +298,12 @@ export class ChatWidget extends ElementBase {
   #panelSettings(): PanelSettings {
     const settings = {} as PanelSettings;
     for (const property of Object.keys(ATTRIBUTES) as AttributeProperty[]) settings[property] = this.#read(property);
-    return Object.assign(settings, { lang: this.lang, text: this.#resolvedText(), open: this.open });
+    const pack = this.#pack?.[0] === languageCode(this.lang) ? this.#pack[1] : undefined;
+    return Object.assign(settings, { lang: this.lang, strings: this.#strings, pack, open: this.open });
   }
 
-  #resolvedText(): ChatStrings {
-    return (this.#text ??= resolveStrings(this.lang, this.#strings));
+  #resolvedText(): LauncherStrings {
+    return (this.#text ??= resolveLauncherStrings(this.lang, this.#strings));
   }
 
   #read(property: AttributeProperty): string {
@@ -281,13 +338,25 @@ export class ChatWidget extends ElementBase {
     return this.#panelModule;
   }
 
+  /** Loads the built-in strings of the page's language, when it is not English; without them the window speaks English. */
+  async #loadPack(): Promise<void> {
+    const code = languageCode(this.lang);
+    const load = Object.hasOwn(LANGUAGE_PACKS, code) ? LANGUAGE_PACKS[code] : undefined;
+    if (!load || this.#pack?.[0] === code) return;
+    try {
+      this.#pack = [code, (await load()).strings];
+    } catch {
+      // Offline, or the file is missing: English, rather than no chat.
+    }
+  }
+
   /** Loads the chat window, which connects; resolves with it, or undefined if it could not load. */
   async #startPanel(): Promise<PanelHandle | undefined> {
     this.#render();
     if (this.#panel) return this.#panel;
     let module;
     try {
-      module = await this.#loadPanel();
+      [module] = await Promise.all([this.#loadPanel(), this.#loadPack()]);
     } catch (error) {
       // Offline, or the server went away: the launcher stays, and the next click tries again.
       console.warn('parley-chat: the chat window could not be loaded', error);

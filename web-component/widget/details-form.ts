@@ -11,6 +11,8 @@ export interface DetailsFormHost {
   /** Moves focus to an element of the window, by selector. */
   focus(selector: string): void;
   save(details: UserDetailsPayload): Promise<UserDetailsAck>;
+  /** How long "Details saved." stays before it goes. */
+  savedNoticeMs: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export class DetailsForm {
   readonly #host: DetailsFormHost;
   #fieldErrors: Partial<Record<FieldName, string>> = {};
   #notice = '';
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: DetailsFormHost) {
     this.#host = host;
@@ -30,7 +33,7 @@ export class DetailsForm {
 
   async open(): Promise<void> {
     this.opened = true;
-    this.#notice = '';
+    this.#setNotice('');
     await this.#host.rerender();
     this.#host.focus('#details-name');
   }
@@ -53,7 +56,7 @@ export class DetailsForm {
     const field = (name: FieldName, label: string, type: string, autocomplete: string, value = '', hint = '') => {
       const error = this.#fieldErrors[name];
       const describedBy = [hint ? `details-${name}-hint` : '', error ? `details-${name}-error` : ''].filter(Boolean).join(' ');
-      return html`<div class="field">
+      return html`<div class=${name === 'phone' ? 'field wide' : 'field'}>
         <label for="details-${name}">${label}</label>
         <input
           id="details-${name}"
@@ -83,6 +86,23 @@ export class DetailsForm {
     </form>`;
   }
 
+  /** The window is going: no timer outlives it. */
+  stop(): void {
+    clearTimeout(this.#noticeTimer);
+  }
+
+  /** Shows a notice, for `forMs` or until the next one. */
+  #setNotice(notice: string, forMs?: number): void {
+    clearTimeout(this.#noticeTimer);
+    this.#notice = notice;
+    if (forMs !== undefined) {
+      this.#noticeTimer = setTimeout(() => {
+        this.#notice = '';
+        void this.#host.rerender();
+      }, forMs);
+    }
+  }
+
   async #submit(event: SubmitEvent, text: ChatStrings): Promise<void> {
     event.preventDefault();
     const data = new FormData(event.target as HTMLFormElement);
@@ -94,13 +114,13 @@ export class DetailsForm {
     if (ack.ok) {
       this.#fieldErrors = {};
       this.opened = false;
-      this.#notice = text.detailsSaved;
+      this.#setNotice(text.detailsSaved, this.#host.savedNoticeMs);
       await this.#host.rerender();
       this.#host.focus('textarea');
       return;
     }
     this.#fieldErrors = (ack.error.fields ?? {}) as Partial<Record<FieldName, string>>;
-    this.#notice = ack.error.fields ? '' : ack.error.message;
+    this.#setNotice(ack.error.fields ? '' : ack.error.message);
     await this.#host.rerender();
     const firstInvalid = (['name', 'email', 'phone'] as const).find((field) => this.#fieldErrors[field]);
     if (firstInvalid) this.#host.focus(`#details-${firstInvalid}`);

@@ -24,6 +24,7 @@ export const ATTRIBUTES = {
   position: ['position', 'bottom-right'],
   theme: ['theme', 'light'],
   collectDetails: ['collect-details', 'optional'],
+  greeting: ['greeting', ''],
   userId: ['user-id', ''],
   userHash: ['user-hash', ''],
 } as const;
@@ -32,11 +33,15 @@ export type AttributeProperty = keyof typeof ATTRIBUTES;
 /** The widget's attributes as the chat window reads them. */
 export type ChatWidgetSettings = { [K in AttributeProperty]: string } & { lang: string; open: boolean };
 
-/** The widget's settings, with its strings resolved (the launcher has them already). */
-export type PanelSettings = ChatWidgetSettings & { text: ChatStrings };
+/**
+ * The widget's settings, with the page's strings and the built-in strings of `lang` when it is
+ * not English (the window resolves them).
+ */
+export type PanelSettings = ChatWidgetSettings & { strings: Partial<ChatStrings>; pack?: ChatStrings };
 
 /** What the window needs of its `<chat-widget>`: its events go out from there. */
 export interface PanelWidget extends EventTarget {
+  show(): void;
   hide(): void;
   unreadChanged(count: number): void;
 }

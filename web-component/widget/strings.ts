@@ -1,11 +1,10 @@
+import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
+import { languageCode, resolveStringTable } from '../shared/strings.js';
+
 /** Every piece of text the widget shows or announces; replace any of them through `strings`. */
-export interface ChatStrings {
+export interface ChatStrings extends LauncherStrings {
   heading: string;
-  openChat: string;
   closeChat: string;
-  /** The launcher's label while the window is open. */
-  hideChat: string;
-  unread: (count: number) => string;
   online: (count: number) => string;
   connecting: string;
   connected: string;
@@ -40,14 +39,20 @@ export interface ChatStrings {
   /** On the visitor's own message once the team read it. */
   seen: string;
   resolved: string;
+  /** An empty conversation's greeting (the `greeting` attribute replaces it). */
+  greeting: string;
+  /** Who of the team is online, under the greeting: `names` is a list ("Alex and Sam"), `count` how many are online. */
+  teamHere: (names: string, count: number) => string;
+  /** The preview of a new reply by the launcher, for screen readers. */
+  newReply: (name: string) => string;
+  /** Closes the preview by the launcher. */
+  dismiss: string;
 }
 
-const en: ChatStrings = {
+export const en: ChatStrings = {
+  ...LAUNCHER_STRINGS.en!,
   heading: 'Chat with us',
-  openChat: 'Open chat',
   closeChat: 'Close chat',
-  hideChat: 'Hide chat',
-  unread: (count) => `${count} unread ${count === 1 ? 'message' : 'messages'}`,
   online: (count) => `${count} online`,
   connecting: 'Connecting…',
   connected: 'Connected',
@@ -79,51 +84,19 @@ const en: ChatStrings = {
   teamAway: "We're away — leave your email and we'll reply",
   seen: 'Seen',
   resolved: 'This conversation was resolved. Write again to reopen it.',
+  greeting: 'Hi! Ask us anything — we’re happy to help.',
+  teamHere: (names, count) => (count > 1 ? `${names} are here to help` : `${names} is here to help`),
+  newReply: (name) => `New reply from ${name}`,
+  dismiss: 'Dismiss',
 };
 
-const es: ChatStrings = {
-  heading: 'Chatea con nosotros',
-  openChat: 'Abrir chat',
-  closeChat: 'Cerrar chat',
-  hideChat: 'Ocultar chat',
-  unread: (count) => `${count} ${count === 1 ? 'mensaje sin leer' : 'mensajes sin leer'}`,
-  online: (count) => `${count} en línea`,
-  connecting: 'Conectando…',
-  connected: 'Conectado',
-  offline: 'Sin conexión, reconectando…',
-  messages: 'Mensajes',
-  messageLabel: 'Mensaje',
-  placeholder: 'Escribe un mensaje…',
-  send: 'Enviar',
-  sending: 'Enviando…',
-  sent: 'Enviado',
-  failed: 'No enviado',
-  retry: 'Reintentar',
-  loadOlder: 'Cargar mensajes anteriores',
-  you: 'Tú',
-  typing: (names) => (names.length === 1 ? `${names[0]} está escribiendo…` : `${names.join(', ')} están escribiendo…`),
-  detailsTitle: 'Tus datos',
-  detailsIntro: 'Para poder responderte.',
-  detailsRequired: 'Indica tus datos antes de tu primer mensaje.',
-  name: 'Nombre',
-  email: 'Correo electrónico',
-  phone: 'Teléfono (opcional)',
-  phoneHint: 'Con prefijo de país, p. ej. +34 912 345 678',
-  saveDetails: 'Guardar datos',
-  addDetails: 'Añadir tus datos',
-  editDetails: 'Tus datos',
-  cancel: 'Cancelar',
-  detailsSaved: 'Datos guardados.',
-  teamOnline: 'Solemos responder en pocos minutos',
-  teamAway: 'Ahora no estamos — déjanos tu correo y te responderemos',
-  seen: 'Visto',
-  resolved: 'Esta conversación está resuelta. Escribe de nuevo para reabrirla.',
-};
 
-const BUILT_IN: Record<string, ChatStrings> = { en, es };
 
-/** Strings for `lang` (`es`, `es-MX` → `es`; unknown → English) with `overrides` on top. */
-export function resolveStrings(lang: string | undefined, overrides: Partial<ChatStrings> = {}): ChatStrings {
-  const base = BUILT_IN[(lang ?? '').toLowerCase().split('-')[0]!] ?? en;
-  return { ...base, ...overrides };
+/**
+ * Strings for `lang` (`es-MX` → `es`), from `pack` (the built-in strings of that language, which
+ * the launcher loads from a file of their own: English visitors never download Spanish), English
+ * where there is none; each fitting override on top.
+ */
+export function resolveStrings(lang: string, overrides?: Partial<ChatStrings>, pack?: ChatStrings): ChatStrings {
+  return resolveStringTable('', pack ? { en, [languageCode(lang)]: pack } : { en }, lang, overrides);
 }
