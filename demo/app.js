@@ -24,11 +24,12 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * The demo's team: a real app would check its own users. Each operator reads the support inbox.
+ * The demo's team: a real app would check its own users. Each operator reads the support inbox;
+ * visitors see Alex's picture, and Sam's initials.
  * @type {Record<string, { password: string, operator: import('parley-chat').OperatorIdentity }>}
  */
 export const DEMO_OPERATORS = {
-  alex: { password: 'alex-demo-pass', operator: { id: 'demo-alex', name: 'Alex', inboxes: ['support'] } },
+  alex: { password: 'alex-demo-pass', operator: { id: 'demo-alex', name: 'Alex', inboxes: ['support'], avatarUrl: '/avatars/alex.svg' } },
   sam: { password: 'sam-demo-pass', operator: { id: 'demo-sam', name: 'Sam', inboxes: ['support'] } },
 };
 

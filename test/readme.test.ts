@@ -9,6 +9,8 @@ import { io as connectSocket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type ChatMessage, type InboxMessageAck, type MessageAck, type OperatorSessionEvent } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
+import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
+import { en as widgetStrings } from '../web-component/widget/strings.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat } from './support/harness.js';
 import { operatorsOptions } from './support/operators.js';
 import { startNodeProcess, stopProcess } from './support/processes.js';
@@ -111,6 +113,17 @@ async function serve(name: string, env: Record<string, string> = {}) {
 const hasRedis = await redisAnswers('the README example for several nodes');
 
 describe('README', () => {
+  it('lists every string of both elements, and nothing else', () => {
+    for (const [element, table] of [
+      ['chat-widget', widgetStrings],
+      ['chat-inbox', INBOX_STRINGS.en!],
+    ] as const) {
+      const section = readme.split(`<!-- strings:${element} -->`)[1]!.split('\n\n')[0]!;
+      const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
+      expect(listed, element).toEqual(Object.keys(table));
+    }
+  });
+
   it('marks every JavaScript block, so none escapes these tests', () => {
     const blocks = javascriptBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(11);

@@ -215,7 +215,10 @@ describe('the finish a site owner expects', () => {
     await expect(welcome).toContainText('Ask us anything');
     await operatorSocket(quiet.url, 'alex');
     await expect(welcome).toContainText('Alex is here to help');
-    await expect(welcome.locator('.avatar')).toHaveText('A');
+    await expect(welcome.locator('img.avatar')).toHaveAttribute('src', '/avatars/alex.svg');
+    await operatorSocket(quiet.url, 'sam');
+    await expect(welcome).toContainText('Alex and Sam are here to help');
+    await expect(welcome.locator('span.avatar')).toHaveText('S');
     await widget(page).evaluate((element) => element.setAttribute('greeting', 'Hello from the trail team!'));
     await expect(welcome).toContainText('Hello from the trail team!');
     await sendMessage(page, 'First words');
@@ -342,14 +345,29 @@ describe('the finish a site owner expects', () => {
     expect(englishRequests).not.toContain('/chat/chat-strings-es.js');
   });
 
-  it('has no serious accessibility violations with the greeting and team, and with a preview, in both themes', async () => {
-    await operatorSocket(site.url, 'alex');
+  it('has no serious accessibility violations with the greeting and team, with a preview, or signed out, in both themes', async () => {
+    const sam = await operatorSocket(site.url, 'sam');
     for (const theme of ['light', 'dark']) {
       const { page } = await openPage(browser, `${site.url}/`, { bypassCSP: true });
       await widget(page).evaluate((element, value) => element.setAttribute('theme', value), theme);
       await openWidget(page);
       await expect(widget(page).locator('[part="welcome"]')).toContainText('here to help');
       expect(await axeViolations(page), `${theme}, welcome`).toEqual([]);
+
+      const text = `Checking the ${theme} preview`;
+      await sendMessage(page, text);
+      await expect(widget(page).locator('[part~="message-own"]', { hasText: text })).toContainText(/Sent|Seen/);
+      await page.getByRole('button', { name: 'Close chat' }).click();
+      await request(sam, 'message', { conversationId: await conversationWith(sam, text), message: 'We are on it.', clientId: clientId() });
+      await expect(widget(page).locator('[part="preview"]')).toContainText('We are on it.');
+      expect(await axeViolations(page), `${theme}, preview`).toEqual([]);
+
+      const alex = await openInbox(browser, site.url, 'alex', { bypassCSP: true });
+      await inbox(alex.page).evaluate((element, value) => element.setAttribute('theme', value), theme);
+      await alex.page.evaluate(() => fetch('/team/sign-out', { method: 'POST', redirect: 'manual' }));
+      for (const socket of site.chat.io.of('/operators').sockets.values()) if (socket.id !== sam.id) socket.conn.close();
+      await expect(inbox(alex.page).locator('[part="signed-out"]')).toBeVisible();
+      expect(await axeViolations(alex.page), `${theme}, signed out`).toEqual([]);
     }
   });
 });
