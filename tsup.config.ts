@@ -1,46 +1,30 @@
 import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import { minifyTemplates } from './scripts/minify-templates.js';
 
 /**
  * Keeps the launcher's `import('./chat-panel.js')` (and of a language's strings,
- * `./chat-strings-es.js`) a request for the file beside it, not inlined.
+ * `./chat-strings-es.js`), and the window's `import('./chat-details.js')`, a request for the file
+ * beside it, not inlined.
  */
 const panelStaysSeparate: Plugin = {
   name: 'parley-chat-panel-stays-separate',
   setup(build) {
-    build.onResolve({ filter: /^\.\/chat-(panel|strings-[a-z]+)\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/chat-(panel|details|strings-[a-z]+)\.js$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
     );
   },
 };
 
-/**
- * The elements' styles are CSS in template strings (see web-component/shared/base-css.ts) and
- * their markup HTML in lit-html templates, which a JS minifier leaves as written. This takes the
- * indentation out of every template, and the comments and spaces out of the CSS, so what every
- * visitor downloads carries neither while the source keeps both. (Only template text keeps
- * whitespace after minifying, and in HTML and CSS a run of it reads as one space or none.)
- */
+/** The browser files without their templates' indentation and their CSS's comments (see scripts/minify-templates.ts). */
 const templatesMinified: Plugin = {
   name: 'parley-chat-templates-minified',
   setup(build) {
-    build.onLoad({ filter: /web-component[\\/].*\.ts$/ }, async (args) => {
-      let contents = (await readFile(args.path, 'utf8')).replace(/\n[ \t]+/g, '\n');
-      if (/(styles|base-css|theme-tokens)\.ts$/.test(args.path)) {
-        contents = contents.replace(/`([^`]*)`/g, (_literal, css: string) => {
-          const compact = css
-            .replace(/\/\*[\s\S]*?\*\//g, '')
-            .replace(/\s+/g, ' ')
-            .replace(/ ?([{};,>]) ?/g, '$1')
-            .replace(/: /g, ':')
-            .replace(/;}/g, '}')
-            .trim();
-          return `\`${compact}\``;
-        });
-      }
-      return { contents, loader: 'ts' };
-    });
+    build.onLoad({ filter: /web-component[\\/].*\.ts$/ }, async (args) => ({
+      contents: minifyTemplates(args.path, await readFile(args.path, 'utf8')),
+      loader: 'ts',
+    }));
   },
 };
 
@@ -99,6 +83,7 @@ export const browserFiles: Options = {
   entry: {
     'browser/widget': 'web-component/widget/browser.ts',
     'browser/chat-panel': 'web-component/widget/chat-panel.ts',
+    'browser/chat-details': 'web-component/widget/chat-details.ts',
     'browser/chat-strings-es': 'web-component/widget/chat-strings-es.ts',
     'browser/inbox': 'web-component/inbox/browser.ts',
   },

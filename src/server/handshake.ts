@@ -41,6 +41,8 @@ export class Handshakes {
   readonly #report: (error: unknown) => ChatError;
   /** Origins refused and logged already: one line each is enough to tell the site owner. */
   readonly #refusedOrigins = new Set<string>();
+  /** Whether a picture `identify` gave was dropped and said so: once is enough. */
+  #saidAvatarDropped = false;
 
   constructor(
     options: ResolvedOptions,
@@ -115,18 +117,32 @@ export class Handshakes {
         `parley-chat: operators.identify() returned inboxes ${JSON.stringify(inboxes)}; give inbox names${listed ? ` from operators.inboxes (${listed.join(', ')})` : ''}, or leave inboxes out for every inbox`,
       );
     }
-    if (avatarUrl !== undefined && !isAvatarUrl(avatarUrl)) {
-      throw new TypeError('parley-chat: operators.identify() returned an avatarUrl that is not an http(s) URL or a path (at most 2048 characters)');
-    }
     socket.data = {
       operatorId: id,
       name: displayName(name),
       senderId: senderId(id),
-      ...(avatarUrl === undefined ? {} : { avatarUrl: avatarUrl as string }),
+      ...(this.#avatar(avatarUrl) ?? {}),
       inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
       address,
       opened: new Map(),
     };
+  }
+
+  /**
+   * The picture `identify` gave, if visitors may load it. None (`undefined`, `null`, `''`) is
+   * initials; one they must not load is dropped with a warning rather than refusing the operator
+   * for it: a picture is not worth an operator locked out of the inbox.
+   */
+  #avatar(avatarUrl: unknown): { avatarUrl: string } | undefined {
+    if (avatarUrl === undefined || avatarUrl === null || avatarUrl === '') return undefined;
+    if (isAvatarUrl(avatarUrl)) return { avatarUrl };
+    if (!this.#saidAvatarDropped) {
+      this.#saidAvatarDropped = true;
+      this.#options.logger.warn(
+        'parley-chat: operators.identify() returned an avatarUrl visitors cannot safely load (give an http(s) URL or a path, at most 2048 characters); the operator shows initials instead',
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -253,10 +269,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** An address a visitor's browser may load as a picture: http(s), or a path on the page's origin; never `javascript:` or `data:`. */
-function isAvatarUrl(value: unknown): boolean {
+/**
+ * An address a visitor's browser may load as a picture: http(s), or a path on the chat server's
+ * origin (the widget resolves it there); never `javascript:` or `data:`, nor a path a browser
+ * would read as another host's (`//host`, `/\host`).
+ */
+function isAvatarUrl(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return false;
-  if (value.startsWith('/') && !value.startsWith('//')) return true;
+  if (value.startsWith('/')) return !/^\/[/\\]/.test(value) && !/[\s\\]/.test(value);
   try {
     const url = new URL(value);
     return url.protocol === 'https:' || url.protocol === 'http:';

@@ -99,10 +99,11 @@ export interface OperatorIdentity {
   /** The inboxes this operator may read. @default every inbox */
   inboxes?: readonly string[];
   /**
-   * A picture of the operator, shown to visitors with the team (an `https:` or `http:` URL, or a
-   * path on the page's origin); visitors see initials without one.
+   * A picture of the operator, shown to visitors with the team: an `https:` or `http:` URL, or a
+   * path on the chat server's origin. Visitors see initials without one (`undefined`, `null`,
+   * `''`), and instead of one they could not safely load, which the chat logs once.
    */
-  avatarUrl?: string;
+  avatarUrl?: string | null;
 }
 
 export interface OperatorsOptions {

@@ -250,7 +250,8 @@ describe('the finish a site owner expects', () => {
     await expect(widget(visitor.page).locator('[part~="message-own"] .sender')).toHaveCSS('position', 'absolute');
     expect(await widget(visitor.page).locator('time').first().innerText()).toMatch(/^\d{1,2}:\d{2}( [AP]M)?$/);
     expect(await widget(visitor.page).locator('time').first().innerText()).not.toMatch(/^0\d:/);
-    await expect(widget(visitor.page).locator('[part="day"]').first()).toHaveText('Today');
+    // (Around midnight the message may already be yesterday's.)
+    await expect(widget(visitor.page).locator('[part="day"]').first()).toContainText(/^(Today|Yesterday)$/);
   });
 
   it('previews a new reply by the launcher while the window is closed, and keeps the window as it was across a reload', async () => {
@@ -290,8 +291,9 @@ describe('the finish a site owner expects', () => {
     await page.getByRole('dialog').waitFor();
     await waitForConnected(page);
     expect(await page.getByRole('dialog').boundingBox()).toMatchObject({ x: 0, y: 0, width: 390, height: 844 });
-    const focused = await widget(page).evaluate((element) => element.shadowRoot!.activeElement?.tagName ?? null);
-    expect(focused).not.toBe('TEXTAREA');
+    // The window itself has focus (a screen reader is in it), not the message box (no keyboard).
+    const focused = await widget(page).evaluate((element) => element.shadowRoot!.activeElement?.getAttribute('role') ?? null);
+    expect(focused).toBe('dialog');
     const small = await widget(page).evaluate((element) =>
       [...element.shadowRoot!.querySelectorAll('button')]
         .filter((button) => button.getClientRects().length > 0)
@@ -316,19 +318,28 @@ describe('the finish a site owner expects', () => {
           <chat-widget id="first" inbox="support" lang="de"></chat-widget>
           <chat-widget id="second" inbox="support" lang="de"></chat-widget>
           <chat-widget id="third" inbox="support" lang="de"></chat-widget>
+          <chat-widget id="room" room="lobby" lang="de" position="bottom-left"></chat-widget>
           <script>document.getElementById('first').strings = { openChat: 'Chat öffnen', heading: 'Schreiben Sie uns' };</script>
           <script type="module" src="/chat/widget.js"></script></body></html>`,
       }),
     );
     await page.goto(`${site.url}/german`);
     await expect(page.getByRole('button', { name: 'Chat öffnen' })).toBeVisible();
-    await expect(page.locator('chat-widget').locator('[part="launcher"]')).toHaveCount(1);
+    // The room's widget is a chat of its own; of the three for the support inbox, one shows.
+    await expect(page.locator('chat-widget').locator('[part="launcher"]')).toHaveCount(2);
     await page.getByRole('button', { name: 'Chat öffnen' }).click();
     await expect(page.getByRole('heading', { name: 'Schreiben Sie uns' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
     expect(warnings.filter((text) => text.includes('lang="de"'))).toHaveLength(1);
     expect(warnings.filter((text) => text.includes('two <chat-widget>s'))).toHaveLength(1);
-    expect(problems).toEqual([]);
+
+    // The first leaves the page: one standing by takes its place.
+    await page.evaluate(() => document.getElementById('first')!.remove());
+    await expect(page.locator('#second').locator('[part="launcher"]')).toHaveCount(1);
+    await expect(page.locator('#third').locator('[part="launcher"]')).toHaveCount(0);
+    // (Chromium keeps a page that a test serves by interception from opening a WebSocket to this
+    // machine; the widget falls back to polling, which is the chat working, not a problem.)
+    expect(problems.filter((problem) => !problem.includes('ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'))).toEqual([]);
   });
 
   it('loads the Spanish strings only on Spanish pages', async () => {

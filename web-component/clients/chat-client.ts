@@ -130,8 +130,12 @@ export class ChatClient {
 
   /** Inbox mode: the team's replies the visitor has not read yet. */
   get unreadReplies(): number {
-    const read = this.conversation?.visitorReadSeq ?? 0;
-    return this.messages.filter((message) => message.sender.role === 'operator' && message.seq > read).length;
+    return this.repliesAfter(this.conversation?.visitorReadSeq ?? 0).length;
+  }
+
+  /** Inbox mode: the team's replies after `seq`, oldest first. */
+  repliesAfter(seq: number): ChatMessage[] {
+    return this.messages.filter((message) => message.sender.role === 'operator' && message.seq > seq);
   }
 
   get typingNames(): string[] {

@@ -18,7 +18,8 @@ export function connectionOf(settings: { server: string; basePath: string; room:
  * The storage keys of a connection: the visitor's token (one per server), the outbox of unsent
  * messages, and whether the next page should connect at once (an open conversation or an unread
  * reply), which the launcher reads before anything else has loaded; and, in sessionStorage,
- * whether the window was open, so a reload keeps it as it was.
+ * whether the window was open, so a reload keeps it as it was, and the reply whose preview the
+ * visitor dismissed, so the next page does not show it again.
  */
 export function storageKeys({ server, basePath, target }: ChatConnection) {
   const prefix = `parley-chat:${server}${basePath}`;
@@ -28,5 +29,6 @@ export function storageKeys({ server, basePath, target }: ChatConnection) {
     outbox: `${prefix}:${name}:outbox`,
     resume: `${prefix}:${name}:resume`,
     open: `${prefix}:${name}:open`,
+    previewDismissed: `${prefix}:${name}:preview-dismissed`,
   };
 }

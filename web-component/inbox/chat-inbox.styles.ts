@@ -109,7 +109,7 @@ export const inboxStyles = [
       padding: 8px 6px;
       overflow-x: auto;
       border-bottom: 1px solid var(--_border);
-      scrollbar-width: none;
+      scrollbar-width: thin;
     }
     .tab {
       flex: 0 0 auto;

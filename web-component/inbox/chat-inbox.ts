@@ -40,6 +40,7 @@ const CLOCK_TICK_MS = 30_000;
  * @csspart thread-header - The visitor's name, presence, assignee and the actions.
  * @csspart visitor - The visitor's details.
  * @csspart log - The conversation's messages.
+ * @csspart day - The line that starts each day of messages.
  * @csspart message - Each message (with `message-visitor`, `message-team`, `message-note`).
  * @csspart message-visitor - The visitor's messages.
  * @csspart message-team - The team's replies.
@@ -264,7 +265,7 @@ export class ChatInbox extends LitElement {
   }
 
   private sendDraft(): void {
-    if (!this.client?.open || this.signedOut || !this.draft.trim()) return;
+    if (!this.client?.open || this.client.status === 'refused' || !this.draft.trim()) return;
     this.client.send(this.draft, this.noteMode);
     this.draft = '';
     this.stickToBottom = true;
@@ -289,9 +290,9 @@ export class ChatInbox extends LitElement {
     </div>`;
   }
 
-  /** The chat refused this operator's connection: signed out, or no longer staff. */
+  /** The chat refused this operator's session (signed out, expired, no longer staff): they need to sign in again. */
   private get signedOut(): boolean {
-    return this.client?.status === 'refused';
+    return this.client?.status === 'refused' && this.client.refusal?.code === 'UNAUTHORIZED';
   }
 
   private listPane(): ListPaneHost {
@@ -316,7 +317,6 @@ export class ChatInbox extends LitElement {
       text: this.text,
       lang: this.lang,
       client: client as ThreadPaneHost['client'],
-      signedOut: this.signedOut,
       teammates: this.teammates,
       notice: this.notice,
       noteMode: this.noteMode,

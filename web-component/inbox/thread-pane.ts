@@ -2,7 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { Assignee, ChatMessage, ConversationSummary } from '../../src/protocol.js';
 import type { OperatorClient } from '../clients/operator-client.js';
 import type { OutgoingMessage } from '../clients/outbox.js';
-import { clockTime, outgoingState } from '../shared/message-meta.js';
+import { clockTime, dayLine, outgoingState } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
 import { threadRows, type ThreadRow } from '../shared/thread-rows.js';
 import type { InboxStrings } from './strings.js';
@@ -13,8 +13,6 @@ export interface ThreadPaneHost {
   readonly lang: string;
   /** With a conversation open. */
   readonly client: OperatorClient & { open: NonNullable<OperatorClient['open']> };
-  /** The chat refused the operator's session: nothing can be sent, and presence is unknown. */
-  readonly signedOut: boolean;
   /** Operators online who may take the conversation. */
   readonly teammates: Assignee[];
   /** The last refusal, e.g. someone else took the conversation. */
@@ -36,6 +34,8 @@ export interface ThreadPaneHost {
 export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
   const { text, client } = host;
   const { open } = client;
+  // The chat refused this inbox (signed out, another origin): nothing can be sent until that changes.
+  const refused = client.status === 'refused';
   const summary = client.get(open.id);
   const visitor = open.visitor;
   const me = client.me;
@@ -107,7 +107,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
           ? html`<li class="older"><button type="button" class="link" @click=${() => client.loadOlder()}>${text.loadOlder}</button></li>`
           : nothing}
         ${entries.map((message, i) => [
-          rows[i]!.day ? html`<li class="day"><span>${rows[i]!.day}</span></li>` : nothing,
+          dayLine(rows[i]!),
           renderMessage(host, message, summary, rows[i]!),
         ])}
         ${client.pending.map((entry) => renderPending(host, entry))}
@@ -124,7 +124,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         id="reply-input"
         rows="2"
         placeholder=${host.noteMode ? text.notePlaceholder : text.replyPlaceholder}
-        ?disabled=${host.signedOut}
+        ?disabled=${refused}
         .value=${host.draft}
         @keydown=${(event: KeyboardEvent) => host.onInputKeydown(event)}
         @input=${(event: Event) => host.onInput(event)}
@@ -135,7 +135,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         }} />
         ${text.note}
       </label>
-      <button part="send-button" class="send" type="submit" ?disabled=${host.signedOut || !host.draft.trim()}>${text.send}</button>
+      <button part="send-button" class="send" type="submit" ?disabled=${refused || !host.draft.trim()}>${text.send}</button>
     </form>
   </section>`;
 }
@@ -163,6 +163,6 @@ function renderPending(host: ThreadPaneHost, entry: OutgoingMessage): TemplateRe
   return html`<li part="message message-${kind}" class="message ${kind} end first last ${entry.status}">
     <span class=${entry.note ? 'sender' : 'sender visually-hidden'}>${entry.note ? `${text.note} · ` : ''}${text.you}</span>
     <p class="text">${renderText(entry.message)}</p>
-    <span class="meta">${outgoingState(entry, text, host.signedOut ? undefined : (clientId) => host.client.retry(clientId))}</span>
+    <span class="meta">${outgoingState(entry, text, host.client.status === 'refused' ? undefined : (clientId) => host.client.retry(clientId))}</span>
   </li>`;
 }

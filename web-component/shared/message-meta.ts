@@ -3,7 +3,16 @@ import type { OutgoingMessage } from '../clients/outbox.js';
 
 /** A message's time as both views show it: hours and minutes as the page's language writes them ("2:35 PM", "14:35"). */
 export function clockTime(iso: string, lang: string): string {
-  return new Date(iso).toLocaleTimeString(lang || undefined, { hour: 'numeric', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(safeLocale(lang), { hour: 'numeric', minute: '2-digit' });
+}
+
+/** The page's `lang` as `Intl` takes it, or the browser's own when it is not a valid language tag (`en_US`). */
+export function safeLocale(lang: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(lang || [])[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The state of a message the server has not acknowledged: sending, or why it failed, with Retry when it may be. */
@@ -15,4 +24,9 @@ export function outgoingState(
   const failed = entry.status === 'failed';
   return html`<span class="state">${failed ? `${text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : text.sending}</span>
     ${failed && retry ? html`<button type="button" class="link" @click=${() => retry(entry.clientId)}>${text.retry}</button>` : nothing}`;
+}
+
+/** The line that starts a day in a thread, where `day` is set (see threadRows). */
+export function dayLine(row: { day?: string }): TemplateResult | typeof nothing {
+  return row.day ? html`<li part="day" class="day"><span>${row.day}</span></li>` : nothing;
 }

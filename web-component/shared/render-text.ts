@@ -8,7 +8,11 @@ export function renderText(message: string): Array<TemplateResult | string> {
   );
 }
 
-/** A link's text with line-break opportunities after its separators, so a long one wraps between its parts. */
+/**
+ * A link's text with line-break opportunities after its separators, so a long one wraps between
+ * its parts. (Split with a captured separator rather than a lookbehind, which older Safari cannot
+ * parse at all.)
+ */
 function breakable(text: string): Array<TemplateResult | string> {
-  return text.split(/(?<=[/?&=#])/).flatMap((piece, i) => (i === 0 ? [piece] : [html`<wbr />`, piece]));
+  return text.split(/([/?&=#])/).map((piece, i) => (i % 2 === 1 ? html`${piece}<wbr />` : piece));
 }

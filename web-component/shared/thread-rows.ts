@@ -1,3 +1,5 @@
+import { safeLocale } from './message-meta.js';
+
 /** What grouping needs of a message: who sent it (one key per sender and kind) and when. */
 export interface RowSource {
   key: string;
@@ -44,7 +46,7 @@ function dayOf(date: Date): number {
 
 /** "Today", "Yesterday", or the date, in `lang`. */
 export function dayLabel(date: Date, lang: string, now = new Date()): string {
-  const locale = lang || undefined;
+  const locale = safeLocale(lang);
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   const ago = dayOf(date) === dayOf(now) ? 0 : dayOf(date) === dayOf(yesterday) ? -1 : undefined;

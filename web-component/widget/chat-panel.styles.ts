@@ -278,14 +278,12 @@ ${messageCss}
     gap: 12px;
     align-items: center;
   }
-  /* An invalid field keeps its red edge when focused: the focus ring goes around it, apart. */
+  /* An invalid field keeps its red edge when focused (the focus ring goes around it, apart). */
   input[aria-invalid='true'] {
     border-color: var(--_error);
     box-shadow: inset 0 0 0 1px var(--_error);
   }
-  input:focus-visible {
-    outline-offset: 2px;
-  }
+
 
   .composer {
     display: flex;

@@ -4,12 +4,13 @@ import { addStyles } from '../shared/add-styles.js';
 import { ChatClient, type OutgoingMessage } from '../clients/chat-client.js';
 import { statusText } from '../clients/connection.js';
 import { panelCss } from './chat-panel.styles.js';
-import { DetailsForm } from './details-form.js';
+import type { DetailsForm } from './chat-details.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
-import { clockTime, outgoingState } from '../shared/message-meta.js';
+import { clockTime, dayLine, outgoingState, safeLocale } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
 import { initials, threadRows, type ThreadRow } from '../shared/thread-rows.js';
-import { connectionOf } from '../clients/storage-keys.js';
+import { connectionOf, storageKeys } from '../clients/storage-keys.js';
+import { load, save } from '../shared/storage.js';
 import { resolveStrings, type ChatStrings } from './strings.js';
 
 /** Changing any of these means another chat, or another visitor: a new connection. */
@@ -39,15 +40,9 @@ class ChatPanel implements PanelHandle {
   #wasOpen = false;
 
   #unread = 0;
-  readonly #details = new DetailsForm({
-    rerender: () => {
-      this.#requestRender();
-      return this.#rendered;
-    },
-    focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
-    save: (details) => this.#client!.saveDetails(details),
-    savedNoticeMs: SAVED_NOTICE_MS,
-  });
+  /** The details form, once its file has loaded (see #loadDetails). */
+  #details: DetailsForm | undefined;
+  #detailsLoading: Promise<DetailsForm | undefined> | undefined;
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
@@ -60,6 +55,7 @@ class ChatPanel implements PanelHandle {
     this.#container = container;
     this.#settings = settings;
     this.#text = resolveStrings(settings.lang, settings.strings, settings.pack);
+    this.#previewDismissedSeq = load<number>(storageKeys(connectionOf(settings)).previewDismissed, 'sessionStorage') ?? 0;
     this.#startClient();
     this.#requestRender();
   }
@@ -84,7 +80,7 @@ class ChatPanel implements PanelHandle {
   stop(): void {
     this.#client?.disconnect();
     this.#client = undefined;
-    this.#details.stop();
+    this.#details?.stop();
     render(nothing, this.#container, { host: this });
   }
 
@@ -183,11 +179,37 @@ class ChatPanel implements PanelHandle {
    * On a touch screen the window itself: focusing a field would raise a keyboard over the thread.
    */
   focusFirstField(): void {
-    if (globalThis.matchMedia?.('(pointer: coarse)').matches) {
-      this.#container.querySelector<HTMLElement>('.panel')?.focus();
-      return;
-    }
-    this.#container.querySelector<HTMLElement>(this.#needsDetails ? '#details-name' : 'textarea')?.focus();
+    const focus = (selector: string) => this.#container.querySelector<HTMLElement>(selector)?.focus();
+    if (globalThis.matchMedia?.('(pointer: coarse)').matches) focus('.panel');
+    else if (!this.#needsDetails) focus('textarea');
+    else void this.#loadDetails().then(() => this.#rendered).then(() => focus('#details-name'));
+  }
+
+  /**
+   * The details form's file, loaded the first time the form is needed (asked for, or required),
+   * and fetched ahead when the visitor points at "Add your details"; tried again after a failure.
+   */
+  #loadDetails(): Promise<DetailsForm | undefined> {
+    this.#detailsLoading ??= import('./chat-details.js').then(
+      ({ createDetailsForm }) => {
+        this.#details = createDetailsForm(
+          { html, nothing },
+          {
+            rerender: () => {
+              this.#requestRender();
+              return this.#rendered;
+            },
+            focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
+            save: (details) => this.#client!.saveDetails(details),
+            savedNoticeMs: SAVED_NOTICE_MS,
+          },
+        );
+        this.#requestRender();
+        return this.#details;
+      },
+      () => (this.#detailsLoading = undefined),
+    );
+    return this.#detailsLoading;
   }
 
   #onKeydown(event: KeyboardEvent): void {
@@ -248,7 +270,7 @@ class ChatPanel implements PanelHandle {
       <section
         part="panel"
         id="panel"
-        class=${this.#needsDetails || this.#details.opened ? 'panel details-open' : 'panel'}
+        class=${this.#needsDetails || this.#details?.opened ? 'panel details-open' : 'panel'}
         role="dialog"
         aria-labelledby="heading"
         tabindex="-1"
@@ -263,8 +285,15 @@ class ChatPanel implements PanelHandle {
                 <span class="dot" aria-hidden="true"></span>
                 <span>${statusText(client, text, this.#onlineText())}</span>
               </p>
-              ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#details.opened
-                ? html`<button type="button" class="link" aria-expanded="false" @click=${() => this.#details.open()}>
+              ${this.#settings.collectDetails !== 'off' && !this.#needsDetails && !this.#details?.opened
+                ? html`<button
+                    type="button"
+                    class="link"
+                    aria-expanded="false"
+                    @pointerenter=${() => void this.#loadDetails()}
+                    @focus=${() => void this.#loadDetails()}
+                    @click=${() => void this.#loadDetails().then((form) => form?.open())}
+                  >
                     ${client?.user ? text.editDetails : text.addDetails}
                   </button>`
                 : nothing}
@@ -278,20 +307,23 @@ class ChatPanel implements PanelHandle {
         ${client?.conversation?.status === 'resolved'
           ? html`<p part="notice" class="notice resolved" role="status">${text.resolved}</p>`
           : nothing}
-        <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${this.#onScroll}>
-          <ol class="messages">
-            ${client?.hasMore
-              ? html`<li class="older">
-                  <button type="button" class="link" ?disabled=${client.loadingOlder} @click=${() => this.#loadOlder()}>
-                    ${text.loadOlder}
-                  </button>
-                </li>`
-              : nothing}
-            ${this.#renderWelcome()} ${this.#renderThread()}
-          </ol>
+        <div part="log" class="log" role="region" aria-label=${text.messages} tabindex="0" @scroll=${this.#onScroll}>
+          ${this.#renderWelcome()}
+          <div role="log" aria-live="polite">
+            <ol class="messages">
+              ${client?.hasMore
+                ? html`<li class="older">
+                    <button type="button" class="link" ?disabled=${client.loadingOlder} @click=${() => this.#loadOlder()}>
+                      ${text.loadOlder}
+                    </button>
+                  </li>`
+                : nothing}
+              ${this.#renderThread()}
+            </ol>
+          </div>
         </div>
         <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
-        ${this.#settings.collectDetails === 'off' ? nothing : this.#details.render(this.#needsDetails, client?.user, text)}
+        ${this.#settings.collectDetails === 'off' ? nothing : this.#renderDetails()}
         <form part="composer" class="composer" @submit=${this.#onSubmit}>
           <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
           <textarea
@@ -312,6 +344,13 @@ class ChatPanel implements PanelHandle {
     `;
   }
 
+  /** The details form, when it is open or required (its file loads on the first such render), or what it just said. */
+  #renderDetails(): unknown {
+    if (this.#details) return this.#details.render(this.#needsDetails, this.#client?.user, this.#text);
+    if (this.#needsDetails) void this.#loadDetails();
+    return nothing;
+  }
+
   /** The status line when connected: who is there to answer, and how soon. */
   #onlineText(): string {
     const client = this.#client;
@@ -326,7 +365,8 @@ class ChatPanel implements PanelHandle {
 
   /**
    * An empty conversation: the host's greeting and who of the team is there (how soon they
-   * answer is in the header). A room shows a greeting only when the host set one.
+   * answer is in the header). A room shows a greeting only when the host set one. Outside the
+   * live log: the team coming and going is not news to read out.
    */
   #renderWelcome(): TemplateResult | typeof nothing {
     const client = this.#client;
@@ -334,19 +374,29 @@ class ChatPanel implements PanelHandle {
     if (!client || client.messages.length > 0 || client.outbox.length > 0 || client.hasMore) return nothing;
     if (!inbox && !greeting) return nothing;
     const members = inbox ? client.team : [];
-    const names = new Intl.ListFormat(this.#settings.lang || undefined, { type: 'conjunction' }).format(members.map((member) => member.name));
-    return html`<li part="welcome" class="welcome">
+    return html`<div part="welcome" class="welcome">
       ${members.length ? html`<div class="faces" aria-hidden="true">${members.map((member) => this.#renderAvatar(member))}</div>` : nothing}
       <p class="greeting">${greeting || this.#text.greeting}</p>
-      ${members.length ? html`<p class="team-names">${this.#text.teamHere(names, client.teamOnline ?? members.length)}</p>` : nothing}
-    </li>`;
+      ${members.length
+        ? html`<p class="team-names">
+            ${this.#text.teamHere(
+              new Intl.ListFormat(safeLocale(this.#settings.lang), { type: 'conjunction' }).format(members.map((member) => member.name)),
+              client.teamOnline ?? members.length,
+            )}
+          </p>`
+        : nothing}
+    </div>`;
   }
 
-  /** A picture of someone of the team (by their id, as the team event gave it), else their initials. */
+  /**
+   * A picture of someone of the team (by their id, as the team event gave it), else their
+   * initials. A path is on the chat server's origin, which may not be the page's.
+   */
   #renderAvatar(person: Pick<TeamMember, 'id' | 'name' | 'avatarUrl'>): TemplateResult {
     const member = person.avatarUrl ? person : (this.#client?.team.find((candidate) => candidate.id === person.id) ?? person);
-    return member.avatarUrl
-      ? html`<img class="avatar" src=${member.avatarUrl} alt="" referrerpolicy="no-referrer" />`
+    const url = member.avatarUrl?.startsWith('/') ? connectionOf(this.#settings).server + member.avatarUrl : member.avatarUrl;
+    return url
+      ? html`<img class="avatar" src=${url} alt="" referrerpolicy="no-referrer" />`
       : html`<span class="avatar" aria-hidden="true">${initials(member.name)}</span>`;
   }
 
@@ -360,18 +410,14 @@ class ChatPanel implements PanelHandle {
     const rows = threadRows(
       [
         ...messages.map((message) => ({ key: message.sender.id === own ? '' : `${message.sender.role}:${message.sender.id}`, at: message.timestamp })),
-        ...outbox.map((entry) => ({ key: '', at: entry.createdAt })),
+        ...outbox.map((entry) => ({ key: 'outbox', at: entry.createdAt })),
       ],
       this.#settings.lang,
     );
     return [
-      ...messages.map((message, i) => [this.#renderDay(rows[i]!), this.#renderMessage(message, rows[i]!)]),
-      ...outbox.map((entry, i) => [this.#renderDay(rows[messages.length + i]!), this.#renderOutgoing(entry)]),
+      ...messages.map((message, i) => [dayLine(rows[i]!), this.#renderMessage(message, rows[i]!)]),
+      ...outbox.map((entry, i) => [dayLine(rows[messages.length + i]!), this.#renderOutgoing(entry)]),
     ];
-  }
-
-  #renderDay(row: ThreadRow): TemplateResult | typeof nothing {
-    return row.day ? html`<li part="day" class="day"><span>${row.day}</span></li>` : nothing;
   }
 
   #renderMessage(message: ChatMessage, row: ThreadRow): TemplateResult {
@@ -382,6 +428,7 @@ class ChatPanel implements PanelHandle {
     const seen = own && this.#settings.inbox && message.seq <= (this.#client?.conversation?.operatorReadSeq ?? 0);
     return this.#renderBubble(
       own ? 'own' : team ? 'team' : '',
+      own ? 'message message-own' : team ? 'message message-team' : 'message',
       row,
       html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}`,
       message.message,
@@ -395,6 +442,7 @@ class ChatPanel implements PanelHandle {
     const shown: OutgoingMessage = this.#refused ? { ...entry, status: 'failed', error: this.#client?.refusal } : entry;
     return this.#renderBubble(
       `own ${shown.status}`,
+      `message message-own message-${shown.status}`,
       { first: true, last: true },
       this.#text.you,
       entry.message,
@@ -406,10 +454,10 @@ class ChatPanel implements PanelHandle {
    * One message: `kind` is `own` (with its state: `pending`, `failed`), `team` or empty; the
    * sender is named on the first of a run (own messages only to screen readers), the meta shown on the last.
    */
-  #renderBubble(kind: string, row: Pick<ThreadRow, 'first' | 'last'>, sender: unknown, message: string, meta: unknown): TemplateResult {
+  #renderBubble(kind: string, parts: string, row: Pick<ThreadRow, 'first' | 'last'>, sender: unknown, message: string, meta: unknown): TemplateResult {
     const own = kind.startsWith('own');
     return html`<li
-      part=${kind ? `message message-${kind.replace(' ', ' message-')}` : 'message'}
+      part=${parts}
       class="message ${kind}${own ? ' end' : ''}${row.first ? ' first' : ''}${row.last ? ' last' : ''}"
     >
       <span part="sender" class=${own || !row.first ? 'sender visually-hidden' : 'sender'}>${sender}</span>
@@ -426,9 +474,7 @@ class ChatPanel implements PanelHandle {
   #renderPreview(): TemplateResult | typeof nothing {
     const client = this.#client;
     if (!client || !this.#settings.inbox || this.#settings.open) return nothing;
-    const read = Math.max(client.conversation?.visitorReadSeq ?? 0, this.#previewDismissedSeq);
-    let reply: ChatMessage | undefined;
-    for (const message of client.messages) if (message.sender.role === 'operator' && message.seq > read) reply = message;
+    const reply = client.repliesAfter(Math.max(client.conversation?.visitorReadSeq ?? 0, this.#previewDismissedSeq)).at(-1);
     if (!reply) return nothing;
     const { seq, sender } = reply;
     return html`<div class="preview-card">
@@ -445,6 +491,7 @@ class ChatPanel implements PanelHandle {
         aria-label=${this.#text.dismiss}
         @click=${() => {
           this.#previewDismissedSeq = seq;
+          save(storageKeys(connectionOf(this.#settings)).previewDismissed, seq, 'sessionStorage');
           this.#requestRender();
         }}
       >

@@ -12,8 +12,12 @@ const CHAT_ICON = '<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2
 // Plain Node has no HTMLElement: importing the element there (server-side rendering) must not throw.
 const ElementBase = (globalThis.HTMLElement ?? class {}) as typeof HTMLElement;
 
-/** The widget on the page for each chat (by its outbox key): a second one for the same chat stays empty, said once. */
+/**
+ * The widget on the page for each chat (by its outbox key). A second one for the same chat stands
+ * by, empty (said once in the console), and takes over if the first leaves the page.
+ */
 const widgetsByChat = new Map<string, ChatWidget>();
+const standingBy = new Set<ChatWidget>();
 let saidSecondWidget = false;
 
 /** The built-in languages besides English: each one's strings in a file of its own, loaded with the window. */
@@ -227,7 +231,7 @@ export class ChatWidget extends ElementBase {
   connectedCallback(): void {
     // Properties a page set before the element was defined sit on the instance, hiding the accessors.
     for (const property of ['strings', 'open', ...Object.keys(ATTRIBUTES)] as const) {
-      if (Object.hasOwn(this, property)) {
+      if (Object.prototype.hasOwnProperty.call(this, property)) {
         const value = (this as Record<string, unknown>)[property];
         delete (this as Record<string, unknown>)[property];
         (this as Record<string, unknown>)[property] = value;
@@ -238,9 +242,12 @@ export class ChatWidget extends ElementBase {
     if (holder && holder !== this && holder.isConnected) {
       if (!saidSecondWidget) console.warn('parley-chat: this page has two <chat-widget>s for one chat; the second shows nothing.', this);
       saidSecondWidget = true;
+      standingBy.add(this);
+      // An empty shadow root: the page's own content of the element (its slots) stays hidden too.
       this.shadowRoot ?? this.attachShadow({ mode: 'open' });
       return;
     }
+    standingBy.delete(this);
     widgetsByChat.set(keys.outbox, this);
     this.#chatKey = keys.outbox;
     // A reload keeps the window as the visitor left it.
@@ -251,7 +258,12 @@ export class ChatWidget extends ElementBase {
   }
 
   disconnectedCallback(): void {
-    if (this.#chatKey && widgetsByChat.get(this.#chatKey) === this) widgetsByChat.delete(this.#chatKey);
+    standingBy.delete(this);
+    if (this.#chatKey && widgetsByChat.get(this.#chatKey) === this) {
+      widgetsByChat.delete(this.#chatKey);
+      // A widget standing by for this chat takes over.
+      for (const widget of standingBy) if (widget.isConnected) widget.connectedCallback();
+    }
     this.#chatKey = undefined;
     // The window goes with its connection; a widget put back starts a new one.
     this.#panel?.stop();
@@ -259,11 +271,12 @@ export class ChatWidget extends ElementBase {
   }
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
-    if (previous === value || !this.#chatKey) return;
+    if (previous === value) return;
     if (name === 'lang') {
       this.#text = undefined;
-      if (this.#panel) void this.#loadPack().then(() => this.#sync());
+      if (this.#panelModule) void this.#loadPack().then(() => this.#sync());
     }
+    if (!this.#chatKey) return;
     if (name === 'open') {
       save(storageKeys(connectionOf(this.#panelSettings())).open, value !== null, 'sessionStorage');
       if (value !== null) void this.#startPanel();
@@ -341,7 +354,7 @@ export class ChatWidget extends ElementBase {
   /** Loads the built-in strings of the page's language, when it is not English; without them the window speaks English. */
   async #loadPack(): Promise<void> {
     const code = languageCode(this.lang);
-    const load = Object.hasOwn(LANGUAGE_PACKS, code) ? LANGUAGE_PACKS[code] : undefined;
+    const load = Object.prototype.hasOwnProperty.call(LANGUAGE_PACKS, code) ? LANGUAGE_PACKS[code] : undefined;
     if (!load || this.#pack?.[0] === code) return;
     try {
       this.#pack = [code, (await load()).strings];
@@ -370,8 +383,8 @@ export class ChatWidget extends ElementBase {
 
   /** Builds the launcher, once; the chat window is added beside it when it loads. */
   #render(): void {
-    if (this.shadowRoot) return;
-    const root = this.attachShadow({ mode: 'open' });
+    if (this.#launcher) return;
+    const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
     addStyles(root, launcherCss);
     const base = document.createElement('div');
     base.className = 'base';

@@ -1,6 +1,16 @@
-import { html, nothing, type TemplateResult } from 'lit/html.js';
+import type { html, nothing, TemplateResult } from 'lit/html.js';
 import type { UserDetailsAck, UserDetailsPayload, VisitorDetails } from '../../src/protocol.js';
 import type { ChatStrings } from './strings.js';
+
+// The visitor's details form, a file of its own (`chat-details.js`) that the chat window loads
+// when the form is first needed: most visitors never open it. It renders with the window's own
+// lit-html, handed over, rather than a second copy.
+
+/** The window's lit-html, which the form renders with. */
+export interface Lit {
+  html: typeof html;
+  nothing: typeof nothing;
+}
 
 type FieldName = 'name' | 'email' | 'phone';
 
@@ -15,6 +25,11 @@ export interface DetailsFormHost {
   savedNoticeMs: number;
 }
 
+/** The form for the chat window `host`, rendering with its lit-html. */
+export function createDetailsForm(lit: Lit, host: DetailsFormHost): DetailsForm {
+  return new DetailsForm(lit, host);
+}
+
 /**
  * The visitor's details form in the chat window: name, email and phone, with the server's
  * per-field errors, opened by the visitor (or shown before the first message when required).
@@ -22,12 +37,14 @@ export interface DetailsFormHost {
 export class DetailsForm {
   /** Opened by the visitor. */
   opened = false;
+  readonly #lit: Lit;
   readonly #host: DetailsFormHost;
   #fieldErrors: Partial<Record<FieldName, string>> = {};
   #notice = '';
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(host: DetailsFormHost) {
+  constructor(lit: Lit, host: DetailsFormHost) {
+    this.#lit = lit;
     this.#host = host;
   }
 
@@ -49,7 +66,8 @@ export class DetailsForm {
    * The form when it is open (or `required`, before the first message), else the line saying the
    * details were saved, if they just were.
    */
-  render(required: boolean, user: VisitorDetails | undefined, text: ChatStrings): TemplateResult | typeof nothing {
+  render(required: boolean, user: VisitorDetails | undefined, text: ChatStrings): TemplateResult | symbol {
+    const { html, nothing } = this.#lit;
     if (!required && !this.opened) {
       return this.#notice ? html`<p class="notice" role="status">${this.#notice}</p>` : nothing;
     }
