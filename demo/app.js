@@ -81,17 +81,20 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
     if (/** @type {any} */ (req.session).operator) res.sendFile('team.html', { root: PUBLIC_DIR });
     else res.type('html').send(signInPage());
   });
-  app.post('/team/sign-in', express.urlencoded({ extended: false }), (req, res) => {
+  app.post('/team/sign-in', express.urlencoded({ extended: false }), (req, res, next) => {
     const username = String(req.body?.username ?? '');
     const member = Object.hasOwn(DEMO_OPERATORS, username) ? DEMO_OPERATORS[username] : undefined;
     if (!member || !samePassword(String(req.body?.password ?? ''), member.password)) {
       res.status(401).type('html').send(signInPage('That username and password do not match.'));
       return;
     }
-    // A new session id at sign-in, so a session fixed before it gives an attacker nothing.
-    req.session.regenerate(() => {
+    // A new session id at sign-in, so a session fixed before it gives an attacker nothing. Saved
+    // before the redirect: express-session would send the cookie while MongoDB is still writing
+    // the session, and the inbox could connect with a session not there yet.
+    req.session.regenerate((error) => {
+      if (error) return next(error);
       /** @type {any} */ (req.session).operator = member.operator;
-      res.redirect(303, '/team');
+      req.session.save((saveError) => (saveError ? next(saveError) : res.redirect(303, '/team')));
     });
   });
   app.post('/team/sign-out', (req, res) => {
