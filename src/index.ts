@@ -10,7 +10,11 @@ export { ChatError, HTTP_STATUS_BY_CODE, toChatError } from './server/errors.js'
 export type { ChatErrorOptions } from './server/errors.js';
 export type { SocketData } from './server/socket-data.js';
 export { DEFAULT_LIMITS } from './server/options.js';
+export type { AssistantApi, HoursApi } from './assistant/api.js';
+export type { HoursOptions, Weekday } from './assistant/hours.js';
 export type {
+  AssistantOptions,
+  AssistantReplyContext,
   ChatHandshake,
   ChatHooks,
   ChatLimits,
@@ -47,6 +51,7 @@ export type {
   MessageDraft,
   MessagePage,
   MessageQuery,
+  ReplyUpdate,
   UserDetails,
   UserRecord,
 } from './stores/types.js';

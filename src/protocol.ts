@@ -41,7 +41,42 @@ export interface ChatErrorPayload {
 export type AckError = { ok: false; error: ChatErrorPayload };
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
-export type SenderRole = 'visitor' | 'operator' | 'system';
+export type SenderRole = 'visitor' | 'operator' | 'assistant' | 'system';
+
+/**
+ * How an assistant's reply stands: `streaming` while it is written (its text grows through
+ * `delta` events), then `complete`, `interrupted` (it failed, timed out, or a person took over)
+ * or `handoff` (it handed the conversation to the team).
+ */
+export type ReplyStatus = 'streaming' | 'complete' | 'interrupted' | 'handoff';
+
+/** A source an assistant's reply cites. */
+export interface Citation {
+  title: string;
+  /** http or https. */
+  url: string;
+}
+
+/** What the assistant is doing while it streams a reply, for a status line. */
+export type AssistantActivity = 'thinking' | 'searching' | 'writing';
+
+/**
+ * Who answers a support conversation: the `assistant`, nobody yet (`waiting` for a person of the
+ * team) or an `operator`.
+ */
+export type ConversationHandler = 'assistant' | 'waiting' | 'operator';
+
+/** Why and how a conversation went from the assistant to the team. */
+export interface Handoff {
+  /** `visitor` (they asked for a person), `error`, `limit`, `timeout`, or the model's or the host's own words. */
+  reason: string;
+  /** What the assistant says the visitor needs, for the person who takes over. */
+  summary?: string;
+  /** Who handed it over. */
+  by: 'assistant' | 'visitor' | 'operator' | 'host';
+  /** ISO 8601. */
+  at: string;
+}
 
 /**
  * The public face of whoever wrote a message. Never an email or phone, and for operators never
@@ -75,6 +110,28 @@ export interface ChatMessage {
   clientId: string;
   /** Operators only: a note, which visitors never see. Notes have their own seq. */
   note?: true;
+  /** The assistant's replies: how the reply stands (see `ReplyStatus`). */
+  status?: ReplyStatus;
+  /** The assistant's replies: the sources it cited. */
+  citations?: Citation[];
+}
+
+/**
+ * More text of an assistant's reply that is `streaming`: append `text` when `offset` is the
+ * length (UTF-16 code units) of the text you have; otherwise skip it and wait for the reply's
+ * next `message`, which carries the whole text. Sent at most every 100 ms, and volatile.
+ */
+export interface DeltaEvent {
+  /** The reply's message id. */
+  id: string;
+  /** Visitors: the inbox of the conversation. */
+  inbox?: string;
+  /** Operators: the conversation. */
+  conversationId?: string;
+  offset: number;
+  text: string;
+  /** What the assistant is doing now, when it said. */
+  activity?: AssistantActivity;
 }
 
 /** A visitor's own details, sent only to that visitor's sockets. */
@@ -179,6 +236,8 @@ export interface VisitorConversation {
   visitorReadSeq: number;
   /** The last seq an operator has read: the visitor's messages up to it are "Seen". */
   operatorReadSeq: number;
+  /** Who answers it now. */
+  handler: ConversationHandler;
 }
 
 /** The team's side of a conversation, for operators' lists. */
@@ -201,8 +260,12 @@ export interface ConversationSummary {
   unread: number;
   visitorReadSeq: number;
   operatorReadSeq: number;
-  /** ISO 8601: since when the visitor has been waiting for an answer; null when answered. */
+  /** ISO 8601: since when the visitor has been waiting for a person; null when answered (or the assistant answers). */
   waitingSince: string | null;
+  /** Who answers it now. */
+  handler: ConversationHandler;
+  /** The last handoff from the assistant to the team, while the team has it. */
+  handoff: Handoff | null;
   createdAt: string;
   updatedAt: string;
   /** Grows with every change of the conversation; opaque, compare only with `<`. */
@@ -221,8 +284,25 @@ export type InboxJoinAck = Ack<{
    * (then every missing seq up to the last message is burnt).
    */
   settledSeq?: number;
-  team: TeamView;
+  team: InboxTeamView;
+  /** The inbox's assistant, when it has one. */
+  assistant: { name: string } | null;
 }>;
+
+/** Who of the team answers, and when a person would. */
+export interface InboxTeamView extends TeamView {
+  /** Within the team's hours (always, without hours). */
+  open: boolean;
+  /** ISO 8601, outside hours: when the team is next in. */
+  nextOpening?: string;
+  /** Outside hours: what the host says then. */
+  awayMessage?: string;
+  /** Within hours with someone online: about how many minutes a person takes to answer. */
+  waitMinutes?: number;
+}
+
+/** `handoff` and `assistant`: who answers the visitor's conversation now (also before it exists). */
+export type HandlerAck = Ack<{ conversation: VisitorConversation | null; handler: ConversationHandler }>;
 export type InboxMessageAck = Ack<{ message: ChatMessage; conversation: VisitorConversation }>;
 export type ReadAck = Ack<{ conversation: VisitorConversation }>;
 
@@ -328,6 +408,10 @@ export interface ClientToServerEvents {
   userDetails(payload: UserDetailsPayload, ack: (res: UserDetailsAck) => void): void;
   read(payload: ReadPayload, ack: (res: ReadAck) => void): void;
   typing(payload: TypingPayload | InboxTypingPayload): void;
+  /** "Talk to a person": the team answers from now on, not the assistant. */
+  handoff(payload: { inbox: string }, ack: (res: HandlerAck) => void): void;
+  /** Ask the assistant (again). */
+  assistant(payload: { inbox: string }, ack: (res: HandlerAck) => void): void;
 }
 
 export interface ServerToClientEvents {
@@ -339,6 +423,8 @@ export interface ServerToClientEvents {
   conversation(conversation: VisitorConversation): void;
   /** How many operators of an inbox the visitor joined are online, when it changes. */
   team(event: TeamEvent): void;
+  /** More text of an assistant's reply that is streaming. */
+  delta(event: DeltaEvent): void;
   /**
    * Packets may have been lost on their way (the link between server nodes was down): catch up
    * from the last contiguous seq of what you joined.
@@ -368,6 +454,8 @@ export interface InboxListPayload {
   status?: ConversationStatus;
   /** @default 'any' */
   assignee?: AssigneeFilter;
+  /** `assistant`: open conversations the assistant answers (with `assignee` left out). */
+  handler?: 'assistant';
   /** The `version` of the last conversation of the previous page: older ones follow. */
   before?: number;
   limit?: number;
@@ -446,10 +534,12 @@ export interface ConversationVisitor {
 export interface ConversationCounts {
   /** Open conversations assigned to the asking operator. */
   mine: number;
-  /** Open conversations assigned to nobody. */
+  /** Open conversations assigned to nobody, that the assistant does not answer. */
   unassigned: number;
   open: number;
   resolved: number;
+  /** Open conversations the assistant answers. */
+  assistant: number;
 }
 
 /** One inbox's tab counts, as the `counts` event tells them; `assigned` by operator id (open conversations). */
@@ -458,6 +548,8 @@ export interface InboxCountsEvent {
   open: number;
   unassigned: number;
   resolved: number;
+  /** Open conversations the assistant answers. */
+  assistant: number;
   assigned: Record<string, number>;
   /** Grows with every change of the inbox's counts: keep the counts with the higher version. */
   version: number;
@@ -538,6 +630,8 @@ export interface OperatorServerToClientEvents {
   visitor(event: VisitorOnlineEvent): void;
   /** To every operator of the inbox, when its tab counts moved. */
   counts(event: InboxCountsEvent): void;
+  /** More text of an assistant's reply streaming in a conversation the operator has open. */
+  delta(event: DeltaEvent): void;
   /** Packets may have been lost: catch up with `changes`, and the open conversation from its last contiguous seq. */
   resync(): void;
 }

@@ -15,6 +15,8 @@ export interface InterServerEvents {
   teamChanged(inboxes: string[] | null): void;
   /** A node's own visitor counts per room, on a change or as its heartbeat. */
   presenceCounts(nodeId: string, counts: Array<[room: string, count: number]>): void;
+  /** A person took a conversation over (or it ended): the node writing the assistant's reply in it stops. */
+  replyStopped(conversationId: string): void;
 }
 
 type InterNodeServer = Pick<Server<never, never, InterServerEvents>, 'of' | 'serverSideEmit' | 'on'>;
@@ -41,7 +43,7 @@ export class InterNode {
   }
 
   /** What this node does when another tells it something. */
-  listen(handlers: InterServerEvents): void {
+  listen(handlers: Partial<InterServerEvents>): void {
     const io = this.#io();
     for (const event of Object.keys(handlers) as Array<keyof InterServerEvents>) {
       io.on(event, handlers[event] as never);

@@ -1,5 +1,6 @@
 import { channels } from '../server/channels.js';
 import type { ChatContext } from '../server/context.js';
+import { inboxCountsOf } from '../stores/conversation-rules.js';
 
 /** Changes to an inbox within this long are told to its operators in one `counts` event. */
 const GATHER_MS = 250;
@@ -36,7 +37,7 @@ export class CountsBroadcast {
       const counts = await this.#ctx.store.inboxCounts(inboxes);
       const operators = this.#ctx.operatorNamespace();
       for (const inbox of inboxes) {
-        const found = counts.find((entry) => entry.inbox === inbox) ?? { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {}, version: 0 };
+        const found = counts.find((entry) => entry.inbox === inbox) ?? inboxCountsOf(inbox, []);
         operators.to([channels.inboxOperators(inbox), channels.inboxOperators('*')]).emit('counts', found);
       }
     } catch (error) {

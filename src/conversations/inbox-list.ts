@@ -14,8 +14,10 @@ export interface InboxScope {
 export interface ListQuery {
   inbox?: string | undefined;
   status?: ConversationStatus | undefined;
-  /** An operator id, `null` for unassigned, undefined for any. */
+  /** An operator id, `null` for unassigned (and not answered by the assistant), undefined for any. */
   assigneeId?: string | null | undefined;
+  /** Only those the assistant answers. */
+  handler?: 'assistant' | undefined;
   before?: number | undefined;
   limit: number;
 }
@@ -68,6 +70,7 @@ export class InboxList {
         inboxes,
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+        ...(query.handler === undefined ? {} : { handler: query.handler }),
         ...(query.before === undefined ? {} : { before: query.before }),
         limit: query.limit,
       }),
@@ -101,9 +104,10 @@ export class InboxList {
 
 /** The tabs' counts over some inboxes, for one operator (`mine`). */
 function countsFor(inboxCounts: readonly InboxCounts[], operatorId: string | undefined): ConversationCounts {
-  const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0 };
+  const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0, assistant: 0 };
   for (const inbox of inboxCounts) {
     counts.unassigned += inbox.unassigned;
+    counts.assistant += inbox.assistant;
     counts.open += inbox.open;
     counts.resolved += inbox.resolved;
     if (operatorId !== undefined) counts.mine += inbox.assigned[operatorId] ?? 0;

@@ -75,6 +75,7 @@ export class OperatorEvents {
         inbox: query.inbox,
         status: query.status ?? 'open',
         assigneeId: query.assignee === 'me' ? data.operatorId : query.assignee === 'none' ? null : undefined,
+        handler: query.handler,
         before: query.before,
         limit: query.limit ?? pageSize,
       });
@@ -181,12 +182,12 @@ export class OperatorEvents {
       if (inboxes === '*') {
         if (!fromOtherNode) this.#ctx.interNode.tell('teamChanged', null);
         for (const inbox of inboxesIn(visitors.adapter.rooms.keys())) {
-          visitors.local.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.team(inbox)) });
+          visitors.local.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.inboxTeam(inbox)) });
         }
         return;
       }
       for (const inbox of inboxes) {
-        visitors.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.team(inbox)) });
+        visitors.to(channels.inboxVisitors(inbox)).emit('team', { inbox, ...(await this.#service.inboxTeam(inbox)) });
       }
     } catch (error) {
       this.#ctx.report(error);

@@ -1,4 +1,4 @@
-import type { ChatMessage, Sender } from '../protocol.js';
+import type { ChatMessage, ConversationHandler, Sender } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
 import { SharedAttempts } from '../server/shared-attempts.js';
@@ -45,15 +45,20 @@ export class ConversationPosts {
    */
   visitor(
     visitor: Visitor,
-    target: { inbox: string; known?: { id: string; status: 'open' | 'resolved' } | null | undefined },
+    target: {
+      inbox: string;
+      known?: { id: string; status: 'open' | 'resolved' } | null | undefined;
+      /** Who answers the conversation if this message opens it. */
+      handler?: ConversationHandler | undefined;
+    },
     text: string,
     clientId: string,
     options: PostOptions = {},
   ): Promise<PostResult> {
     const sender: Sender = { id: visitor.id, name: visitor.name, role: 'visitor' };
-    const { inbox, known } = target;
+    const { inbox, known, handler } = target;
     const expect = known === undefined ? undefined : known === null ? 'new' : known.status;
-    const where: ConversationTarget = { inbox, visitor: { id: visitor.id, name: visitor.name }, expect };
+    const where: ConversationTarget = { inbox, visitor: { id: visitor.id, name: visitor.name }, expect, handler };
     // The conversation's own queue when it is known, as for the operators' messages.
     return this.#post(known?.id ?? `${inbox}\u0000${visitor.id}`, where, { sender, text, clientId }, options);
   }
@@ -68,6 +73,15 @@ export class ConversationPosts {
     return this.#post(conversationId, { conversationId, inboxes }, { sender, text: post.message, clientId: post.clientId, note }, options);
   }
 
+  /**
+   * The start of an assistant's reply, `streaming` and empty: it takes its seq now, so messages
+   * sent while it streams come after it. `clientId` names what it answers, so one visitor message
+   * gets one reply, however many nodes or retries try.
+   */
+  assistantReply(conversationId: string, sender: Sender, clientId: string): Promise<PostResult> {
+    return this.#post(conversationId, { conversationId }, { sender, text: '', clientId, status: 'streaming' }, {});
+  }
+
   /** One attempt per identical send in flight; the queue of the conversation (by inbox and visitor) around it. */
   #post(queueKey: string, where: ConversationTarget, draft: Draft, options: PostOptions): Promise<PostResult> {
     const key = `${queueKey}\u0000${draft.note ? 'note' : ''}\u0000${draft.sender.id}\u0000${draft.clientId}`;
@@ -80,7 +94,7 @@ export class ConversationPosts {
   async #store(where: ConversationTarget, draft: Draft, options: PostOptions): Promise<PostResult> {
     const stored = await this.#ctx.store.appendToConversation(
       where,
-      { sender: draft.sender, message: draft.text, clientId: draft.clientId, timestamp: new Date(), note: draft.note },
+      { sender: draft.sender, message: draft.text, clientId: draft.clientId, timestamp: new Date(), note: draft.note, status: draft.status },
       { retry: options.retry === true },
     );
     if (!stored) throw new ChatError('NOT_FOUND', 'There is no such conversation');
@@ -102,6 +116,7 @@ interface Draft {
   text: string;
   clientId: string;
   note?: boolean;
+  status?: 'streaming';
 }
 
 export interface PostResult {

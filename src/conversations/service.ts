@@ -5,6 +5,7 @@ import type {
   ConversationStatus,
   ConversationSummary,
   ConversationVisitor,
+  InboxTeamView,
   TeamView,
   VisitorConversation,
   VisitorDetails,
@@ -21,6 +22,8 @@ import { ConversationsOnline } from './online.js';
 import { ConversationPosts, type PostResult } from './posting.js';
 import { UnseenReplies } from './unseen-replies.js';
 import { asNote, operatorDetailsOf, summaryOf, visitorViewOf } from './views.js';
+import { AssistantReplies } from '../assistant/replies.js';
+import { inboxTeamView } from '../assistant/wait.js';
 
 export interface OperatorPost {
   message: string;
@@ -52,6 +55,8 @@ export class ConversationService {
   readonly inboxes: InboxList;
   /** Messages into conversations. */
   readonly posts: ConversationPosts;
+  /** The assistant's replies, handoffs and the visitor's choice, when the host has an assistant. */
+  readonly assistant: AssistantReplies | undefined;
   readonly #ctx: ChatContext;
   readonly #online: ConversationsOnline;
   readonly #counts: CountsBroadcast;
@@ -68,6 +73,7 @@ export class ConversationService {
     this.#online = new ConversationsOnline(ctx);
     this.#counts = new CountsBroadcast(ctx);
     this.#senderKey = createHmac('sha256', ctx.options.secret).update('parley-chat operator sender v1').digest();
+    this.assistant = ctx.options.assistant ? new AssistantReplies(ctx, this) : undefined;
     // Timers only when the host wants to hear about unseen replies.
     if (ctx.options.hooks.onUnseenReply) {
       this.#unseen = new UnseenReplies(config.unseenReplyDelayMs, (id) => this.#notifyUnseen(id), (error) =>
@@ -79,6 +85,7 @@ export class ConversationService {
   close(): void {
     this.#unseen?.close();
     this.#counts.close();
+    this.assistant?.close();
   }
 
   /** The stable, opaque id visitors see for an operator: never the host's user id. */
@@ -144,12 +151,36 @@ export class ConversationService {
         });
       }
       if ((to?.id ?? null) === currentId && to?.name === current.assignee?.name) return null;
-      return { assignee: to && { id: to.id, name: to.name } };
+      // Taking it is answering it: the assistant stops.
+      return { assignee: to && { id: to.id, name: to.name }, ...(to && current.handler !== 'operator' ? { handler: 'operator' as const } : {}) };
+    }).then((record) => {
+      if (record.handler === 'operator') this.assistant?.stop(record);
+      return record;
     });
   }
 
+  /**
+   * Any other change of a conversation, by compare-and-set: `compute` sees the current record each
+   * time and returns the change, or null for none. Published as every change is.
+   */
+  change(id: string, compute: (current: ConversationRecord) => ConversationChange | null): Promise<ConversationRecord> {
+    return this.#mutate('*', id, compute);
+  }
+
+  /**
+   * An assistant's reply ended: when it is still the conversation's last message, the summaries
+   * show its final text; and the visitor may now be told of it if they do not read it.
+   */
+  async replyEnded(id: string, reply: ChatMessage): Promise<void> {
+    await this.#mutate('*', id, (current) => (current.lastMessage?.id === reply.id ? { lastMessage: reply } : null));
+    if (reply.status === 'complete' || reply.status === 'handoff') this.#unseen?.schedule(id);
+  }
+
   async setStatus(scope: InboxScope, id: string, status: ConversationStatus): Promise<ConversationRecord> {
-    return this.#mutate(scope, id, (current) => (current.status === status ? null : { status }));
+    const record = await this.#mutate(scope, id, (current) => (current.status === status ? null : { status }));
+    // A resolved conversation needs no more of the assistant's writing.
+    if (record.status === 'resolved') this.assistant?.stop(record);
+    return record;
   }
 
   /** The visitor read up to `seq`; marks only grow. */
@@ -196,15 +227,22 @@ export class ConversationService {
     this.#publish(conversation, events, !fromVisitor || events.length > 0, events.length > 0);
     if (result.duplicate) return;
     if (fromVisitor) {
-      const waiting = this.#ctx.options.hooks.onVisitorWaiting;
-      if (waiting) {
-        void this.team(conversation.inbox).then(({ online }) => {
-          if (online === 0) this.#ctx.runHook('onVisitorWaiting', () => waiting({ conversation: this.summary(conversation), message }));
-        });
-      }
-    } else {
+      // The assistant answers it: nobody is waiting for a person.
+      if (conversation.handler !== 'assistant') this.visitorWaiting(conversation, message);
+    } else if (message.sender.role === 'operator') {
       this.#unseen?.schedule(conversation.id);
+      // Answering it took it over from the assistant (the store changed who answers with the message).
+      if (changed?.takenOver) this.assistant?.stop(conversation);
     }
+  }
+
+  /** A visitor waits for a person (they wrote, or were handed over): the host hears of it when nobody of the team is online. */
+  visitorWaiting(conversation: ConversationRecord, message: ChatMessage | null): void {
+    const waiting = this.#ctx.options.hooks.onVisitorWaiting;
+    if (!waiting || !message) return;
+    void this.team(conversation.inbox).then(({ online }) => {
+      if (online === 0) this.#ctx.runHook('onVisitorWaiting', () => waiting({ conversation: this.summary(conversation), message }));
+    });
   }
 
   /** A message (or a note) reaches the operators who have the conversation open. */
@@ -238,6 +276,20 @@ export class ConversationService {
   /** Operators of `inbox` online now, on every node (best effort), and the first few by name. */
   team(inbox: string): Promise<TeamView> {
     return this.#online.team(inbox);
+  }
+
+  /**
+   * What visitors of `inbox` are told of the team: who is online, and, with hours or an assistant
+   * (where the visitor chooses between it and a person), whether the team is in and about how
+   * long a person takes. Those read the inbox's waiting count; a chat with neither reads nothing more.
+   */
+  async inboxTeam(inbox: string, team?: TeamView): Promise<InboxTeamView> {
+    const { hours, operators } = this.#ctx.options;
+    const online = team ?? (await this.team(inbox));
+    if (!hours && !this.assistant) return { ...online, open: true };
+    const counts = await this.#ctx.store.inboxCounts([inbox]);
+    // The visitors before them: the inbox's conversations nobody has taken (nor the assistant answers).
+    return inboxTeamView(online, { hours, waiting: counts[0]?.unassigned ?? 0, minutesPerVisitor: operators!.minutesPerVisitor });
   }
 
   /**
@@ -285,7 +337,7 @@ export class ConversationService {
       if (updated.assignee && updated.assignee.id !== current.assignee?.id) events.push('assigned');
       if (updated.status !== current.status) events.push(updated.status === 'resolved' ? 'resolved' : 'reopened');
       const visitorViewChanged = JSON.stringify(visitorViewOf(updated)) !== JSON.stringify(visitorViewOf(current));
-      const countsChanged = updated.status !== current.status || updated.assignee?.id !== current.assignee?.id;
+      const countsChanged = updated.status !== current.status || updated.assignee?.id !== current.assignee?.id || updated.handler !== current.handler;
       this.#publish(updated, events, visitorViewChanged, countsChanged);
       return updated;
     }
@@ -318,7 +370,10 @@ export class ConversationService {
     if (!record) return;
     const from = Math.max(record.visitorReadSeq, record.unseenNotifiedSeq);
     const page = await store.listMessages({ room: threadKey(record), after: from, limit: options.limits.catchUpLimit });
-    const unseen = page.messages.filter((message) => message.sender.role === 'operator');
+    // The team's replies, the assistant's once they ended (a reply still streaming is not a reply yet).
+    const unseen = page.messages.filter(
+      (message) => message.sender.role === 'operator' || (message.sender.role === 'assistant' && message.status !== 'streaming' && message.status !== 'interrupted'),
+    );
     if (unseen.length === 0) return;
     const through = unseen.at(-1)!.seq;
     // The compare-and-set claims the batch: of several nodes with a timer, one calls the hook.

@@ -21,6 +21,8 @@ export function summaryOf(record: ConversationRecord, online: boolean): Conversa
     visitorReadSeq: record.visitorReadSeq,
     operatorReadSeq: record.operatorReadSeq,
     waitingSince: record.waitingSince?.toISOString() ?? null,
+    handler: record.handler,
+    handoff: record.handoff,
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     version: record.version,
@@ -36,6 +38,7 @@ export function visitorViewOf(record: ConversationRecord): VisitorConversation {
     assignee: record.assignee && { name: record.assignee.name },
     visitorReadSeq: record.visitorReadSeq,
     operatorReadSeq: record.operatorReadSeq,
+    handler: record.handler,
   };
 }
 

@@ -36,13 +36,21 @@ export class VisitorConversations {
       page = await this.#service.messages(record, this.#ctx.joinPage(since));
       void this.#service.visitorPresenceChanged(record, true).catch((error: unknown) => this.#ctx.report(error));
     }
-    const team = await this.#service.team(inbox);
     return {
       inbox,
       conversation: record ? this.#service.visitorView(record) : null,
       ...page,
-      team,
+      team: await this.#service.inboxTeam(inbox),
+      assistant: this.#service.assistant?.publicView(inbox) ?? null,
     };
+  }
+
+  /** "Talk to a person" (`person`) or "Ask the assistant": who answers the visitor from now on. */
+  async choose(socket: VisitorSocket, payload: unknown, choice: 'assistant' | 'person') {
+    const { inbox } = parsePayload(this.#ctx.payloads.inboxOnly, payload);
+    const assistant = this.#service.assistant;
+    if (!assistant) throw new ChatError('NOT_FOUND', 'This inbox has no assistant');
+    return assistant.choose(socket, inbox, choice);
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
@@ -55,8 +63,12 @@ export class VisitorConversations {
     const { hooks } = this.#ctx.options;
     if (hooks.beforeMessage) await hooks.beforeMessage({ room: inbox, inbox, message, sender });
     const known = socket.data.conversations?.[inbox];
-    const posted = await this.#service.posts.visitor(sender, { inbox, known }, message, clientId, { exceptSocket: socket.id, retry });
+    const assistant = this.#service.assistant;
+    // Who answers, should this message open the conversation: asked only then, so other messages cost nothing.
+    const handler = assistant && (!known || known.status === 'resolved') ? await assistant.openingHandler(inbox, socket.data.choices?.[inbox]) : undefined;
+    const posted = await this.#service.posts.visitor(sender, { inbox, known, handler }, message, clientId, { exceptSocket: socket.id, retry });
     remember(socket, inbox, posted.conversation);
+    assistant?.visitorWrote(posted, retry === true);
     if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
     return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };
   }

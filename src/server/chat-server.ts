@@ -2,6 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import { Server as EngineServer } from 'engine.io';
 import { Server } from 'socket.io';
 import { InterNode } from '../cluster/inter-node-events.js';
+import { createAssistantApi, createHoursApi, type AssistantApi, type HoursApi } from '../assistant/api.js';
 import { createConversationsApi, type ConversationsApi } from '../conversations/api.js';
 import { OperatorEvents } from '../conversations/operator-events.js';
 import { ConversationService } from '../conversations/service.js';
@@ -55,6 +56,10 @@ export interface ChatServer {
    * assign, resolve. Needs the `operators` option.
    */
   readonly conversations: ConversationsApi;
+  /** The assistant from the host's code: hand a conversation to the team, or give it back. Needs the `assistant` option. */
+  readonly assistant: AssistantApi;
+  /** The team's business hours (the `hours` option): whether the team is in, and when it is next. */
+  readonly hours: HoursApi;
   /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
@@ -105,6 +110,8 @@ class ChatServerImpl implements ChatServer {
   readonly handler: NodeHandler;
   readonly routes: readonly string[];
   readonly conversations: ConversationsApi;
+  readonly assistant: AssistantApi;
+  readonly hours: HoursApi;
 
   readonly #options: ResolvedOptions;
   readonly #lifecycle: Lifecycle;
@@ -191,6 +198,8 @@ class ChatServerImpl implements ChatServer {
       this.#conversations = { service, operatorEvents: new OperatorEvents(ctx, service) };
     }
     this.conversations = createConversationsApi(ctx, this.#conversations?.service);
+    this.assistant = createAssistantApi(this.#conversations?.service);
+    this.hours = createHoursApi(options);
     this.#visitorEvents = new VisitorEvents(ctx, this.#rooms, visitorSide);
 
     const httpRoutes = createHttpRoutes({

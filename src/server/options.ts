@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
-import type { ChatMessage, ConversationSummary, ConversationVisitor } from '../protocol.js';
+import type { AssistantActivity, ChatMessage, Citation, ConversationSummary, ConversationVisitor } from '../protocol.js';
+import type { HoursOptions } from '../assistant/hours.js';
 import type { ChatStore, UserRecord } from '../stores/types.js';
 import type { RateLimit } from './rate-limiter.js';
 
@@ -124,6 +125,49 @@ export interface OperatorsOptions {
    * @default [] (same origin only)
    */
   allowedOrigins?: readonly string[];
+  /**
+   * About how many minutes an operator takes to answer one visitor, for the wait visitors are
+   * told: the visitors waiting before them, plus them, times this, shared by the operators online.
+   * @default 3
+   */
+  minutesPerVisitor?: number;
+}
+
+/** What the assistant's `reply` gets for each reply it writes. */
+export interface AssistantReplyContext {
+  /** The conversation, as operators see it. */
+  conversation: ConversationSummary;
+  /** What the visitor sees of the conversation, oldest first (notes never; the reply being written not). */
+  messages: ChatMessage[];
+  /** The visitor, with the details they gave. */
+  visitor: ConversationVisitor;
+  /** Aborts when the reply must stop: a person took over, the visitor asked for one, it ran past `timeoutMs`, the chat is closing. */
+  signal: AbortSignal;
+  /** Cites a source (http or https) under the reply. */
+  cite(source: Citation): void;
+  /** Says what the assistant is doing, for the visitor's status line. */
+  status(activity: AssistantActivity): void;
+  /** Hands the conversation to the team once this reply ends; `summary` is for the person who takes over. */
+  handoff(handoff: { reason: string; summary?: string }): void;
+}
+
+export interface AssistantOptions {
+  /** The assistant's display name (its messages' `sender.name`). */
+  name: string;
+  /** The inboxes it answers in. @default every inbox */
+  inboxes?: readonly string[];
+  /**
+   * When a new (or reopened) conversation goes to the assistant: `always`, `noOperatorOnline`
+   * (nobody of the inbox's team is online), or `outsideHours` (needs `hours`). The visitor may
+   * choose otherwise, either way, at any time. @default 'noOperatorOnline'
+   */
+  when?: 'always' | 'noOperatorOnline' | 'outsideHours';
+  /** Writes one reply: an async iterable of text, streamed to the visitor as it comes. */
+  reply: (context: AssistantReplyContext) => AsyncIterable<string>;
+  /** A reply still writing after this long ends `interrupted` and hands off. @default 60_000 */
+  timeoutMs?: number;
+  /** Past this many replies in a conversation, it hands off instead. @default 20 */
+  maxRepliesPerConversation?: number;
 }
 
 export type ConversationEventType = 'created' | 'assigned' | 'resolved' | 'reopened';
@@ -215,6 +259,10 @@ export interface ChatServerOptions {
    * @default none (visitors naming an `inbox` get `NOT_FOUND`)
    */
   operators?: OperatorsOptions;
+  /** An assistant that answers support conversations first, streaming, and hands off to the team (needs `operators`). */
+  assistant?: AssistantOptions;
+  /** The team's business hours: what visitors are told outside them, and `assistant.when: 'outsideHours'`. */
+  hours?: HoursOptions;
   /** @default none */
   hooks?: ChatHooks;
   /**

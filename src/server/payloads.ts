@@ -137,6 +137,8 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
   const inboxHistory = z.object({ inbox, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<InboxHistoryPayload>;
   const inboxTyping = z.object({ inbox, typing: z.boolean() }) satisfies z.ZodType<InboxTypingPayload>;
   const read = z.object({ inbox, seq }) satisfies z.ZodType<ReadPayload>;
+  /** `handoff` and `assistant`: only the inbox. */
+  const inboxOnly = z.object({ inbox }) satisfies z.ZodType<{ inbox: string }>;
 
   // Operators, on /operators.
   const operators = {
@@ -144,6 +146,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
       inbox: inbox.optional(),
       status: status.optional(),
       assignee: z.enum(['me', 'none', 'any']).optional(),
+      handler: z.literal('assistant').optional(),
       before: seq.min(1).optional(),
       limit: pageLimit,
     }) satisfies z.ZodType<InboxListPayload>,
@@ -169,7 +172,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     close: z.object({ conversationId }) satisfies z.ZodType<ClosePayload>,
   };
 
-  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, operators };
+  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, inboxOnly, operators };
 }
 
 /** Whether a visitor event names an inbox (the visitor's conversation) rather than a room. */

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { ServerOptions } from 'socket.io';
+import { BusinessHours } from '../assistant/hours.js';
 import { MongooseStore } from '../stores/mongoose/store.js';
 import type { ChatStore } from '../stores/types.js';
 import {
@@ -10,6 +11,7 @@ import {
   type ChatHooks,
   type ChatLimits,
   type ChatLogger,
+  type AssistantOptions,
   type ChatServerOptions,
   type OperatorsOptions,
   type RequestMiddleware,
@@ -32,6 +34,9 @@ export interface ResolvedOptions {
   limits: ChatLimits;
   rooms: RoomPolicy | undefined;
   operators: (Required<Omit<OperatorsOptions, 'inboxes'>> & { inboxes: readonly string[] | undefined }) | undefined;
+  assistant: ResolvedAssistant | undefined;
+  /** The team's hours, when the host gave them. */
+  hours: BusinessHours | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -89,6 +94,8 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     throw new TypeError('parley-chat: `trustProxy` must be true, false or the number of proxies in front of the chat');
   }
 
+  const operators = resolveOperators(options.operators);
+  const hours = options.hours === undefined ? undefined : new BusinessHours(options.hours);
   const store =
     options.store ??
     new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
@@ -103,7 +110,9 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     identify: options.identify,
     limits,
     rooms: options.rooms,
-    operators: resolveOperators(options.operators),
+    operators,
+    assistant: resolveAssistant(options.assistant, operators, hours),
+    hours,
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
@@ -142,7 +151,7 @@ function resolveOperators(operators: OperatorsOptions | undefined): ResolvedOpti
   if (!operators || typeof operators.identify !== 'function') {
     throw new TypeError('parley-chat: `operators.identify` must be a function (handshake) => { id, name, inboxes? } | null');
   }
-  const { inboxes, unseenReplyDelayMs = 120_000, allowedOrigins = [] } = operators;
+  const { inboxes, unseenReplyDelayMs = 120_000, allowedOrigins = [], minutesPerVisitor = 3 } = operators;
   if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((name) => typeof name !== 'string' || !ROOM_PATTERN.test(name)))) {
     throw new TypeError('parley-chat: `operators.inboxes` must be a list of names like "support" (letters, digits, _ - . :)');
   }
@@ -152,7 +161,42 @@ function resolveOperators(operators: OperatorsOptions | undefined): ResolvedOpti
   if (!Array.isArray(allowedOrigins) || allowedOrigins.some((origin) => typeof origin !== 'string' || origin === '*')) {
     throw new TypeError("parley-chat: `operators.allowedOrigins` must be a list of origins like 'https://admin.example' (never '*': it is the team's inbox)");
   }
-  return { identify: operators.identify, inboxes, unseenReplyDelayMs, allowedOrigins: normaliseOrigins(allowedOrigins) };
+  if (typeof minutesPerVisitor !== 'number' || !(minutesPerVisitor > 0)) {
+    throw new TypeError('parley-chat: `operators.minutesPerVisitor` must be a number of minutes above 0');
+  }
+  return { identify: operators.identify, inboxes, unseenReplyDelayMs, allowedOrigins: normaliseOrigins(allowedOrigins), minutesPerVisitor };
+}
+
+export type ResolvedAssistant = Required<Omit<AssistantOptions, 'inboxes'>> & {
+  inboxes: readonly string[] | undefined;
+  /** The id on its messages: one for the whole deployment, none of a person's. */
+  senderId: string;
+};
+
+function resolveAssistant(
+  assistant: AssistantOptions | undefined,
+  operators: ResolvedOptions['operators'],
+  hours: BusinessHours | undefined,
+): ResolvedAssistant | undefined {
+  if (assistant === undefined) return undefined;
+  if (!assistant || typeof assistant.reply !== 'function') {
+    throw new TypeError('parley-chat: `assistant.reply` must be a function (context) => an async iterable of text, e.g. an async generator');
+  }
+  if (!operators) throw new TypeError('parley-chat: the assistant answers support conversations: give `operators` too');
+  const { name, inboxes, when = 'noOperatorOnline', timeoutMs = 60_000, maxRepliesPerConversation = 20 } = assistant;
+  if (typeof name !== 'string' || !name.trim() || name.length > 100) throw new TypeError('parley-chat: `assistant.name` must be a display name (1–100 characters)');
+  if (inboxes !== undefined && (!Array.isArray(inboxes) || inboxes.some((inbox) => typeof inbox !== 'string' || (operators.inboxes ? !operators.inboxes.includes(inbox) : !ROOM_PATTERN.test(inbox))))) {
+    throw new TypeError(`parley-chat: \`assistant.inboxes\` must list inboxes${operators.inboxes ? ` of operators.inboxes (${operators.inboxes.join(', ')})` : ''}`);
+  }
+  if (!['always', 'noOperatorOnline', 'outsideHours'].includes(when)) {
+    throw new TypeError("parley-chat: `assistant.when` is 'always', 'noOperatorOnline' or 'outsideHours'");
+  }
+  if (when === 'outsideHours' && !hours) throw new TypeError("parley-chat: `assistant.when: 'outsideHours'` needs `hours`");
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new TypeError('parley-chat: `assistant.timeoutMs` must be a number of milliseconds');
+  if (!Number.isInteger(maxRepliesPerConversation) || maxRepliesPerConversation < 1) {
+    throw new TypeError('parley-chat: `assistant.maxRepliesPerConversation` must be a whole number above 0');
+  }
+  return { name: name.trim(), inboxes, when, reply: assistant.reply, timeoutMs, maxRepliesPerConversation, senderId: 'assistant' };
 }
 
 function normaliseOrigins(origins: readonly string[]): string[] {

@@ -20,6 +20,8 @@ export interface SocketData {
    * typing goes to, and which update the next message needs. Filled by `join`.
    */
   conversations?: Record<string, { id: string; status: ConversationStatus } | null>;
+  /** Who the visitor chose to answer them, by inbox, before their conversation opened (see AssistantReplies.choose). */
+  choices?: Record<string, 'assistant' | 'person'>;
 }
 
 /** What an operator's socket carries (`socket.data` on `/operators`). */

@@ -103,6 +103,8 @@ export class VisitorEvents {
           : rooms.history(payload, visitorOf(socket), (room) => socket.rooms.has(channels.room(room))),
       )],
       ['read', acked(limitEvents, (socket, payload) => needConversations().read(socket, payload))],
+      ['handoff', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'person'))],
+      ['assistant', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'assistant'))],
       ['userDetails', acked(limitEvents, (socket, payload) => this.#saveDetails(socket, payload))],
       ['typing', typingListener<VisitorSocket, TypingPayload | InboxTypingPayload>(
         ctx,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatMessage } from '../protocol.js';
+import type { ChatMessage, ConversationHandler } from '../protocol.js';
 import type { ConversationRecord, InboxCounts } from './types.js';
 
 // The rules every store keeps for conversations, in one place: their thread keys, how a message
@@ -19,8 +19,11 @@ export function messageKey(senderId: string, clientId: string): string {
   return `${senderId}\u0000${clientId}`;
 }
 
-/** A conversation as its visitor's first message opens it, before that message is folded in. */
-export function newConversation(inbox: string, visitor: { id: string; name: string }, now: Date): ConversationRecord {
+/**
+ * A conversation as its visitor's first message opens it, before that message is folded in;
+ * `handler` answers it (see `openedHandler`).
+ */
+export function newConversation(inbox: string, visitor: { id: string; name: string }, now: Date, handler: ConversationHandler = 'waiting'): ConversationRecord {
   return {
     // Random and unguessable; every access is still checked against who asks.
     id: randomBytes(12).toString('hex'),
@@ -36,6 +39,9 @@ export function newConversation(inbox: string, visitor: { id: string; name: stri
     waitingSince: null,
     visitorLastSeenAt: null,
     unseenNotifiedSeq: 0,
+    handler,
+    handoff: null,
+    assistantReplies: 0,
     createdAt: now,
     updatedAt: now,
     version: nextVersion(),
@@ -44,22 +50,30 @@ export function newConversation(inbox: string, visitor: { id: string; name: stri
 
 /**
  * What a message visitors can see does to its conversation. A visitor's message is the last
- * message, names the visitor, reopens a resolved conversation, starts the wait if nobody is
- * waiting (a reopened conversation waits afresh) and is one more unread. An operator's answers:
- * nobody waits, and everything up to it is read.
+ * message, names the visitor, reopens a resolved conversation (which `handlerIfOpened` then
+ * answers, as a new one), starts the wait for a person if nobody is waiting and the assistant
+ * does not answer (a reopened conversation waits afresh), and is one more unread. An assistant's
+ * reply is the last message and one more of its replies. An operator's answers: nobody waits,
+ * everything up to it is read, and a person has the conversation (the assistant stops).
  */
-export function foldMessage(record: ConversationRecord, message: ChatMessage): ConversationRecord {
+export function foldMessage(record: ConversationRecord, message: ChatMessage, handlerIfOpened: ConversationHandler = 'waiting'): ConversationRecord {
   const folded: ConversationRecord = { ...record, lastMessage: message, updatedAt: new Date(), version: nextVersion(record.version) };
-  if (message.sender.role === 'visitor') {
+  const role = message.sender.role;
+  if (role === 'visitor') {
     const reopened = record.status === 'resolved';
     folded.visitorName = message.sender.name;
     folded.status = 'open';
-    if (reopened || !record.waitingSince) folded.waitingSince = new Date(message.timestamp);
+    if (reopened) Object.assign(folded, { handler: handlerIfOpened, handoff: null, assistantReplies: 0 });
+    if (folded.handler === 'assistant') folded.waitingSince = null;
+    else if (reopened || !record.waitingSince) folded.waitingSince = new Date(message.timestamp);
     folded.unread = record.unread + 1;
+  } else if (role === 'assistant') {
+    folded.assistantReplies = record.assistantReplies + 1;
   } else {
     folded.waitingSince = null;
     folded.unread = 0;
     folded.operatorReadSeq = Math.max(record.operatorReadSeq, message.seq);
+    folded.handler = 'operator';
   }
   return folded;
 }
@@ -87,17 +101,20 @@ export function versionAt(ms: number): number {
   return ms * 1000;
 }
 
-/** The tab counts a conversation is in: one status, and open ones by assignee. */
-export function countKeys(record: Pick<ConversationRecord, 'status' | 'assignee'> | null): string[] {
+/**
+ * The tab counts a conversation is in: one status, and open ones by assignee, or `assistant` when
+ * the assistant answers it (and it is assigned to nobody).
+ */
+export function countKeys(record: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'> | null): string[] {
   if (!record) return [];
   if (record.status === 'resolved') return ['resolved'];
-  return ['open', record.assignee ? `assigned:${record.assignee.id}` : 'unassigned'];
+  return ['open', record.assignee ? `assigned:${record.assignee.id}` : record.handler === 'assistant' ? 'assistant' : 'unassigned'];
 }
 
 /** How the tab counts change when a conversation goes from `before` to `after`: +1 or -1 per key. */
 export function countChanges(
-  before: Pick<ConversationRecord, 'status' | 'assignee'> | null,
-  after: Pick<ConversationRecord, 'status' | 'assignee'>,
+  before: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'> | null,
+  after: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'>,
 ): Array<[key: string, change: 1 | -1]> {
   const was = countKeys(before);
   const is = countKeys(after);
@@ -112,11 +129,11 @@ export const COUNTS_VERSION_KEY = '#changes';
 
 /** An inbox's counts from its counted keys. */
 export function inboxCountsOf(inbox: string, keys: Iterable<[key: string, count: number]>): InboxCounts {
-  const counts: InboxCounts = { inbox, open: 0, unassigned: 0, resolved: 0, assigned: {}, version: 0 };
+  const counts: InboxCounts = { inbox, open: 0, unassigned: 0, resolved: 0, assistant: 0, assigned: {}, version: 0 };
   for (const [key, count] of keys) {
     if (key === COUNTS_VERSION_KEY) counts.version = count;
     else if (count <= 0) continue;
-    else if (key === 'open' || key === 'unassigned' || key === 'resolved') counts[key] = count;
+    else if (key === 'open' || key === 'unassigned' || key === 'resolved' || key === 'assistant') counts[key] = count;
     else if (key.startsWith('assigned:')) counts.assigned[key.slice('assigned:'.length)] = count;
   }
   return counts;

@@ -1,4 +1,5 @@
-import type { ChatMessage, Sender, SenderRole } from '../protocol.js';
+import type { ChatMessage, Citation, ReplyStatus, Sender, SenderRole } from '../protocol.js';
+import type { ReplyUpdate } from './types.js';
 
 /**
  * One thread's newest messages (a room's or a conversation's), held column by column: numbers in
@@ -19,6 +20,8 @@ export class MemoryThread {
   /** clientId → seq of the first sender to use it here; a later sender reusing it goes to #reused. */
   readonly #seqByClientId = new Map<string, number>();
   readonly #reused = new Map<string, number>();
+  /** The assistant's replies, by seq: how each stands, and when it last moved (its lease). */
+  readonly #replies = new Map<number, { status: ReplyStatus; citations: Citation[]; movedAt: number }>();
 
   constructor(room: string) {
     this.room = room;
@@ -65,6 +68,7 @@ export class MemoryThread {
     }
     for (const column of [this.#ids, this.#times, this.#senders, this.#texts, this.#clientIds]) column.splice(0, drop);
     this.#firstSeq += drop;
+    for (const seq of this.#replies.keys()) if (seq < this.#firstSeq) this.#replies.delete(seq);
   }
 
   /** Index of the first held message with a seq above `seq`, clamped to the held range. */
@@ -76,17 +80,43 @@ export class MemoryThread {
     return this.#senders[index]!.role;
   }
 
+  /** The index of the message with store id `id`, if it is held. */
+  indexOfId(id: string, idPrefix: string): number | undefined {
+    if (!id.startsWith(idPrefix)) return undefined;
+    const index = this.#ids.indexOf(Number.parseInt(id.slice(idPrefix.length), 36));
+    return index === -1 ? undefined : index;
+  }
+
+  replyStatusAt(index: number): ReplyStatus | undefined {
+    return this.#replies.get(this.#firstSeq + index)?.status;
+  }
+
+  /** Moves an assistant's reply on: its text, citations and status, moved at `now`. */
+  updateReply(index: number, { message, citations }: ReplyUpdate, status: ReplyStatus, now: number): void {
+    this.#texts[index] = message;
+    this.#replies.set(this.#firstSeq + index, { status, citations: citations.map(({ title, url }) => ({ title, url })), movedAt: now });
+  }
+
+  /** Indexes of replies still streaming that have not moved since `before`. */
+  *streamingSince(before: number): Generator<number> {
+    for (const [seq, reply] of this.#replies) if (reply.status === 'streaming' && reply.movedAt < before) yield seq - this.#firstSeq;
+  }
+
   /** The message at `index` as a new object, `idPrefix` making its id unique to the store. */
   messageAt(index: number, idPrefix: string): ChatMessage {
-    return {
+    const seq = this.#firstSeq + index;
+    const message: ChatMessage = {
       id: `${idPrefix}${this.#ids[index]!.toString(36)}`,
       room: this.room,
-      seq: this.#firstSeq + index,
+      seq,
       sender: this.#senders[index]!,
       message: this.#texts[index]!,
       timestamp: isoTime(this.#times[index]!),
       clientId: this.#clientIds[index]!,
     };
+    const reply = this.#replies.get(seq);
+    if (reply) Object.assign(message, { status: reply.status, citations: reply.citations.map((citation) => ({ ...citation })) });
+    return message;
   }
 }
 

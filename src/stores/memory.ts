@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Sender, SenderRole } from '../protocol.js';
+import type { ChatMessage, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 import { MemoryThread } from './memory-thread.js';
 import { COUNTS_VERSION_KEY, countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
@@ -18,6 +18,7 @@ import type {
   MessageDraft,
   MessagePage,
   MessageQuery,
+  ReplyUpdate,
   UserDetails,
   UserRecord,
 } from './types.js';
@@ -68,7 +69,7 @@ export class MemoryStore implements ChatStore {
     return this.#append(draft);
   }
 
-  #append({ room, sender, message, clientId, timestamp }: MessageDraft): AppendResult {
+  #append({ room, sender, message, clientId, timestamp, status }: MessageDraft & { status?: ReplyStatus | undefined }): AppendResult {
     let log = this.#threads.get(room);
     const original = log?.find(sender.id, clientId);
     if (log && original !== undefined) return { message: log.messageAt(original, this.#idPrefix), duplicate: true };
@@ -77,6 +78,7 @@ export class MemoryStore implements ChatStore {
       this.#threads.set(room, log);
     }
     const index = log.append(this.#nextId++, timestamp.getTime(), this.#shared(sender), message, clientId);
+    if (status) log.updateReply(index, { message, citations: [] }, status, Date.now());
     const stored = log.messageAt(index, this.#idPrefix);
     if (log.size >= 2 * this.#maxPerRoom) log.keepNewest(this.#maxPerRoom);
     return { message: stored, duplicate: false };
@@ -147,16 +149,21 @@ export class MemoryStore implements ChatStore {
     let current = 'conversationId' in target ? this.#conversations.get(target.conversationId) : this.#byVisitor(target.inbox, target.visitor.id);
     if (current && 'conversationId' in target && target.inboxes && target.inboxes !== '*' && !target.inboxes.includes(current.inbox)) return null;
     let created = false;
+    const handler = 'handler' in target ? target.handler : undefined;
     if (!current) {
       if ('conversationId' in target) return null;
-      current = newConversation(target.inbox, target.visitor, draft.timestamp);
+      current = newConversation(target.inbox, target.visitor, draft.timestamp, handler);
       created = true;
     }
     const { message, duplicate } = this.#append({ ...draft, room: threadKey(current, draft.note) });
     if (duplicate) return { message, duplicate, conversation: structuredClone(current), changed: null };
-    const changed = { created, reopened: !created && !draft.note && current.status === 'resolved' };
+    const changed = {
+      created,
+      reopened: !created && !draft.note && current.status === 'resolved',
+      ...(!draft.note && draft.sender.role === 'operator' && current.handler === 'assistant' ? { takenOver: true } : {}),
+    };
     if (!draft.note) {
-      const folded = foldMessage(current, message);
+      const folded = foldMessage(current, message, handler);
       if (created) this.#conversationByVisitor.set(JSON.stringify([folded.inbox, folded.visitorId]), folded.id);
       this.#save(created ? null : current, folded);
       current = folded;
@@ -200,8 +207,27 @@ export class MemoryStore implements ChatStore {
     if (record) record.visitorLastSeenAt = at;
   }
 
-  async listConversations({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
-    const matching = this.#matching({ inboxes, status, assigneeId })
+  async updateReply(room: string, id: string, update: ReplyUpdate): Promise<ChatMessage | null> {
+    const log = this.#threads.get(room);
+    const index = log?.indexOfId(id, this.#idPrefix);
+    if (!log || index === undefined || log.replyStatusAt(index) !== 'streaming') return null;
+    log.updateReply(index, update, update.status ?? 'streaming', Date.now());
+    return log.messageAt(index, this.#idPrefix);
+  }
+
+  async staleReplies(before: Date, limit: number): Promise<Array<{ message: ChatMessage; conversationId: string }>> {
+    const stale = [];
+    for (const log of this.#threads.values()) {
+      for (const index of log.streamingSince(before.getTime())) {
+        if (stale.length >= limit) return stale;
+        stale.push({ message: log.messageAt(index, this.#idPrefix), conversationId: log.room.split('/')[1]! });
+      }
+    }
+    return stale;
+  }
+
+  async listConversations({ inboxes, status, assigneeId, handler, before, limit }: ConversationQuery): Promise<ConversationPage> {
+    const matching = this.#matching({ inboxes, status, assigneeId, handler })
       .filter((record) => before === undefined || record.version < before)
       .sort((a, b) => b.version - a.version);
     return { conversations: structuredClone(matching.slice(0, limit)), hasMore: matching.length > limit };
@@ -238,12 +264,13 @@ export class MemoryStore implements ChatStore {
     if (changes.length) counts.set(COUNTS_VERSION_KEY, (counts.get(COUNTS_VERSION_KEY) ?? 0) + 1);
   }
 
-  #matching({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): ConversationRecord[] {
+  #matching({ inboxes, status, assigneeId, handler }: Omit<ConversationQuery, 'before' | 'limit'>): ConversationRecord[] {
     return [...this.#conversations.values()].filter(
       (record) =>
         (inboxes === '*' || inboxes.includes(record.inbox)) &&
         (status === undefined || record.status === status) &&
-        (assigneeId === undefined || (record.assignee?.id ?? null) === assigneeId),
+        (assigneeId === undefined || ((record.assignee?.id ?? null) === assigneeId && (assigneeId !== null || record.handler !== 'assistant'))) &&
+        (handler === undefined || record.handler === handler),
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { Assignee, ChatMessage, ConversationStatus, Sender, SenderRole } from '../protocol.js';
+import type { Assignee, ChatMessage, Citation, ConversationHandler, ConversationStatus, Handoff, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
 export interface MessageDraft {
@@ -35,6 +35,16 @@ export interface ConversationMessageDraft {
   timestamp: Date;
   /** A note: only operators see it; it has its own seqs and leaves the conversation's summary as it is. */
   note?: boolean;
+  /** An assistant's reply: `streaming` when it starts (see `updateReply`). */
+  status?: ReplyStatus;
+}
+
+/** The state an assistant's reply moves to: its text so far, and `status` once it ends. */
+export interface ReplyUpdate {
+  message: string;
+  citations: Citation[];
+  /** Left out while it streams on. */
+  status?: Exclude<ReplyStatus, 'streaming'>;
 }
 
 /**
@@ -45,16 +55,23 @@ export interface ConversationMessageDraft {
 export type ConversationTarget =
   /** `inboxes`: only if the conversation is in one of these (who asks may read only those). */
   | { conversationId: string; inboxes?: readonly string[] | '*' | undefined }
-  | { inbox: string; visitor: { id: string; name: string }; expect?: 'new' | 'open' | 'resolved' | undefined };
+  | {
+      inbox: string;
+      visitor: { id: string; name: string };
+      expect?: 'new' | 'open' | 'resolved' | undefined;
+      /** Who answers the conversation if this message opens it (creates or reopens it). @default 'waiting' */
+      handler?: ConversationHandler | undefined;
+    };
 
 export interface ConversationAppendResult extends AppendResult {
   /** The conversation with the message folded in (for a duplicate, as it is now). */
   conversation: ConversationRecord;
   /**
    * What the message did to its conversation, told to the call that stored it (also when that
-   * call finished what a failed first attempt started); null for a duplicate.
+   * call finished what a failed first attempt started); null for a duplicate. `takenOver`: an
+   * operator's message took the conversation from the assistant.
    */
-  changed: { created: boolean; reopened: boolean } | null;
+  changed: { created: boolean; reopened: boolean; takenOver?: boolean } | null;
 }
 
 /**
@@ -117,6 +134,12 @@ export interface ConversationRecord {
   visitorLastSeenAt: Date | null;
   /** The last operator message the `onUnseenReply` hook was called for. */
   unseenNotifiedSeq: number;
+  /** Who answers it (see `ConversationHandler`). */
+  handler: ConversationHandler;
+  /** The last handoff from the assistant to the team, while the team has it. */
+  handoff: Handoff | null;
+  /** The assistant's replies since the conversation last opened. */
+  assistantReplies: number;
   createdAt: Date;
   updatedAt: Date;
   /**
@@ -131,9 +154,11 @@ export interface ConversationRecord {
 export interface InboxCounts {
   inbox: string;
   open: number;
-  /** Open and assigned to nobody. */
+  /** Open and assigned to nobody, and the assistant does not answer it. */
   unassigned: number;
   resolved: number;
+  /** Open, and the assistant answers it. */
+  assistant: number;
   /** Open conversations per assignee id. */
   assigned: Record<string, number>;
   /** Grows with every change of the counts: of two answers, the one with the higher version is the newer. */
@@ -152,6 +177,9 @@ export type ConversationChange = Partial<
     | 'operatorReadSeq'
     | 'waitingSince'
     | 'unseenNotifiedSeq'
+    | 'handler'
+    | 'handoff'
+    | 'lastMessage'
   >
 >;
 
@@ -159,8 +187,13 @@ export interface ConversationQuery {
   /** The inboxes to list; `'*'` for all. */
   inboxes: readonly string[] | '*';
   status?: ConversationStatus;
-  /** An operator's id; `null` for unassigned; absent for any. */
+  /**
+   * An operator's id; `null` for unassigned (and not answered by the assistant: nobody answers
+   * them); absent for any.
+   */
   assigneeId?: string | null;
+  /** Only the conversations the assistant answers. */
+  handler?: 'assistant';
   /** Only conversations with a version below this one (the previous page's last). */
   before?: number;
   limit: number;
@@ -233,6 +266,17 @@ export interface ChatStore {
   updateConversation(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null>;
   /** When a tab of the visitor last left: not a change of the conversation (no new version). */
   setVisitorLastSeen(id: string, at: Date): Promise<void>;
+  /**
+   * Moves an assistant's reply on while it is still `streaming`: its text and citations so far
+   * (which renews its lease, see `staleReplies`), or how it ended. Resolves with the message, or
+   * null when the reply is not streaming any more (another node ended it first).
+   */
+  updateReply(room: string, id: string, update: ReplyUpdate): Promise<ChatMessage | null>;
+  /**
+   * Replies still `streaming` that nothing has moved on since `before`: their node went away. At
+   * most `limit`, with the conversation id of each.
+   */
+  staleReplies(before: Date, limit: number): Promise<Array<{ message: ChatMessage; conversationId: string }>>;
   listConversations(query: ConversationQuery): Promise<ConversationPage>;
   /** Conversations changed after `since`, oldest change first. */
   conversationChanges(query: ConversationChangesQuery): Promise<{ conversations: ConversationRecord[]; hasMore: boolean }>;

@@ -236,12 +236,64 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(await operatorSays('0123456789abcdef01234567')).toBeNull();
       });
 
+      it("keeps the assistant's replies: who answers, a reply that streams and ends once, the ones left streaming, and the counts", async () => {
+        const inbox = inboxOf();
+        const opened = (await store.appendToConversation(
+          { inbox, visitor: { id: 'v_bot', name: 'Bo' }, handler: 'assistant' },
+          { sender: { id: 'v_bot', name: 'Bo', role: 'visitor' }, message: 'Hi bot', clientId: 'bot-1', timestamp: new Date() },
+        ))!;
+        // The assistant answers it: nobody waits for a person, and it counts in the assistant's tab.
+        expect(opened.conversation).toMatchObject({ handler: 'assistant', handoff: null, assistantReplies: 0, waitingSince: null });
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 0, resolved: 0, assistant: 1, assigned: {}, version: expect.any(Number) }]);
+        const id = opened.conversation.id;
+        const assistant = { id: 'assistant', name: 'Bot', role: 'assistant' as const };
+        const started = (await store.appendToConversation({ conversationId: id }, { sender: assistant, message: '', clientId: 'reply-1', timestamp: new Date(), status: 'streaming' }))!;
+        expect(started.message).toMatchObject({ seq: 2, message: '', status: 'streaming', citations: [] });
+        expect(started.conversation).toMatchObject({ assistantReplies: 1, unread: 1, lastMessage: { seq: 2, status: 'streaming' } });
+        // The same reply started twice (another node, a retry) is one.
+        const again = (await store.appendToConversation({ conversationId: id }, { sender: assistant, message: '', clientId: 'reply-1', timestamp: new Date(), status: 'streaming' }))!;
+        expect(again).toMatchObject({ duplicate: true, message: { id: started.message.id } });
+
+        const room = started.message.room;
+        const moved = await store.updateReply(room, started.message.id, { message: 'Hel', citations: [{ title: 'FAQ', url: 'https://shop.example/faq' }] });
+        expect(moved).toMatchObject({ message: 'Hel', status: 'streaming', citations: [{ title: 'FAQ', url: 'https://shop.example/faq' }] });
+        // Not moved since a moment ago: left by its node.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const stale = await store.staleReplies(new Date(), 100);
+        expect(stale.find((entry) => entry.message.id === started.message.id)).toMatchObject({ conversationId: id, message: { message: 'Hel' } });
+        expect((await store.staleReplies(new Date(Date.now() - 60_000), 100)).some((entry) => entry.message.id === started.message.id)).toBe(false);
+
+        const ended = await store.updateReply(room, started.message.id, { message: 'Hello!', citations: [], status: 'complete' });
+        expect(ended).toMatchObject({ id: started.message.id, seq: 2, message: 'Hello!', status: 'complete', citations: [] });
+        // Ended once: a second end, by another node, finds it ended.
+        expect(await store.updateReply(room, started.message.id, { message: 'Other', citations: [], status: 'interrupted' })).toBeNull();
+        expect(await store.updateReply(room, 'no-such-id', { message: 'x', citations: [] })).toBeNull();
+        expect((await store.listMessages({ room, limit: 10 })).messages.map((m) => [m.seq, m.message, m.status ?? null])).toEqual([
+          [1, 'Hi bot', null],
+          [2, 'Hello!', 'complete'],
+        ]);
+        expect((await store.staleReplies(new Date(), 100)).some((entry) => entry.message.id === started.message.id)).toBe(false);
+
+        // An operator's answer takes it over: a person has it, and the counts move.
+        const answered = (await operatorSays(id, 'A person here'))!;
+        expect(answered.changed).toEqual({ created: false, reopened: false, takenOver: true });
+        expect(answered.conversation.handler).toBe('operator');
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 0, assistant: 0, assigned: {}, version: expect.any(Number) }]);
+        // Who answers and the handoff change by compare-and-set like the rest.
+        const handoff = { reason: 'refund', summary: 'Wants a refund', by: 'assistant' as const, at: new Date().toISOString() };
+        const back = await store.updateConversation(id, answered.conversation.version, { handler: 'assistant', handoff });
+        expect(back).toMatchObject({ handler: 'assistant', handoff });
+        expect((await store.listConversations({ inboxes: [inbox], handler: 'assistant', limit: 10 })).conversations.map((c) => c.id)).toEqual([id]);
+        // Unassigned lists the conversations nobody answers: not those the assistant does.
+        expect((await store.listConversations({ inboxes: [inbox], assigneeId: null, limit: 10 })).conversations).toEqual([]);
+      });
+
       it('reopens a resolved conversation with a new wait, and keeps the counts of each tab', async () => {
         const inbox = inboxOf();
         const opened = (await visitorSays(inbox, 'v_re'))!;
         await visitorSays(inbox, 'v_two');
         const resolved = await store.updateConversation(opened.conversation.id, opened.conversation.version, { status: 'resolved' });
-        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 1, assigned: {}, version: expect.any(Number) }]);
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 1, unassigned: 1, resolved: 1, assistant: 0, assigned: {}, version: expect.any(Number) }]);
         const reopened = (await visitorSays(inbox, 'v_re', 'Me again'))!;
         expect(reopened.changed).toEqual({ created: false, reopened: true });
         expect(reopened.conversation).toMatchObject({ status: 'open', lastMessage: { seq: 2, message: 'Me again' } });
@@ -249,7 +301,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         const assigned = await store.updateConversation(reopened.conversation.id, reopened.conversation.version, { assignee: { id: 'olga', name: 'Olga' } });
         expect(assigned).toMatchObject({ assignee: { id: 'olga', name: 'Olga' } });
         const counts = await store.inboxCounts([inbox]);
-        expect(counts).toEqual([{ inbox, open: 2, unassigned: 1, resolved: 0, assigned: { olga: 1 }, version: expect.any(Number) }]);
+        expect(counts).toEqual([{ inbox, open: 2, unassigned: 1, resolved: 0, assistant: 0, assigned: { olga: 1 }, version: expect.any(Number) }]);
         expect(counts[0]!.version).toBeGreaterThan(0);
         expect(await store.inboxCounts([`${inbox}-none`])).toEqual([]);
         expect((await store.inboxCounts('*')).find((counts) => counts.inbox === inbox)).toMatchObject({ open: 2 });
@@ -310,7 +362,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(next.hasMore).toBe(false);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: 'olga', limit: 10 })).conversations.map((c) => c.id)).toEqual([ids[0]]);
         expect((await store.listConversations({ inboxes: [inbox], assigneeId: null, status: 'open', limit: 10 })).conversations).toHaveLength(2);
-        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 3, unassigned: 2, resolved: 1, assigned: { olga: 1 }, version: expect.any(Number) }]);
+        expect(await store.inboxCounts([inbox])).toEqual([{ inbox, open: 3, unassigned: 2, resolved: 1, assistant: 0, assigned: { olga: 1 }, version: expect.any(Number) }]);
         expect((await store.listConversations({ inboxes: [`${inbox}-none`], limit: 10 })).conversations).toEqual([]);
         expect((await store.listConversations({ inboxes: '*', limit: 1000 })).conversations.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
       });

@@ -59,9 +59,10 @@ export class ConversationList {
   get counts(): ConversationCounts | undefined {
     if (this.#cursor === undefined) return undefined;
     const me = this.#me();
-    const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0 };
+    const counts: ConversationCounts = { mine: 0, unassigned: 0, open: 0, resolved: 0, assistant: 0 };
     for (const inbox of this.#inboxCounts.values()) {
       counts.unassigned += inbox.unassigned;
+      counts.assistant += inbox.assistant ?? 0;
       counts.open += inbox.open;
       counts.resolved += inbox.resolved;
       if (me !== undefined) counts.mine += inbox.assigned[me] ?? 0;

@@ -34,6 +34,7 @@ type Changed = NonNullable<ConversationAppendResult['changed']>;
 type Drawn = { doc: ConversationDoc; changed: Changed } | { repeat: ConversationDoc } | 'missing' | 'changed meanwhile';
 
 const UNCHANGED: Changed = { created: false, reopened: false };
+const TAKEN_OVER: Changed = { created: false, reopened: false, takenOver: true };
 
 /**
  * Support conversations in MongoDB: one per (inbox, visitor), each the counter of its own two
@@ -126,7 +127,9 @@ export class MongoConversations {
   }
 
   async update(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null> {
-    const set = { ...change, updatedAt: new Date(), version: nextVersion(expectedVersion) };
+    const { lastMessage, ...rest } = change;
+    const set: Partial<ConversationDoc> = { ...rest, updatedAt: new Date(), version: nextVersion(expectedVersion) };
+    if (lastMessage) set.lastMessage = toLastMessageDoc(lastMessage, new Date(lastMessage.timestamp));
     for (const [field, value] of Object.entries(set)) if (value === undefined) delete set[field as keyof typeof set];
     const before = await this.#models.conversations
       .findOneAndUpdate({ _id: id, version: expectedVersion }, { $set: set }, { returnDocument: 'before', sanitizeFilter: true, ...this.#ops.write() })
@@ -141,8 +144,8 @@ export class MongoConversations {
     await this.#models.conversations.updateOne({ _id: id }, { $set: { visitorLastSeenAt: at } }, { sanitizeFilter: true, ...this.#ops.write() });
   }
 
-  async list({ inboxes, status, assigneeId, before, limit }: ConversationQuery): Promise<ConversationPage> {
-    const filter = this.#filter({ inboxes, status, assigneeId });
+  async list({ inboxes, status, assigneeId, handler, before, limit }: ConversationQuery): Promise<ConversationPage> {
+    const filter = this.#filter({ inboxes, status, assigneeId, handler });
     if (before !== undefined) filter.version = this.#connection.base.trusted({ $lt: before });
     const docs = await this.#models.conversations
       .find(filter)
@@ -238,21 +241,44 @@ export class MongoConversations {
     const fresh = { version: this.#connection.base.trusted({ $lt: version }), ...(force ? {} : { lastKey: this.#connection.base.trusted({ $ne: key }) }) };
     const set = { lastKey: key, lastMessage, updatedAt: now, version };
     const options = () => ({ returnDocument: 'after' as const, sanitizeFilter: true, ...this.#ops.write() });
+    const handler = 'handler' in target ? (target.handler ?? 'waiting') : 'waiting';
 
-    if (draft.sender.role !== 'visitor') {
+    if (draft.sender.role === 'assistant') {
       const doc = await conversations
-        .findOneAndUpdate({ ...match, ...fresh }, { $inc: { seq: 1 }, $set: { ...set, waitingSince: null, unread: 0 } }, options())
+        .findOneAndUpdate({ ...match, ...fresh }, { $inc: { seq: 1, assistantReplies: 1 }, $set: set }, options())
         .lean<ConversationDoc>();
       if (doc) return { doc, changed: UNCHANGED };
+    } else if (draft.sender.role !== 'visitor') {
+      // An operator's answer: a person has the conversation. Tried first where the assistant does
+      // not answer it (the tab counts stay), then where it does (they move: see #store).
+      const answer = { $inc: { seq: 1 }, $set: { ...set, waitingSince: null, unread: 0, handler: 'operator' } };
+      const doc = await conversations
+        .findOneAndUpdate({ ...match, ...fresh, handler: this.#connection.base.trusted({ $ne: 'assistant' }) }, answer, options())
+        .lean<ConversationDoc>();
+      if (doc) return { doc, changed: UNCHANGED };
+      const taken = await conversations.findOneAndUpdate({ ...match, ...fresh, handler: 'assistant' }, answer, options()).lean<ConversationDoc>();
+      if (taken) return { doc: taken, changed: TAKEN_OVER };
     } else {
       const update = { $inc: { seq: 1, unread: 1 }, $set: { ...set, visitorName: draft.sender.name } };
       const open = async (): Promise<Drawn | null> => {
         const doc = await conversations.findOneAndUpdate({ ...match, status: 'open', ...fresh }, update, options()).lean<ConversationDoc>();
         return doc && { doc, changed: UNCHANGED };
       };
-      // Reopening: the visitor waits afresh, from this message.
+      // Reopening: the conversation is answered as a new one would be, and the visitor waits afresh
+      // from this message (unless the assistant answers).
       const reopen = async (): Promise<Drawn | null> => {
-        const reopening = { ...update, $set: { ...update.$set, status: 'open', waitingSince: draft.timestamp, reopenedBy: key } };
+        const reopening = {
+          $inc: { seq: 1, unread: 1 },
+          $set: {
+            ...update.$set,
+            status: 'open',
+            waitingSince: handler === 'assistant' ? null : draft.timestamp,
+            reopenedBy: key,
+            handler,
+            handoff: null,
+            assistantReplies: 0,
+          },
+        };
         const doc = await conversations.findOneAndUpdate({ ...match, status: 'resolved', ...fresh }, reopening, options()).lean<ConversationDoc>();
         return doc && { doc, changed: { created: false, reopened: true } };
       };
@@ -270,9 +296,12 @@ export class MongoConversations {
           unread: 1,
           visitorReadSeq: 0,
           operatorReadSeq: 0,
-          waitingSince: draft.timestamp,
+          waitingSince: handler === 'assistant' ? null : draft.timestamp,
           visitorLastSeenAt: null,
           unseenNotifiedSeq: 0,
+          handler,
+          handoff: null,
+          assistantReplies: 0,
           createdAt: now,
           updatedAt: now,
           version,
@@ -337,21 +366,33 @@ export class MongoConversations {
     if (stored === 'seq taken') return 'seq taken';
     if (note) return { ...stored, conversation: record, changed: stored.duplicate ? null : changed };
     const after = await this.#followUp(doc, draft);
+    if (!stored.duplicate && changed.takenOver) {
+      const { status, assignee } = doc;
+      await this.#count(doc.inbox, countChanges({ status, assignee, handler: 'assistant' }, { status, assignee, handler: 'operator' }));
+    }
     if (!stored.duplicate && (changed.created || changed.reopened)) {
-      const before = changed.created ? null : { status: 'resolved' as const, assignee: doc.assignee };
-      await this.#count(doc.inbox, countChanges(before, { status: 'open', assignee: changed.created ? null : doc.assignee }));
+      const before = changed.created ? null : { status: 'resolved' as const, assignee: doc.assignee, handler: doc.handler };
+      await this.#count(doc.inbox, countChanges(before, { status: 'open', assignee: changed.created ? null : doc.assignee, handler: doc.handler }));
     }
     return { ...stored, conversation: toConversationRecord(after), changed: stored.duplicate ? null : changed };
   }
 
   /**
    * What needs the message's seq, so the update that took it could not do: a visitor's message
-   * starts the wait when nobody was waiting; an operator's marks everything up to it read. Each
-   * writes only what is still to do, and only while no later message or change came.
+   * starts the wait when nobody was waiting (and the assistant does not answer); an operator's
+   * marks everything up to it read. Each writes only what is still to do, and only while no later
+   * message or change came.
    */
   async #followUp(doc: ConversationDoc, draft: ConversationMessageDraft): Promise<ConversationDoc> {
-    const visitor = draft.sender.role === 'visitor';
-    const change = visitor ? (doc.waitingSince ? null : { waitingSince: draft.timestamp }) : doc.operatorReadSeq < doc.seq ? { operatorReadSeq: doc.seq } : null;
+    const { role } = draft.sender;
+    const change =
+      role === 'visitor'
+        ? doc.waitingSince || doc.handler === 'assistant'
+          ? null
+          : { waitingSince: draft.timestamp }
+        : role === 'operator' && doc.operatorReadSeq < doc.seq
+          ? { operatorReadSeq: doc.seq }
+          : null;
     if (!change) return doc;
     const version = nextVersion(doc.version);
     const set = { ...change, updatedAt: new Date(), version };
@@ -402,11 +443,14 @@ export class MongoConversations {
       .exec();
   }
 
-  #filter({ inboxes, status, assigneeId }: Omit<ConversationQuery, 'before' | 'limit'>): Record<string, unknown> {
+  #filter({ inboxes, status, assigneeId, handler }: Omit<ConversationQuery, 'before' | 'limit'>): Record<string, unknown> {
     const filter: Record<string, unknown> = {};
     if (inboxes !== '*') filter.inbox = this.#connection.base.trusted({ $in: [...inboxes] });
     if (status !== undefined) filter.status = status;
     if (assigneeId !== undefined) filter['assignee.id'] = assigneeId;
+    // Nobody answers an unassigned conversation only while the assistant does not.
+    if (assigneeId === null) filter.handler = this.#connection.base.trusted({ $ne: 'assistant' });
+    if (handler !== undefined) filter.handler = handler;
     return filter;
   }
 }

@@ -1,10 +1,10 @@
 import type { Connection } from 'mongoose';
-import type { ChatMessage, SenderRole } from '../../protocol.js';
+import type { ChatMessage, ReplyStatus, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import { KeyedQueue } from '../../server/keyed-queue.js';
 import { SharedAttempts } from '../../server/shared-attempts.js';
 import { messageKey } from '../conversation-rules.js';
-import type { AppendOptions, AppendResult, MessageDraft, MessagePage, MessageQuery } from '../types.js';
+import type { AppendOptions, AppendResult, MessageDraft, MessagePage, MessageQuery, ReplyUpdate } from '../types.js';
 import { toChatMessage, type ChatModels, type CounterDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
 const DUPLICATE_KEY = 11000;
@@ -77,8 +77,9 @@ export class MongoMessageLog {
    * Says `seq taken` when another message has that seq, which MongoDB's atomic `$inc` never allows
    * but a server without atomic updates across connections (the jongodb emulator) can.
    */
-  async storeAt(draft: MessageDraft, id: string, seq: number): Promise<AppendResult | 'seq taken'> {
-    const doc = {
+  async storeAt(draft: MessageDraft & { status?: ReplyStatus | undefined }, id: string, seq: number): Promise<AppendResult | 'seq taken'> {
+    const now = new Date();
+    const doc: MessageDoc = {
       _id: new this.#connection.base.Types.ObjectId(id),
       room: draft.room,
       seq,
@@ -86,16 +87,38 @@ export class MongoMessageLog {
       message: draft.message,
       clientId: draft.clientId,
       timestamp: draft.timestamp,
-      seqAt: new Date(),
+      seqAt: now,
+      ...(draft.status ? { status: draft.status, citations: [], movedAt: now } : {}),
     };
     try {
-      await this.#models.messages.collection.insertOne(doc, this.#ops.write());
+      await this.#models.messages.collection.insertOne(doc as never, this.#ops.write());
       return { message: toChatMessage(doc), duplicate: false };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const original = await this.find(draft.room, draft.sender.id, draft.clientId);
       return original ? { message: original, duplicate: true } : 'seq taken';
     }
+  }
+
+  /** Moves an assistant's reply on while it is streaming (see `ChatStore.updateReply`). */
+  async updateReply(room: string, id: string, { message, citations, status }: ReplyUpdate): Promise<ChatMessage | null> {
+    const { Types, trusted } = this.#connection.base;
+    if (!Types.ObjectId.isValid(id)) return null;
+    const set = { message, citations: citations.map(({ title, url }) => ({ title, url })), movedAt: new Date(), ...(status ? { status } : {}) };
+    const doc = await this.#models.messages
+      .findOneAndUpdate({ _id: new Types.ObjectId(id), room, status: 'streaming' }, { $set: trusted(set) }, { returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() })
+      .lean<MessageDoc>();
+    return doc ? toChatMessage(doc) : null;
+  }
+
+  /** Replies left streaming, unmoved since `before` (see `ChatStore.staleReplies`). */
+  async staleReplies(before: Date, limit: number): Promise<Array<{ message: ChatMessage; conversationId: string }>> {
+    const docs = await this.#models.messages
+      .find({ status: 'streaming', movedAt: this.#connection.base.trusted({ $lt: before }) })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .limit(limit)
+      .lean<MessageDoc[]>();
+    return docs.map((doc) => ({ message: toChatMessage(doc), conversationId: doc.room.split('/')[1]! }));
   }
 
   /** The stored message a sender sent with a clientId, if any. */

@@ -1,5 +1,5 @@
 import type { Connection, Model, Schema } from 'mongoose';
-import type { ChatMessage, SenderRole } from '../../protocol.js';
+import type { ChatMessage, Citation, ReplyStatus, SenderRole } from '../../protocol.js';
 import { threadKey } from '../conversation-rules.js';
 import type { ConversationRecord, UserRecord } from '../types.js';
 
@@ -20,6 +20,10 @@ export interface MessageDoc {
    * once this is older than the write timeout, every seq below it is stored or never will be.
    */
   seqAt?: Date;
+  /** The assistant's replies: how each stands, its citations, and when it last moved (its lease, see `staleReplies`). */
+  status?: ReplyStatus;
+  citations?: Citation[];
+  movedAt?: Date;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface LastMessageDoc {
   message: string;
   clientId: string;
   timestamp: Date;
+  status?: ReplyStatus;
 }
 
 /**
@@ -145,17 +150,22 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       sender: {
         id: { type: String, required: true },
         name: { type: String, required: true },
-        role: { type: String, enum: ['visitor', 'operator', 'system'] },
+        role: { type: String, enum: ['visitor', 'operator', 'assistant', 'system'] },
       },
       message: { type: String, required: true },
       clientId: { type: String, required: true },
       timestamp: { type: Date, required: true },
       seqAt: { type: Date },
+      status: { type: String, enum: ['streaming', 'complete', 'interrupted', 'handoff'] },
+      citations: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }],
+      movedAt: { type: Date },
     },
     SCHEMA_OPTIONS,
   );
   messageSchema.index({ room: 1, seq: 1 }, { unique: true });
   messageSchema.index({ room: 1, 'sender.id': 1, clientId: 1 }, { unique: true });
+  // The assistant's replies left streaming by a node that went away (only replies have a status).
+  messageSchema.index({ status: 1, movedAt: 1 }, { sparse: true });
 
   const userSchema = new Schema<UserDoc>(
     {
@@ -173,11 +183,12 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       sender: {
         id: { type: String, required: true },
         name: { type: String, required: true },
-        role: { type: String, required: true, enum: ['visitor', 'operator', 'system'] },
+        role: { type: String, required: true, enum: ['visitor', 'operator', 'assistant', 'system'] },
       },
-      message: { type: String, required: true },
+      message: { type: String, default: '' },
       clientId: { type: String, required: true },
       timestamp: { type: Date, required: true },
+      status: { type: String },
     },
     { ...SCHEMA_OPTIONS, _id: false },
   );
@@ -200,6 +211,16 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       waitingSince: { type: Date, default: null },
       visitorLastSeenAt: { type: Date, default: null },
       unseenNotifiedSeq: { type: Number, required: true },
+      // Conversations from before the assistant have none: see toConversationRecord.
+      handler: { type: String, enum: ['assistant', 'waiting', 'operator'] },
+      handoff: {
+        type: new Schema(
+          { reason: { type: String, required: true }, summary: { type: String }, by: { type: String, required: true }, at: { type: String, required: true } },
+          { ...SCHEMA_OPTIONS, _id: false },
+        ),
+        default: null,
+      },
+      assistantReplies: { type: Number, default: 0 },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
       version: { type: Number, required: true },
@@ -220,6 +241,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   // The inbox list (by status and assignee, most recently changed first) and its catch-up.
   conversationSchema.index({ inbox: 1, status: 1, version: -1 });
   conversationSchema.index({ inbox: 1, status: 1, 'assignee.id': 1, version: -1 });
+  conversationSchema.index({ inbox: 1, status: 1, handler: 1, version: -1 });
   conversationSchema.index({ inbox: 1, version: 1 });
   // The same across every inbox, for operators who see them all.
   conversationSchema.index({ status: 1, version: -1 });
@@ -299,16 +321,18 @@ export function toChatMessage(doc: MessageDoc): ChatMessage {
     message: doc.message,
     timestamp: new Date(doc.timestamp).toISOString(),
     clientId: doc.clientId,
+    ...(doc.status ? { status: doc.status, citations: (doc.citations ?? []).map(({ title, url }) => ({ title, url })) } : {}),
   };
 }
 
-export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId'>, timestamp: Date): LastMessageDoc {
+export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId' | 'status'>, timestamp: Date): LastMessageDoc {
   return {
     id: message.id,
     sender: { id: message.sender.id, name: message.sender.name, role: message.sender.role },
     message: message.message,
     clientId: message.clientId,
     timestamp,
+    ...(message.status ? { status: message.status } : {}),
   };
 }
 
@@ -331,6 +355,7 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
       message: last.message,
       timestamp: new Date(last.timestamp).toISOString(),
       clientId: last.clientId,
+      ...(last.status ? { status: last.status } : {}),
     },
     unread: doc.unread,
     visitorReadSeq: doc.visitorReadSeq,
@@ -338,6 +363,10 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
     waitingSince: date(doc.waitingSince),
     visitorLastSeenAt: date(doc.visitorLastSeenAt),
     unseenNotifiedSeq: doc.unseenNotifiedSeq,
+    // Conversations from before the assistant: the team had them, taken or not.
+    handler: doc.handler ?? (doc.assignee ? 'operator' : 'waiting'),
+    handoff: doc.handoff ? { reason: doc.handoff.reason, ...(doc.handoff.summary ? { summary: doc.handoff.summary } : {}), by: doc.handoff.by, at: doc.handoff.at } : null,
+    assistantReplies: doc.assistantReplies ?? 0,
     createdAt: new Date(doc.createdAt),
     updatedAt: new Date(doc.updatedAt),
     version: doc.version,

@@ -1,5 +1,5 @@
 import type { Connection, Mongoose } from 'mongoose';
-import type { SenderRole } from '../../protocol.js';
+import type { ChatMessage, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import type {
   AppendOptions,
@@ -17,6 +17,7 @@ import type {
   MessageDraft,
   MessagePage,
   MessageQuery,
+  ReplyUpdate,
   UserDetails,
   UserRecord,
 } from '../types.js';
@@ -152,6 +153,16 @@ export class MongooseStore implements ChatStore {
   async visitorConversations(visitorId: string): Promise<ConversationRecord[]> {
     this.#assertConnected();
     return this.#conversations.ofVisitor(visitorId);
+  }
+
+  async updateReply(room: string, id: string, update: ReplyUpdate): Promise<ChatMessage | null> {
+    this.#assertConnected();
+    return this.#messageLog.updateReply(room, id, update);
+  }
+
+  async staleReplies(before: Date, limit: number): Promise<Array<{ message: ChatMessage; conversationId: string }>> {
+    this.#assertConnected();
+    return this.#messageLog.staleReplies(before, limit);
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
