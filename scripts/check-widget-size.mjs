@@ -6,7 +6,9 @@ import { gzipSync } from 'node:zlib';
 
 // The launcher stays as small as it was before the window learned greetings, previews and grouping.
 const LAUNCHER_BUDGET_BYTES = 4.2 * 1000;
-const OPEN_CHAT_BUDGET_BYTES = 30 * 1000;
+// The window speaks the whole protocol, the assistant's streamed replies included (31 KB since they
+// came; 30 before); what only an assistant or a details form needs loads on its own, when needed.
+const OPEN_CHAT_BUDGET_BYTES = 31 * 1000;
 const kb = (/** @type {number} */ bytes) => `${(bytes / 1000).toFixed(2)} KB`;
 
 /** @param {string} name */
@@ -20,10 +22,12 @@ const panel = measure('chat-panel.js');
 const inbox = measure('inbox.js');
 const spanish = measure('chat-strings-es.js');
 const details = measure('chat-details.js');
+const assistant = measure('chat-assistant.js');
 const openChat = widget.gzipped + panel.gzipped;
 console.log(`widget.js (the launcher, on every page): ${kb(widget.raw)} minified, ${kb(widget.gzipped)} gzipped (budget ${kb(LAUNCHER_BUDGET_BYTES)})`);
 console.log(`chat-panel.js (loaded on opening): ${kb(panel.raw)} minified, ${kb(panel.gzipped)} gzipped; with the launcher ${kb(openChat)} (budget ${kb(OPEN_CHAT_BUDGET_BYTES)})`);
 console.log(`chat-details.js (the details form, loaded when it is first needed): ${kb(details.gzipped)} gzipped`);
+console.log(`chat-assistant.js (with the window, for an inbox with an assistant or hours): ${kb(assistant.gzipped)} gzipped`);
 console.log(`chat-strings-es.js (with the window, on Spanish pages only): ${kb(spanish.gzipped)} gzipped`);
 console.log(`inbox.js: ${kb(inbox.raw)} minified, ${kb(inbox.gzipped)} gzipped`);
 const over = [

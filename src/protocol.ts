@@ -443,6 +443,8 @@ export interface OperatorSessionEvent {
   senderId: string;
   /** The inboxes this operator may read; `'*'` for every inbox. */
   inboxes: string[] | '*';
+  /** The chat's assistant and the inboxes it answers in, if it has one. */
+  assistant: { name: string; inboxes: string[] | '*' } | null;
 }
 
 export type AssigneeFilter = 'me' | 'none' | 'any';

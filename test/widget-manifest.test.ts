@@ -10,12 +10,12 @@ const ELEMENTS = [
     tagName: 'chat-widget',
     module: 'dist/widget.js',
     // The launcher builds its parts with setAttribute('part', …); the window renders the rest.
-    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts'],
+    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts', 'web-component/widget/chat-assistant.ts'],
     styles: ['web-component/widget/chat-widget.styles.ts', 'web-component/widget/chat-panel.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-close', 'chat-details', 'chat-error', 'chat-message', 'chat-open'],
     // Parts bound from expressions, e.g. part=${own ? 'message message-own' : 'message'}, and
     // message-${entry.status} for the outbox statuses.
-    boundParts: ['message', 'message-own', 'message-team', 'message-pending', 'message-failed'],
+    boundParts: ['message', 'message-own', 'message-team', 'message-assistant', 'message-pending', 'message-failed'],
   },
   {
     tagName: 'chat-inbox',
@@ -24,7 +24,7 @@ const ELEMENTS = [
     styles: ['web-component/inbox/chat-inbox.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-conversation-open', 'chat-error', 'chat-inbox-message'],
     // part="message message-${kind}" for the kinds visitor, team and note.
-    boundParts: ['message', 'message-visitor', 'message-team', 'message-note'],
+    boundParts: ['message', 'message-visitor', 'message-team', 'message-note', 'message-assistant'],
   },
 ];
 

@@ -58,6 +58,7 @@ export class OperatorEvents {
       name: data.name,
       senderId: data.senderId,
       inboxes: data.inboxes === '*' ? '*' : [...data.inboxes],
+      assistant: this.#ctx.options.assistant ? { name: this.#ctx.options.assistant.name, inboxes: this.#ctx.options.assistant.inboxes ? [...this.#ctx.options.assistant.inboxes] : '*' } : null,
     });
     void this.notifyTeam(data.inboxes);
 

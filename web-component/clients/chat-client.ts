@@ -11,6 +11,10 @@ import type {
   ReadAck,
   ServerToClientEvents,
   TeamMember,
+  AssistantActivity,
+  ConversationHandler,
+  HandlerAck,
+  InboxTeamView,
   UserDetailsAck,
   UserDetailsPayload,
   VisitorConversation,
@@ -66,6 +70,14 @@ export class ChatClient {
   teamOnline: number | undefined;
   /** Inbox mode: some of the operators online, to show by name and picture. */
   team: readonly TeamMember[] = [];
+  /** Inbox mode: whether the team is in, when it is next, and about how long a person takes (see InboxTeamView). */
+  teamView: Omit<InboxTeamView, 'online' | 'members'> | undefined;
+  /** Inbox mode: the inbox's assistant, if it has one. */
+  assistant: { name: string } | null = null;
+  /** Inbox mode: who the visitor chose to answer them before their conversation opened. */
+  chosen: ConversationHandler | undefined;
+  /** What the assistant is doing in the reply it is writing (by the reply's id). */
+  activity: { id: string; activity: AssistantActivity } | undefined;
   /** Inbox mode: the visitor's conversation, null until their first message creates it. */
   conversation: VisitorConversation | null = null;
   visitorId: string | undefined;
@@ -85,6 +97,8 @@ export class ChatClient {
   readonly #typingSignal: TypingSignal;
   #socket: ChatSocket | undefined;
   #token: string | undefined;
+  /** A reply's whole text is being asked for (see #refetchReply). */
+  #refetching = false;
   readonly #onOnline = () => this.#reconnectNow();
   readonly #onOffline = () => this.#socket?.io.engine?.close();
 
@@ -133,9 +147,38 @@ export class ChatClient {
     return this.repliesAfter(this.conversation?.visitorReadSeq ?? 0).length;
   }
 
-  /** Inbox mode: the team's replies after `seq`, oldest first. */
+  /** Inbox mode: the team's replies after `seq`, oldest first: a person's, and the assistant's once written. */
   repliesAfter(seq: number): ChatMessage[] {
-    return this.messages.filter((message) => message.sender.role === 'operator' && message.seq > seq);
+    return this.messages.filter(
+      (message) => message.seq > seq && (message.sender.role === 'operator' || (message.sender.role === 'assistant' && message.status !== 'streaming' && message.message !== '')),
+    );
+  }
+
+  /** Inbox mode: who answers the visitor now (the assistant, a person, or nobody yet). */
+  get handler(): ConversationHandler | undefined {
+    return this.conversation?.handler ?? this.chosen;
+  }
+
+  /**
+   * Inbox mode: "Talk to a person" (`person`) or "Ask the assistant": who answers the visitor from
+   * now on. Resolves once the server said so.
+   */
+  async choose(choice: 'person' | 'assistant'): Promise<void> {
+    const socket = this.#socket;
+    const inbox = this.#inbox;
+    if (!socket?.connected || !inbox) return;
+    try {
+      const ack: HandlerAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(choice === 'person' ? 'handoff' : 'assistant', { inbox });
+      if (!ack.ok) {
+        this.#listeners.error(ack.error);
+        return;
+      }
+      if (ack.conversation) this.conversation = ack.conversation;
+      this.chosen = ack.handler;
+      this.#changed();
+    } catch {
+      // No answer: the visitor may choose again.
+    }
   }
 
   get typingNames(): string[] {
@@ -198,10 +241,18 @@ export class ChatClient {
       this.conversation = conversation;
       this.#changed();
     });
-    socket.on('team', ({ inbox, online, members }) => {
+    socket.on('team', ({ inbox, online, members, ...view }) => {
       if (inbox !== this.#inbox) return;
       this.teamOnline = online;
       this.team = members ?? [];
+      if ('open' in view) this.teamView = view as Omit<InboxTeamView, 'online' | 'members'>;
+      this.#changed();
+    });
+    socket.on('delta', ({ id, inbox, offset, text, activity }) => {
+      if (inbox !== this.#inbox) return;
+      if (activity) this.activity = { id, activity };
+      // Some of the reply went missing on the way: its whole text so far, from the server.
+      if (this.#thread.messages.applyDelta(id, offset, text) === 'behind') this.#refetchReply(id);
       this.#changed();
     });
     socket.on('typing', ({ room, inbox, sender, typing }) => {
@@ -281,6 +332,18 @@ export class ChatClient {
     }
   }
 
+  /** The whole text so far of a reply whose deltas went missing, asked for one at a time. */
+  #refetchReply(id: string): void {
+    const reply = this.#thread.messages.messages.find((message) => message.id === id);
+    if (!reply || this.#refetching) return;
+    this.#refetching = true;
+    void this.#history(reply.seq + 1, 1).then((page) => {
+      this.#refetching = false;
+      if (page) this.#thread.messages.merge(page.messages);
+      this.#changed();
+    });
+  }
+
   /** Tells the room (or the team) this visitor is typing, at most every few seconds, and when they stop. */
   setTyping(typing: boolean): void {
     this.#typingSignal.set(typing);
@@ -321,8 +384,11 @@ export class ChatClient {
     }
     if ('online' in ack) this.online = ack.online;
     if ('team' in ack) {
-      this.teamOnline = ack.team.online;
-      this.team = ack.team.members ?? [];
+      const { online, members, ...view } = ack.team;
+      this.teamOnline = online;
+      this.team = members ?? [];
+      this.teamView = view;
+      this.assistant = ack.assistant ?? null;
       this.conversation = ack.conversation;
       // From now on the conversation is known, and what the next page should do with it.
       this.#resume ??= load<boolean>(this.#keys.resume) === true;
@@ -330,12 +396,13 @@ export class ChatClient {
     return ack;
   }
 
-  async #history(before: number): Promise<{ messages: ChatMessage[]; hasMore: boolean } | undefined> {
+  async #history(before: number, limit = HISTORY_PAGE): Promise<{ messages: ChatMessage[]; hasMore: boolean } | undefined> {
+    if (!this.#socket?.connected) return undefined;
     try {
-      const ack: HistoryAck = await this.#socket!.timeout(ACK_TIMEOUT_MS).emitWithAck('history', {
+      const ack: HistoryAck = await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('history', {
         ...this.#options.target,
         before,
-        limit: HISTORY_PAGE,
+        limit,
       });
       if (ack.ok) return ack;
       this.#listeners.error(ack.error);

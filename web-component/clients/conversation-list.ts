@@ -12,6 +12,8 @@ import type {
 export interface InboxFilter {
   status: ConversationStatus;
   assignee: AssigneeFilter;
+  /** `assistant`: the conversations the assistant answers (the Assistant tab). */
+  handler?: 'assistant';
 }
 
 
@@ -125,10 +127,11 @@ export class ConversationList {
 
   /** A page of the filter: the first one (which replaces what the filter showed), or the one `before` a version. */
   async list(before?: number): Promise<void> {
-    const { status, assignee } = this.filter;
+    const { status, assignee, handler } = this.filter;
     const ack = await this.#request<InboxListAck>('inbox', {
       status,
       assignee,
+      ...(handler ? { handler } : {}),
       ...this.#inboxPayload(),
       ...(before === undefined ? {} : { before }),
     });
@@ -160,10 +163,12 @@ export class ConversationList {
   }
 
   #matches(summary: ConversationSummary): boolean {
-    const { status, assignee } = this.filter;
+    const { status, assignee, handler } = this.filter;
     if (summary.status !== status) return false;
+    if (handler) return summary.handler === handler;
     if (assignee === 'me') return summary.assignee?.id === this.#me();
-    if (assignee === 'none') return summary.assignee === null;
+    // Unassigned: nobody answers it, the assistant neither.
+    if (assignee === 'none') return summary.assignee === null && summary.handler !== 'assistant';
     return true;
   }
 }

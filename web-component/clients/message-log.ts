@@ -49,12 +49,21 @@ export class MessageLog<M extends ChatMessage = ChatMessage> {
     return this.merge(messages);
   }
 
-  /** Adds what is new, keeping seq order; returns the messages that were new. */
+  /**
+   * Adds what is new, keeping seq order, and takes a later state of an assistant's reply still
+   * streaming here (more of its text, or how it ended); returns the messages that were new.
+   */
   merge(messages: readonly M[]): M[] {
     const fresh: M[] = [];
     let inOrder = true;
     for (const message of messages) {
-      if (this.#byId.has(message.id)) continue;
+      const known = this.#byId.get(message.id);
+      if (known) {
+        if (known.status === 'streaming' && message.status && (message.status !== 'streaming' || message.message.length > known.message.length)) {
+          this.#replace(known, message);
+        }
+        continue;
+      }
       const newest = fresh.at(-1) ?? this.#sorted.at(-1);
       if (newest && message.seq < newest.seq) inOrder = false;
       this.#byId.set(message.id, message);
@@ -76,6 +85,24 @@ export class MessageLog<M extends ChatMessage = ChatMessage> {
     if (through <= this.#contiguous) return;
     this.#contiguous = through;
     this.#advance();
+  }
+
+  /**
+   * More text of a reply streaming here: taken when it starts where the text here ends. Says
+   * `behind` when some went missing on the way (the whole text is to be asked for), `unknown` for
+   * a reply not here (yet).
+   */
+  applyDelta(id: string, offset: number, text: string): 'applied' | 'behind' | 'unknown' {
+    const known = this.#byId.get(id);
+    if (!known || known.status !== 'streaming') return 'unknown';
+    if (offset !== known.message.length) return offset > known.message.length ? 'behind' : 'applied';
+    this.#replace(known, { ...known, message: known.message + text });
+    return 'applied';
+  }
+
+  #replace(known: M, message: M): void {
+    this.#byId.set(message.id, message);
+    this.#sorted = this.#sorted.map((candidate) => (candidate === known ? message : candidate));
   }
 
   clear(): void {

@@ -1,5 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
+  AssistantActivity,
   Ack,
   Assignee,
   ChatErrorPayload,
@@ -56,12 +57,15 @@ export interface OpenConversation {
   hasMore: boolean;
   outbox: Outbox;
   visitorTyping: boolean;
+  /** What the assistant is doing in the reply it is writing here (by the reply's id). */
+  activity: { id: string; activity: AssistantActivity } | undefined;
 }
 
 /** The open conversation: a thread (see thread.ts) with its visitor. */
 class OpenThread extends Thread implements OpenConversation {
   readonly id: string;
   visitor: ConversationVisitor | undefined;
+  activity: { id: string; activity: AssistantActivity } | undefined;
   readonly typing: TypingIndicators;
 
   constructor(id: string, options: ConstructorParameters<typeof Thread>[0], change: () => void) {
@@ -188,6 +192,14 @@ export class OperatorClient {
       const open = this.#open;
       if (!open || conversationId !== open.id || sender.role !== 'visitor') return;
       open.typing.set(sender.id, sender.name, typing);
+    });
+    socket.on('delta', ({ id, conversationId, offset, text, activity }) => {
+      const open = this.#open;
+      if (!open || conversationId !== open.id) return;
+      if (activity) open.activity = { id, activity };
+      // A delta lost on the way: the reply's next state (every second, and its end) brings the rest.
+      open.messages.applyDelta(id, offset, text);
+      this.#listeners.change();
     });
     socket.on('counts', (counts) => {
       this.#list.countsChanged(counts);

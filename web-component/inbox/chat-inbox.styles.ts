@@ -286,6 +286,52 @@ export const inboxStyles = [
       background: var(--_accent);
       color: var(--_accent-contrast);
     }
+    .message.assistant {
+      margin-left: auto;
+      border: 1px solid var(--_accent);
+      background: var(--_background);
+    }
+    .badge {
+      padding: 0 5px;
+      border: 1px solid currentColor;
+      border-radius: 4px;
+      font-size: 10px;
+      letter-spacing: 0.04em;
+    }
+    .caret {
+      display: inline-block;
+      width: 0.5em;
+      height: 1em;
+      margin-left: 2px;
+      vertical-align: text-bottom;
+      background: currentColor;
+    }
+    @media (prefers-reduced-motion: no-preference) {
+      .caret {
+        animation: blink 1s steps(2) infinite;
+      }
+    }
+    @keyframes blink {
+      50% {
+        opacity: 0;
+      }
+    }
+    .activity,
+    .stopped,
+    .sources {
+      margin: 2px 0 0;
+      font-size: 12px;
+      color: var(--_muted);
+    }
+    .sources {
+      padding: 0;
+      list-style: none;
+    }
+    .handoff q {
+      display: block;
+      margin-top: 2px;
+      font-style: italic;
+    }
     .message.note {
       margin-left: auto;
       border: 1px dashed var(--_muted);

@@ -4,7 +4,7 @@ import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } fro
 import { OperatorClient } from '../clients/operator-client.js';
 import { InboxAlerts } from './alerts.js';
 import { inboxStyles } from './chat-inbox.styles.js';
-import { FILTERS, renderListPane, TABS, type ListPaneHost, type Tab } from './list-pane.js';
+import { FILTERS, renderListPane, tabsOf, type ListPaneHost, type Tab } from './list-pane.js';
 import { resolveInboxStrings, type InboxStrings } from './strings.js';
 import { renderThreadPane, type ThreadPaneHost } from './thread-pane.js';
 
@@ -45,6 +45,7 @@ const CLOCK_TICK_MS = 30_000;
  * @csspart message-visitor - The visitor's messages.
  * @csspart message-team - The team's replies.
  * @csspart message-note - Notes, which only the team sees.
+ * @csspart message-assistant - The assistant's replies.
  * @csspart composer - The reply form.
  * @csspart input - The reply input.
  * @csspart note-switch - The switch that makes the reply a note.
@@ -193,11 +194,12 @@ export class ChatInbox extends LitElement {
   }
 
   private onTabKeydown(event: KeyboardEvent): void {
-    const index = TABS.indexOf(this.tab);
-    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 }[event.key];
+    const tabs = tabsOf(this.client);
+    const index = tabs.indexOf(this.tab);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
     if (next === undefined) return;
     event.preventDefault();
-    void this.selectTab(TABS[(next + TABS.length) % TABS.length]!, true);
+    void this.selectTab(tabs[(next + tabs.length) % tabs.length]!, true);
   }
 
   /** Arrow keys move through the list (one tab stop), Enter opens. */

@@ -5,16 +5,23 @@ import type { InboxFilter } from '../clients/conversation-list.js';
 import type { OperatorClient } from '../clients/operator-client.js';
 import type { InboxStrings } from './strings.js';
 
-export type Tab = 'mine' | 'unassigned' | 'open' | 'resolved';
+export type Tab = 'mine' | 'unassigned' | 'assistant' | 'open' | 'resolved';
 
-export const TABS: readonly Tab[] = ['mine', 'unassigned', 'open', 'resolved'];
+/** The tabs, in order; `assistant` only where the chat has an assistant (see tabsOf). */
+export const TABS: readonly Tab[] = ['mine', 'unassigned', 'assistant', 'open', 'resolved'];
 
 export const FILTERS: Record<Tab, InboxFilter> = {
   mine: { status: 'open', assignee: 'me' },
   unassigned: { status: 'open', assignee: 'none' },
+  assistant: { status: 'open', assignee: 'any', handler: 'assistant' },
   open: { status: 'open', assignee: 'any' },
   resolved: { status: 'resolved', assignee: 'any' },
 };
+
+/** The tabs this operator sees: the Assistant's where the chat has one. */
+export function tabsOf(client: OperatorClient | undefined): readonly Tab[] {
+  return client?.me?.assistant ? TABS : TABS.filter((tab) => tab !== 'assistant');
+}
 
 /** What the list pane shows, and where its controls go: the `<chat-inbox>` element. */
 export interface ListPaneHost {
@@ -63,7 +70,7 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
         </div>`
       : nothing}
     <div part="tabs" class="tabs" role="tablist" aria-label=${text.filters} @keydown=${(event: KeyboardEvent) => host.onTabKeydown(event)}>
-      ${TABS.map(
+      ${tabsOf(client).map(
         (tab) => html`<button
           part="tab"
           class="tab"
@@ -75,7 +82,7 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
           tabindex=${host.tab === tab ? '0' : '-1'}
           @click=${() => host.selectTab(tab)}
         >
-          ${text[tab]}${counts ? html`<span class="count">${counts[tab]}</span>` : nothing}
+          ${tab === 'assistant' ? text.assistantTab : text[tab]}${counts ? html`<span class="count">${counts[tab]}</span>` : nothing}
         </button>`,
       )}
     </div>

@@ -53,6 +53,20 @@ export interface InboxStrings {
   /** The inbox refused this page's session: the operator is signed out. */
   signedOut: string;
   signInAgain: string;
+  /** The tab of the conversations the assistant answers. */
+  assistantTab: string;
+  /** In a conversation the assistant answers: `name` is the assistant's. */
+  assistantAnswers: (name: string) => string;
+  /** Takes a conversation from the assistant. */
+  takeOver: string;
+  /** Why the assistant handed the conversation to the team. */
+  handedOver: (reason: string) => string;
+  /** Beside the assistant's name on its messages. */
+  assistantBadge: string;
+  /** Above a reply's citations. */
+  sources: string;
+  /** Under a reply that stopped before it ended. */
+  stopped: string;
 }
 
 const en: InboxStrings = {
@@ -105,6 +119,16 @@ const en: InboxStrings = {
   newMessage: (name) => `New message from ${name}`,
   signedOut: 'You are signed out, so new messages cannot reach you here.',
   signInAgain: 'Sign in again',
+  assistantTab: 'Assistant',
+  assistantAnswers: (name) => `${name} answers this conversation`,
+  takeOver: 'Take over',
+  handedOver: (reason) =>
+    `Handed to the team: ${
+      { visitor: 'the visitor asked for a person', error: 'the assistant failed', timeout: 'the assistant took too long', limit: 'too many replies' }[reason] ?? reason
+    }`,
+  assistantBadge: 'AI',
+  sources: 'Sources',
+  stopped: 'Stopped',
 };
 
 const es: InboxStrings = {
@@ -157,6 +181,16 @@ const es: InboxStrings = {
   newMessage: (name) => `Nuevo mensaje de ${name}`,
   signedOut: 'Has cerrado la sesión: los mensajes nuevos no pueden llegarte aquí.',
   signInAgain: 'Volver a iniciar sesión',
+  assistantTab: 'Asistente',
+  assistantAnswers: (name) => `${name} responde esta conversación`,
+  takeOver: 'Tomar el relevo',
+  handedOver: (reason) =>
+    `Pasada al equipo: ${
+      { visitor: 'el visitante pidió una persona', error: 'el asistente falló', timeout: 'el asistente tardó demasiado', limit: 'demasiadas respuestas' }[reason] ?? reason
+    }`,
+  assistantBadge: 'IA',
+  sources: 'Fuentes',
+  stopped: 'Interrumpida',
 };
 
 /** The built-in strings by language, English first (the fallback). */

@@ -66,11 +66,24 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
           ? nothing
           : html`<p class=${visitor?.online ? 'online' : ''}><span class="dot" aria-hidden="true"></span>${presence}</p>`}
         <p>
-          ${summary?.assignee ? (mine ? text.assignedToYou : text.assignedTo(summary.assignee.name)) : text.nobodyAssigned}
+          ${summary?.handler === 'assistant' && !summary.assignee
+            ? text.assistantAnswers(me?.assistant?.name ?? text.assistantTab)
+            : summary?.assignee
+              ? mine
+                ? text.assignedToYou
+                : text.assignedTo(summary.assignee.name)
+              : text.nobodyAssigned}
         </p>
+        ${summary?.handoff && summary.handler !== 'assistant'
+          ? html`<p class="handoff">${text.handedOver(summary.handoff.reason)}${summary.handoff.summary ? html`<q>${summary.handoff.summary}</q>` : nothing}</p>`
+          : nothing}
       </div>
       <div class="actions">
-        ${mine ? nothing : html`<button type="button" class="action primary" @click=${() => host.act(() => client.assign(me!.id))}>${text.take}</button>`}
+        ${mine
+          ? nothing
+          : html`<button type="button" class="action primary" @click=${() => host.act(() => client.assign(me!.id))}>
+              ${summary?.handler === 'assistant' ? text.takeOver : text.take}
+            </button>`}
         ${host.teammates.length > 1
           ? html`<label class="switch">
               ${text.assignTo}
@@ -142,14 +155,28 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
 
 function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: ConversationSummary | undefined, row: ThreadRow): TemplateResult {
   const { text } = host;
-  const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : 'team';
+  const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : message.sender.role === 'assistant' ? 'assistant' : 'team';
   const own = message.sender.id === host.client.me?.senderId;
-  const seen = kind === 'team' && message.seq <= (summary?.visitorReadSeq ?? 0);
+  const seen = (kind === 'team' || kind === 'assistant') && message.seq <= (summary?.visitorReadSeq ?? 0);
   // A run names its sender once; the operator's own replies need no name, a note says it is one.
   const labelShown = row.first && (!own || kind === 'note');
+  const streaming = message.status === 'streaming';
+  const activity = streaming && host.client.open.activity?.id === message.id ? host.client.open.activity.activity : undefined;
   return html`<li part="message message-${kind}" class="message ${kind}${kind === 'visitor' ? '' : ' end'}${row.first ? ' first' : ''}${row.last ? ' last' : ''}">
-    <span class=${labelShown ? 'sender' : 'sender visually-hidden'}>${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}</span>
-    <p class="text">${renderText(message.message)}</p>
+    <span class=${labelShown ? 'sender' : 'sender visually-hidden'}
+      >${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}${kind === 'assistant' ? html` <span class="badge">${text.assistantBadge}</span>` : nothing}</span
+    >
+    ${streaming
+      ? // Read once it ends, not at every piece of it.
+        html`<div class="text" aria-hidden="true">${renderText(message.message)}<span class="caret"></span></div>
+          ${activity ? html`<p class="activity">${activity}…</p>` : nothing}`
+      : html`<p class="text">${renderText(message.message)}</p>`}
+    ${message.status === 'interrupted' ? html`<p class="stopped">${text.stopped}</p>` : nothing}
+    ${message.citations?.length
+      ? html`<ul class="sources" aria-label=${text.sources}>
+          ${message.citations.map((citation) => html`<li><a href=${citation.url} target="_blank" rel="noopener noreferrer nofollow">${citation.title}</a></li>`)}
+        </ul>`
+      : nothing}
     <span class="meta">
       <time datetime=${message.timestamp}>${clockTime(message.timestamp, host.lang)}</time>
       ${seen ? html`<span>${text.seen}</span>` : nothing}

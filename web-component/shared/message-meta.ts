@@ -1,19 +1,14 @@
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import type { OutgoingMessage } from '../clients/outbox.js';
+import { safeLocale } from './locale.js';
+
+export { safeLocale };
 
 /** A message's time as both views show it: hours and minutes as the page's language writes them ("2:35 PM", "14:35"). */
 export function clockTime(iso: string, lang: string): string {
   return new Date(iso).toLocaleTimeString(safeLocale(lang), { hour: 'numeric', minute: '2-digit' });
 }
 
-/** The page's `lang` as `Intl` takes it, or the browser's own when it is not a valid language tag (`en_US`). */
-export function safeLocale(lang: string): string | undefined {
-  try {
-    return Intl.getCanonicalLocales(lang || [])[0];
-  } catch {
-    return undefined;
-  }
-}
 
 /** The state of a message the server has not acknowledged: sending, or why it failed, with Retry when it may be. */
 export function outgoingState(

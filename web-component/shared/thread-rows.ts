@@ -1,4 +1,4 @@
-import { safeLocale } from './message-meta.js';
+import { safeLocale } from './locale.js';
 
 /** What grouping needs of a message: who sent it (one key per sender and kind) and when. */
 export interface RowSource {

@@ -5,6 +5,7 @@ import { ChatClient, type OutgoingMessage } from '../clients/chat-client.js';
 import { statusText } from '../clients/connection.js';
 import { panelCss } from './chat-panel.styles.js';
 import type { DetailsForm } from './chat-details.js';
+import type { AssistantView } from './chat-assistant.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
 import { clockTime, dayLine, outgoingState, safeLocale } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
@@ -43,6 +44,9 @@ class ChatPanel implements PanelHandle {
   /** The details form, once its file has loaded (see #loadDetails). */
   #details: DetailsForm | undefined;
   #detailsLoading: Promise<DetailsForm | undefined> | undefined;
+  /** The assistant's and the hours' pieces, once their file has loaded (see #assistant). */
+  #assistantView: AssistantView | undefined;
+  #assistantLoading: Promise<unknown> | undefined;
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
@@ -153,14 +157,15 @@ class ChatPanel implements PanelHandle {
 
   /**
    * The details form comes before the first message when the host requires it, and in a support
-   * conversation while nobody of the team is online: an email is how the answer reaches them.
+   * conversation while nobody of the team is online (an email is how the answer reaches them),
+   * unless an assistant is there to answer.
    */
   get #needsDetails(): boolean {
     const client = this.#client;
     const { collectDetails, inbox } = this.#settings;
     if (collectDetails === 'off' || client?.user) return false;
     if (collectDetails === 'required') return true;
-    return Boolean(inbox) && client?.teamOnline === 0 && !client.conversation && client.messages.length === 0;
+    return Boolean(inbox) && client?.teamOnline === 0 && !client.assistant && !client.conversation && client.messages.length === 0;
   }
 
   /** The chat refuses this page (its origin, this visitor): nothing can be sent until that changes. */
@@ -324,6 +329,7 @@ class ChatPanel implements PanelHandle {
         </div>
         <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
         ${this.#settings.collectDetails === 'off' ? nothing : this.#renderDetails()}
+        ${client && this.#assistant ? this.#assistant.bar(this.#assistantHost) : nothing}
         <form part="composer" class="composer" @submit=${this.#onSubmit}>
           <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
           <textarea
@@ -342,6 +348,29 @@ class ChatPanel implements PanelHandle {
       </section>
       <div part="preview" class="preview" role="status">${this.#renderPreview()}</div>
     `;
+  }
+
+  /**
+   * The assistant's and the hours' pieces of the window, when the inbox has an assistant or the
+   * team is out: their file loads the first time either is known, and the window renders again.
+   */
+  get #assistant(): AssistantView | undefined {
+    const client = this.#client;
+    if (!this.#assistantView && !this.#assistantLoading && (client?.assistant || client?.teamView?.open === false)) {
+      this.#assistantLoading = import('./chat-assistant.js').then(
+        ({ createAssistantView }) => {
+          this.#assistantView = createAssistantView({ html, nothing }, this.#container.getRootNode() as ShadowRoot);
+          this.#requestRender();
+        },
+        () => (this.#assistantLoading = undefined),
+      );
+    }
+    return this.#assistantView;
+  }
+
+  /** What the assistant's pieces read of the window: its strings are the language's and the page's, over English. */
+  get #assistantHost() {
+    return { client: this.#client!, lang: this.#settings.lang, strings: { ...this.#settings.pack, ...this.#settings.strings } };
   }
 
   /** The details form, when it is open or required (its file loads on the first such render), or what it just said. */
@@ -377,6 +406,7 @@ class ChatPanel implements PanelHandle {
     return html`<div part="welcome" class="welcome">
       ${members.length ? html`<div class="faces" aria-hidden="true">${members.map((member) => this.#renderAvatar(member))}</div>` : nothing}
       <p class="greeting">${greeting || this.#text.greeting}</p>
+      ${this.#assistant ? this.#assistant.choice(this.#assistantHost) : nothing}
       ${members.length
         ? html`<p class="team-names">
             ${this.#text.teamHere(
@@ -423,15 +453,19 @@ class ChatPanel implements PanelHandle {
   #renderMessage(message: ChatMessage, row: ThreadRow): TemplateResult {
     const text = this.#text;
     const own = message.sender.id === this.#client?.senderId;
-    const team = message.sender.role === 'operator';
+    const assistant = message.sender.role === 'assistant';
+    const team = message.sender.role === 'operator' || assistant;
     // In a conversation, "Seen" once an operator read up to it.
     const seen = own && this.#settings.inbox && message.seq <= (this.#client?.conversation?.operatorReadSeq ?? 0);
+    const view = assistant ? this.#assistant : undefined;
     return this.#renderBubble(
       own ? 'own' : team ? 'team' : '',
-      own ? 'message message-own' : team ? 'message message-team' : 'message',
+      own ? 'message message-own' : assistant ? 'message message-team message-assistant' : team ? 'message message-team' : 'message',
       row,
-      html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}`,
-      message.message,
+      html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}${view ? view.badge(this.#assistantHost) : nothing}`,
+      view
+        ? [view.replyText(message, renderText(message.message)), view.replyFooter(this.#assistantHost, message)]
+        : html`<p part="text" class="text">${renderText(message.message)}</p>`,
       html`<time datetime=${message.timestamp}>${clockTime(message.timestamp, this.#settings.lang)}</time>
         ${own ? html`<span class="state">${seen ? text.seen : text.sent}</span>` : nothing}`,
     );
@@ -445,7 +479,7 @@ class ChatPanel implements PanelHandle {
       `message message-own message-${shown.status}`,
       { first: true, last: true },
       this.#text.you,
-      entry.message,
+      html`<p part="text" class="text">${renderText(entry.message)}</p>`,
       outgoingState(shown, this.#text, this.#refused ? undefined : (clientId) => this.#client?.retry(clientId)),
     );
   }
@@ -454,14 +488,14 @@ class ChatPanel implements PanelHandle {
    * One message: `kind` is `own` (with its state: `pending`, `failed`), `team` or empty; the
    * sender is named on the first of a run (own messages only to screen readers), the meta shown on the last.
    */
-  #renderBubble(kind: string, parts: string, row: Pick<ThreadRow, 'first' | 'last'>, sender: unknown, message: string, meta: unknown): TemplateResult {
+  #renderBubble(kind: string, parts: string, row: Pick<ThreadRow, 'first' | 'last'>, sender: unknown, body: unknown, meta: unknown): TemplateResult {
     const own = kind.startsWith('own');
     return html`<li
       part=${parts}
       class="message ${kind}${own ? ' end' : ''}${row.first ? ' first' : ''}${row.last ? ' last' : ''}"
     >
       <span part="sender" class=${own || !row.first ? 'sender visually-hidden' : 'sender'}>${sender}</span>
-      <p part="text" class="text">${renderText(message)}</p>
+      ${body}
       <span class="meta">${meta}</span>
     </li>`;
   }

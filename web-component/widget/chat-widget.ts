@@ -75,6 +75,7 @@ const LANGUAGE_PACKS: Record<string, () => Promise<{ strings: ChatStrings }>> = 
  * @csspart message - Each message.
  * @csspart message-own - The visitor's own messages (also `message`).
  * @csspart message-team - Replies from the site's team, in a support conversation (also `message`).
+ * @csspart message-assistant - The assistant's replies (also `message` and `message-team`).
  * @csspart message-pending - Own messages not yet acknowledged by the server.
  * @csspart message-failed - Own messages the server refused; they offer Retry.
  * @csspart sender - A message's sender name.

@@ -1,8 +1,12 @@
+import type { AssistantStrings } from './chat-assistant.js';
 import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
 import { languageCode, resolveStringTable } from '../shared/strings.js';
 
-/** Every piece of text the widget shows or announces; replace any of them through `strings`. */
-export interface ChatStrings extends LauncherStrings {
+/**
+ * Every piece of text the widget shows or announces; replace any of them through `strings`. The
+ * assistant's and the hours' (see chat-assistant.ts) come with the file that shows them.
+ */
+export interface ChatStrings extends LauncherStrings, Partial<AssistantStrings> {
   heading: string;
   closeChat: string;
   online: (count: number) => string;
