@@ -1,12 +1,15 @@
 // The demo site: a plain Express app that mounts parley-chat the way the README shows. The shop's
-// pages talk to the team (`inbox="support"`), /community keeps a public room, and /team is the
-// team's inbox behind the demo's own sign-in.
+// pages talk to the team (`inbox="support"`), where an assistant answers from the shop's FAQ while
+// nobody of the team is online; /community keeps a public room, and /team is the team's inbox
+// behind the demo's own sign-in.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import MongoStore from 'connect-mongo';
 import express from 'express';
 import session from 'express-session';
 import { chatRoutes, createChatServer } from 'parley-chat/express';
+import { faqAssistant, readFaq } from './faq-assistant.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -35,8 +38,10 @@ export const DEMO_OPERATORS = {
 
 /**
  * Starts the demo site on `port` (0 for any free port) with the chat stored through `connection`;
- * `chatOptions` adds to or replaces the demo's createChatServer() options. The team's sign-ins are
- * kept in the same MongoDB, so they survive a restart and every site on that database shares them.
+ * `chatOptions` adds to or replaces the demo's createChatServer() options (`assistant: undefined`
+ * for none). The team's sign-ins are kept in the same MongoDB, so they survive a restart and every
+ * site on that database shares them. The assistant and the hours follow the environment: see
+ * `demoSettings`.
  * @param {{
  *   connection: import('mongoose').Connection,
  *   port?: number,
@@ -45,6 +50,10 @@ export const DEMO_OPERATORS = {
  * }} options
  */
 export async function startDemo({ connection, port = 3000, host, chatOptions = {} }) {
+  const settings = demoSettings();
+  const faq = readFaq(await readFile(new URL('./public/faq.html', import.meta.url), 'utf8'));
+  // The assistant cites the FAQ on this site, whose address is known once it listens.
+  let siteUrl = '';
   const app = express();
   // connect-mongo's types name the top-level `mongodb` package, here mongodb-memory-server's older copy
   // rather than mongoose's; at run time it only calls client.db().
@@ -68,6 +77,17 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
       inboxes: ['support'],
       identify: ({ request }) => /** @type {any} */ (request).session?.operator ?? null,
     },
+    ...(settings.assistantWhen
+      ? {
+          assistant: {
+            name: 'Parley Assistant',
+            inboxes: ['support'],
+            when: settings.assistantWhen,
+            reply: faqAssistant({ entries: faq, origin: () => siteUrl }),
+          },
+        }
+      : {}),
+    ...(settings.hours ? { hours: settings.hours } : {}),
     ...chatOptions,
   });
   app.use((_req, res, next) => {
@@ -116,22 +136,97 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
       : address.family === 'IPv6'
         ? `[${address.address}]`
         : address.address;
+  siteUrl = `http://${shownHost}:${address.port}`;
   return {
     chat,
     server,
-    url: `http://${shownHost}:${address.port}`,
+    url: siteUrl,
     /** Closes the site and the chat; leaves the Mongoose connection open. */
     close: () =>
-      new Promise((resolve) => {
-        // close() drops the idle keep-alive connections once; a response still finishing then (its
-        // session being saved) would keep its connection until the browser lets go of it.
-        const dropIdle = setInterval(() => server.closeIdleConnections(), 100);
-        server.close(() => {
-          clearInterval(dropIdle);
-          resolve(undefined);
-        });
-      }),
+      Promise.all([
+        new Promise((resolve) => {
+          // close() drops the idle keep-alive connections once; a response still finishing then (its
+          // session being saved) would keep its connection until the browser lets go of it.
+          const dropIdle = setInterval(() => server.closeIdleConnections(), 100);
+          server.close(() => {
+            clearInterval(dropIdle);
+            resolve(undefined);
+          });
+        }),
+        // server.close() has begun closing the chat; this waits until it has.
+        chat.close(),
+      ]).then(() => undefined),
   };
+}
+
+const WEEKDAYS = /** @type {const} */ (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const ASSISTANT_WHEN = /** @type {const} */ (['always', 'noOperatorOnline', 'outsideHours']);
+const ANSWERS_WHEN = { always: 'every new conversation', noOperatorOnline: 'while nobody of the team is online', outsideHours: 'outside the hours' };
+
+/**
+ * What the environment asks of the demo's chat (each read at every start):
+ * - DEMO_ASSISTANT=off: no assistant; DEMO_ASSISTANT_WHEN: when it answers a new conversation,
+ *   `noOperatorOnline` (the default), `always` or `outsideHours` (needs DEMO_HOURS).
+ * - DEMO_HOURS: the team's hours, e.g. `mon-fri 09:00-17:00, sat+sun 10:00-14:00`; without it the
+ *   team has no hours and the chat is open around the clock. DEMO_TIMEZONE (default Europe/Oslo),
+ *   DEMO_CLOSED (`2026-12-25,2026-12-26`) and DEMO_AWAY_MESSAGE go with it.
+ * `summary` says in one line what was set, and is empty when nothing was.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {{
+ *   assistantWhen: (typeof ASSISTANT_WHEN)[number] | null,
+ *   hours: import('parley-chat').HoursOptions | undefined,
+ *   summary: string,
+ * }}
+ */
+export function demoSettings(env = process.env) {
+  const off = /^(off|false|no|0)$/i.test(env.DEMO_ASSISTANT?.trim() ?? '');
+  const when = env.DEMO_ASSISTANT_WHEN?.trim() || 'noOperatorOnline';
+  if (!ASSISTANT_WHEN.includes(/** @type {any} */ (when))) {
+    throw new Error(`DEMO_ASSISTANT_WHEN is one of ${ASSISTANT_WHEN.join(', ')}, not ${JSON.stringify(when)}`);
+  }
+  const assistantWhen = off ? null : /** @type {(typeof ASSISTANT_WHEN)[number]} */ (when);
+  const weekly = env.DEMO_HOURS?.trim() ? weeklyHours(env.DEMO_HOURS) : undefined;
+  const closed = (env.DEMO_CLOSED ?? '').split(/[\s,]+/).filter(Boolean);
+  if (!weekly && closed.length > 0) throw new Error('DEMO_CLOSED names days the team is out of its hours: set DEMO_HOURS too');
+  if (!weekly && assistantWhen === 'outsideHours') throw new Error('DEMO_ASSISTANT_WHEN=outsideHours needs the hours in DEMO_HOURS');
+  const timeZone = env.DEMO_TIMEZONE?.trim() || 'Europe/Oslo';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new Error(`DEMO_TIMEZONE is an IANA time zone such as Europe/Oslo or America/New_York, not ${JSON.stringify(timeZone)}`);
+  }
+  const awayMessage = env.DEMO_AWAY_MESSAGE?.trim();
+  const hours = weekly && { timeZone, weekly, ...(closed.length ? { closed } : {}), ...(awayMessage ? { awayMessage } : {}) };
+
+  const said = [];
+  if (hours) said.push(`hours ${env.DEMO_HOURS?.trim()} (${timeZone})${closed.length ? `, closed ${closed.join(', ')}` : ''}`);
+  if (off) said.push('no assistant');
+  else if (env.DEMO_ASSISTANT_WHEN?.trim()) said.push(`the assistant answers ${ANSWERS_WHEN[assistantWhen ?? 'always']}`);
+  return { assistantWhen, hours, summary: said.join('; ') };
+}
+
+/**
+ * DEMO_HOURS as `hours.weekly`: openings separated by commas or semicolons, each days then times,
+ * the days one (`sat`), a range (`mon-fri`) or several joined by `+` (`sat+sun`).
+ * @param {string} text
+ * @returns {import('parley-chat').HoursOptions['weekly']}
+ */
+function weeklyHours(text) {
+  return text.split(/[;,]/).map((opening) => {
+    const match = /^\s*([a-z+\s-]+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/i.exec(opening);
+    const days = match?.[1]?.toLowerCase().split('+').flatMap((part) => {
+      const ends = part.split('-').map((day) => WEEKDAYS.indexOf(/** @type {any} */ (day.trim())));
+      const [first = -1, last = first] = ends;
+      if (ends.length > 2 || first < 0 || last < 0) return [undefined];
+      const count = ((last - first + 7) % 7) + 1;
+      return Array.from({ length: count }, (_, i) => WEEKDAYS[(first + i) % 7]);
+    });
+    if (!match || !days || days.includes(undefined)) {
+      throw new Error(`DEMO_HOURS reads like "mon-fri 09:00-17:00, sat 10:00-14:00" (days ${WEEKDAYS.join(', ')}); "${opening.trim()}" is not that`);
+    }
+    const time = (/** @type {string} */ hhmm) => hhmm.padStart(5, '0');
+    return { days: /** @type {import('parley-chat').Weekday[]} */ (days), from: time(match[2] ?? ''), to: time(match[3] ?? '') };
+  });
 }
 
 /**
@@ -182,7 +277,7 @@ function signInPage(error = '') {
   <body>
     <header class="site-header">
       <a class="brand" href="/">Parley Outdoor Co.</a>
-      <nav><a href="/">Shop</a> <a href="/support">Support</a> <a href="/community">Community</a> <a href="/team" aria-current="page">Team</a></nav>
+      <nav><a href="/">Shop</a> <a href="/faq">FAQ</a> <a href="/support">Support</a> <a href="/community">Community</a> <a href="/team" aria-current="page">Team</a></nav>
     </header>
     <main>
       <h1>Team sign-in</h1>

@@ -3,12 +3,25 @@
 // (REDIS_URL, default redis://127.0.0.1:6379) through the Redis Streams adapter, so a message
 // written on one reaches the others. Each node is a whole demo site; sign in once, on any of them
 // (cookies do not tell ports apart, and the team's sign-ins are kept in the MongoDB all nodes share).
+//
+// The support inbox has an assistant that needs no API key: it answers from the shop's FAQ page
+// (/faq), cites it, and hands the conversation to the team when it has no answer or the visitor
+// asks for a person. Environment variables:
+//   DEMO_ASSISTANT=off          no assistant
+//   DEMO_ASSISTANT_WHEN=…       when it answers a new conversation: noOperatorOnline (the default:
+//                               while nobody of the team is signed in), always, or outsideHours
+//   DEMO_HOURS="mon-fri 09:00-17:00, sat 10:00-14:00"
+//                               the team's hours (default: none, the chat is open around the clock);
+//                               visitors are told when the team is back, outside them
+//   DEMO_TIMEZONE=Europe/Oslo   the hours' time zone (the default)
+//   DEMO_CLOSED="2026-12-25,2026-12-26"   days the team is out whatever DEMO_HOURS says
+//   DEMO_AWAY_MESSAGE="…"       what visitors read outside the hours
 import { parseArgs } from 'node:util';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { guardRedisClient } from 'parley-chat';
-import { DEMO_OPERATORS, startDemo } from './app.js';
+import { DEMO_OPERATORS, demoSettings, startDemo } from './app.js';
 import { resolveMongo } from './mongodb.js';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1' } } });
@@ -18,8 +31,17 @@ if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 16) {
   process.exit(1);
 }
 
+// Read before MongoDB starts, so a mistyped setting stops the demo at once.
+let summary = '';
+try {
+  ({ summary } = demoSettings());
+} catch (error) {
+  console.error(/** @type {Error} */ (error).message);
+  process.exit(1);
+}
 const mongo = await resolveMongo();
 console.log(`MongoDB: ${mongo.description}`);
+if (summary) console.log(`Demo settings: ${summary}`);
 const connection = await mongoose.createConnection(mongo.uri, { autoCreate: false, autoIndex: false }).asPromise();
 const firstPort = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? 'localhost';
@@ -29,7 +51,7 @@ const closers = [];
 if (nodeCount === 1) {
   const site = await startDemo({ connection, port: firstPort, host });
   closers.push(site.close);
-  console.log(`Shop (visitors talk to the team): ${site.url}/ and ${site.url}/support`);
+  console.log(`Shop (visitors talk to the team): ${site.url}/, ${site.url}/faq and ${site.url}/support`);
   console.log(`Community (a public room): ${site.url}/community`);
   for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
     console.log(`Team inbox: ${site.url}/team — sign in as ${username} / ${password}`);
