@@ -7,11 +7,23 @@ import { fileURLToPath } from 'node:url';
 import MongoStore from 'connect-mongo';
 import { io as connectSocket } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type ChatMessage, type InboxMessageAck, type MessageAck, type OperatorSessionEvent } from 'parley-chat';
+import {
+  MemoryStore,
+  type ChatMessage,
+  type ConversationSummary,
+  type DeltaEvent,
+  type InboxJoinAck,
+  type InboxListAck,
+  type InboxMessageAck,
+  type MessageAck,
+  type OperatorSessionEvent,
+  type VisitorConversation,
+} from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
 import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
 import { en as widgetStrings } from '../web-component/widget/strings.js';
-import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat } from './support/harness.js';
+import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat, type ChatClient } from './support/harness.js';
+import { lastUserText, startAnthropicStandIn, startOpenAIStandIn, type ModelTurn } from './support/model-stand-ins.js';
 import { operatorsOptions } from './support/operators.js';
 import { startNodeProcess, stopProcess } from './support/processes.js';
 import { REDIS_URL, redisAnswers } from './support/redis.js';
@@ -111,6 +123,102 @@ async function serve(name: string, env: Record<string, string> = {}) {
 }
 
 const hasRedis = await redisAnswers('the README example for several nodes');
+
+/** Connects to /operators as the staff of the examples that recognise a shared token. */
+async function staffOn(url: string, token: string) {
+  const socket = connectSocket(`${url}/operators`, {
+    path: '/chat/socket.io',
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: { authorization: `Bearer ${token}` },
+  });
+  onCleanup(() => socket.disconnect());
+  await new Promise<OperatorSessionEvent>((resolve) => socket.once('session', resolve));
+  return socket;
+}
+
+/** The assistant's next reply to a visitor, whole: its first `message`, the deltas of it, and its last `message`. */
+function nextReply(visitor: ChatClient): Promise<{ started: ChatMessage; deltas: DeltaEvent[]; ended: ChatMessage }> {
+  return new Promise((resolve, reject) => {
+    let started: ChatMessage | undefined;
+    const deltas: DeltaEvent[] = [];
+    const onDelta = (delta: DeltaEvent) => {
+      if (delta.id === started?.id) deltas.push(delta);
+    };
+    const onMessage = (message: ChatMessage) => {
+      if (message.sender.role !== 'assistant') return;
+      if (message.status === 'streaming') started ??= message;
+      else if (started && message.id === started.id) {
+        done();
+        resolve({ started, deltas, ended: message });
+      }
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no whole reply within 15 s (its start: ${JSON.stringify(started)})`));
+    }, 15_000);
+    const done = () => {
+      clearTimeout(timer);
+      visitor.off('delta', onDelta);
+      visitor.off('message', onMessage);
+    };
+    visitor.on('delta', onDelta);
+    visitor.on('message', onMessage);
+  });
+}
+
+/** The next `conversation` event a visitor receives that passes `check`. */
+function conversationWhere(visitor: ChatClient, check: (conversation: VisitorConversation) => boolean): Promise<VisitorConversation> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no such conversation event within 15 s')), 15_000);
+    const listener = (conversation: VisitorConversation) => {
+      if (!check(conversation)) return;
+      clearTimeout(timer);
+      visitor.off('conversation', listener);
+      resolve(conversation);
+    };
+    visitor.on('conversation', listener);
+  });
+}
+
+/**
+ * What the stand-in models answer (see test/support/model-stand-ins.ts: the real services cannot be
+ * reached from the tests): a visitor asking for a person gets the handoff tool called, "break" an
+ * error from the API, anything else the shipping answer, in three pieces.
+ */
+function standInTurn(body: Record<string, any>): ModelTurn {
+  const said = lastUserText(body);
+  if (said.includes('person')) {
+    return { text: ['Let me find ', 'someone for you.'], handoff: { reason: 'asked for a person', summary: 'Wants a refund for order 1234' } };
+  }
+  if (said.includes('break')) return { status: 400, message: 'The stand-in refuses this request' };
+  return { text: ['We ship ', 'to Norway ', 'in 3–5 days.'] };
+}
+
+const STAFF_TOKEN = 'readme-staff-token';
+
+/** The assistant recipes, each with the stand-in API it calls and the environment that points its SDK there. */
+const assistantRecipes: Array<{ name: string; model: string; standIn: typeof startOpenAIStandIn; env: (url: string) => Record<string, string> }> = [
+  {
+    name: 'assistant-openai',
+    model: 'the openai package against an OpenAI-compatible endpoint',
+    standIn: startOpenAIStandIn,
+    env: (url) => ({ OPENAI_BASE_URL: `${url}/v1`, OPENAI_API_KEY: 'stand-in-key', MODEL: 'stand-in-model' }),
+  },
+  {
+    name: 'assistant-anthropic',
+    model: "Anthropic's SDK",
+    standIn: startAnthropicStandIn,
+    env: (url) => ({ ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: 'stand-in-key' }),
+  },
+  {
+    name: 'assistant-ai-sdk',
+    model: "the AI SDK's textStream with an OpenAI-compatible provider",
+    standIn: startOpenAIStandIn,
+    env: (url) => ({ LLM_BASE_URL: `${url}/v1`, LLM_API_KEY: 'stand-in-key' }),
+  },
+];
 
 describe('README', () => {
   it('lists every string of both elements, and nothing else', () => {
@@ -224,15 +332,7 @@ describe('README', () => {
     await request(visitor, 'join', { inbox: 'support' });
     const sent = await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Email me please', clientId: clientId() });
     visitor.disconnect();
-    const operator = connectSocket(`${url}/operators`, {
-      path: '/chat/socket.io',
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      extraHeaders: { authorization: 'Bearer readme-staff-token' },
-    });
-    onCleanup(() => operator.disconnect());
-    await new Promise<OperatorSessionEvent>((resolve) => operator.once('session', resolve));
+    const operator = await staffOn(url, 'readme-staff-token');
     const conversationId = sent.ok ? sent.conversation.id : '';
     await request(operator, 'message', { conversationId, message: 'Here is your answer.', clientId: clientId() });
     await expect.poll(() => smtp.received.length, { timeout: 10_000 }).toBe(1);
@@ -248,6 +348,66 @@ describe('README', () => {
   it.runIf(hasRedis)('the several-nodes example serves the chat on the Redis adapter (needs Redis)', async () => {
     const { url } = await serve('redis', { REDIS_URL });
     await roundTrip(url);
+  });
+
+  const recipeCases = assistantRecipes.map((recipe) => [recipe.name, recipe.model, recipe] as const);
+  it.each(recipeCases)("the %s recipe streams the model's reply (%s), and hands off when the model calls its tool or the API fails", async (name, _model, { standIn, env }) => {
+    const model = await standIn(standInTurn);
+    const { url } = await serve(name, { ...env(model.url), STAFF_TOKEN });
+    const visitor = await connectClient(url);
+    const joined = await request<InboxJoinAck>(visitor, 'join', { inbox: 'support' });
+    expect(joined).toMatchObject({ ok: true, assistant: { name: 'Shop assistant' }, team: { online: 0, open: true } });
+
+    // Nobody of the team is online: the assistant answers, streaming what the model writes.
+    const answered = nextReply(visitor);
+    const asked = await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Do you ship to Norway?', clientId: clientId() });
+    expect(asked).toMatchObject({ ok: true, conversation: { handler: 'assistant' } });
+    const { started, deltas, ended } = await answered;
+    const shipping = 'We ship to Norway in 3–5 days.';
+    expect(started).toMatchObject({ seq: 2, status: 'streaming', sender: { role: 'assistant', name: 'Shop assistant' } });
+    expect(ended).toMatchObject({ id: started.id, seq: 2, status: 'complete', message: shipping });
+    // Several deltas (the model's pieces come further apart than the chat's 100 ms), each where the last ended.
+    expect(deltas.length).toBeGreaterThan(1);
+    let text = started.message;
+    for (const delta of deltas) {
+      expect(delta).toMatchObject({ inbox: 'support', offset: text.length });
+      text += delta.text;
+    }
+    expect(text).toBe(shipping);
+    // The model was asked to stream, offered the handoff tool, and given what the visitor wrote.
+    expect(model.requests[0]).toMatchObject({ stream: true });
+    expect(JSON.stringify(model.requests[0]!.tools)).toContain('handoff');
+    expect(lastUserText(model.requests[0]!)).toContain('Do you ship to Norway?');
+
+    // The model calls the handoff tool: the reply ends "handoff", and the conversation waits for a person.
+    const handedOff = nextReply(visitor);
+    const waiting = conversationWhere(visitor, (conversation) => conversation.handler === 'waiting');
+    await request<InboxMessageAck>(visitor, 'message', { inbox: 'support', message: 'Can I talk to a person about a refund?', clientId: clientId() });
+    expect((await handedOff).ended).toMatchObject({ seq: 4, status: 'handoff', message: 'Let me find someone for you.' });
+    await waiting;
+    // The model saw the conversation so far, its first answer in it.
+    expect(JSON.stringify(model.requests[1]!.messages)).toContain(shipping);
+
+    // The API fails: the reply ends "interrupted", and the team has the conversation.
+    const other = await connectClient(url);
+    await request<InboxJoinAck>(other, 'join', { inbox: 'support' });
+    const failed = nextReply(other);
+    await request<InboxMessageAck>(other, 'message', { inbox: 'support', message: 'Please break', clientId: clientId() });
+    expect((await failed).ended).toMatchObject({ status: 'interrupted', message: '' });
+
+    // The team sees both waiting for a person, and why.
+    const staff = await staffOn(url, STAFF_TOKEN);
+    const handoffs = async () => {
+      const listed = await request<InboxListAck>(staff, 'inbox', { inbox: 'support' });
+      if (!listed.ok) return listed;
+      return listed.conversations
+        .map(({ handler, handoff }: ConversationSummary) => [handler, handoff?.by, handoff?.reason, handoff?.summary ?? null])
+        .sort();
+    };
+    await expect.poll(handoffs, { timeout: 5000 }).toEqual([
+      ['waiting', 'assistant', 'asked for a person', 'Wants a refund for order 1234'],
+      ['waiting', 'assistant', 'error', null],
+    ]);
   });
 
   it('the reconnecting example serves the chat once MongoDB answers', async () => {
