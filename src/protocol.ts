@@ -68,12 +68,12 @@ export type ConversationHandler = 'assistant' | 'waiting' | 'operator';
 
 /** Why and how a conversation went from the assistant to the team. */
 export interface Handoff {
-  /** `visitor` (they asked for a person), `error`, `limit`, `timeout`, or the model's or the host's own words. */
+  /** `visitor` (they asked for a person), `error` (the reply failed or ran past its time), `limit`, or the model's or the host's own words. */
   reason: string;
   /** What the assistant says the visitor needs, for the person who takes over. */
   summary?: string;
-  /** Who handed it over. */
-  by: 'assistant' | 'visitor' | 'operator' | 'host';
+  /** Who handed it over: the assistant (the model, or a failure), the visitor, or the host's code. */
+  by: 'assistant' | 'visitor' | 'host';
   /** ISO 8601. */
   at: string;
 }
@@ -322,7 +322,7 @@ export interface TeamView {
   members: TeamMember[];
 }
 
-export interface TeamEvent extends TeamView {
+export interface TeamEvent extends InboxTeamView {
   inbox: string;
 }
 

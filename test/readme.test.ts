@@ -21,6 +21,7 @@ import {
 } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
 import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
+import { ASSISTANT_STRINGS } from '../web-component/widget/assistant-strings.js';
 import { en as widgetStrings } from '../web-component/widget/strings.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat, type ChatClient } from './support/harness.js';
 import { lastUserText, startAnthropicStandIn, startOpenAIStandIn, type ModelTurn } from './support/model-stand-ins.js';
@@ -223,7 +224,7 @@ const assistantRecipes: Array<{ name: string; model: string; standIn: typeof sta
 describe('README', () => {
   it('lists every string of both elements, and nothing else', () => {
     for (const [element, table] of [
-      ['chat-widget', widgetStrings],
+      ['chat-widget', { ...widgetStrings, ...ASSISTANT_STRINGS }],
       ['chat-inbox', INBOX_STRINGS.en!],
     ] as const) {
       const section = readme.split(`<!-- strings:${element} -->`)[1]!.split('\n\n')[0]!;

@@ -15,7 +15,7 @@ export interface HoursOptions {
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-/** How far ahead `nextOpening` looks: two weeks covers any week with a day open and a holiday or two. */
+/** How far ahead `nextOpening` looks: three weeks covers any week with a day open and a holiday or two. */
 const LOOK_AHEAD_DAYS = 21;
 
 interface Opening {

@@ -27,12 +27,16 @@ const CONTEXT_MESSAGES = 50;
 const MAX_REPLY_LENGTH = 20_000;
 const MAX_CITATIONS = 20;
 
-type StopReason = 'taken' | 'handoff' | 'timeout' | 'closing' | 'ended elsewhere';
+type StopReason = 'taken' | 'timeout' | 'closing' | 'ended elsewhere';
 
 interface Running {
   controller: AbortController;
+  /** The visitor message it answers. */
+  trigger: ChatMessage;
   /** The visitor wrote again while it was writing: that is answered next. */
-  next?: ChatMessage;
+  next?: ChatMessage | undefined;
+  /** Ends once the reply (and the next, if any) has ended and been saved. */
+  done?: Promise<void>;
 }
 
 /**
@@ -67,11 +71,16 @@ export class AssistantReplies {
     ctx.interNode.listen({ replyStopped: (conversationId) => void this.#abort(conversationId, 'taken') });
   }
 
-  /** Stops writing: every reply on this node ends `interrupted`. */
-  close(): void {
+  /**
+   * Stops writing: every reply on this node ends `interrupted` (the conversations stay the
+   * assistant's: the visitor's next message gets a new reply). Resolves once they are saved so.
+   */
+  async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#sweep);
+    const ending = [...this.#running.values()].map((running) => running.done);
     for (const id of this.#running.keys()) this.#abort(id, 'closing');
+    await Promise.allSettled(ending);
   }
 
   /** Whether the assistant answers in `inbox`. */
@@ -106,8 +115,16 @@ export class AssistantReplies {
     const { conversation, message } = posted;
     if (conversation.handler !== 'assistant' || !this.serves(conversation.inbox) || (posted.duplicate && !retry) || this.#closing) return;
     const running = this.#running.get(conversation.id);
-    if (running) running.next = message;
-    else void this.#reply(conversation.id, message);
+    // A later message is answered after this reply; a resend of one answered already is not.
+    if (running) {
+      if (message.seq > (running.next ?? running.trigger).seq) running.next = message;
+    } else this.#start(conversation.id, message);
+  }
+
+  #start(conversationId: string, trigger: ChatMessage): void {
+    const running: Running = { controller: new AbortController(), trigger };
+    this.#running.set(conversationId, running);
+    running.done = this.#reply(conversationId, running);
   }
 
   /**
@@ -141,16 +158,26 @@ export class AssistantReplies {
     });
     if (handedOver) {
       if (by !== 'assistant') this.stop(record);
-      this.#service.visitorWaiting(record, record.lastMessage);
+      if (this.#ctx.options.hooks.onVisitorWaiting) this.#service.visitorWaiting(record, await this.#lastVisitorMessage(record));
     }
     return record;
   }
 
-  /** The assistant answers the conversation again (after a handoff, or instead of a person). */
+  /** What the visitor last wrote: the message the team is to answer. */
+  async #lastVisitorMessage(record: ConversationRecord): Promise<ChatMessage | null> {
+    if (record.lastMessage?.sender.role === 'visitor') return record.lastMessage;
+    const page = await this.#service.messages(record, { limit: 20 });
+    return page.messages.findLast((message) => message.sender.role === 'visitor') ?? null;
+  }
+
+  /**
+   * The assistant answers the conversation again (after a handoff, or instead of a person), with
+   * its count of replies started afresh; a person who had it lets it go.
+   */
   async resume(id: string): Promise<ConversationRecord> {
     return this.#service.change(id, (current) => {
       if (!this.serves(current.inbox)) throw new ChatError('NOT_FOUND', 'This inbox has no assistant');
-      return current.handler === 'assistant' ? null : { handler: 'assistant', handoff: null, waitingSince: null };
+      return current.handler === 'assistant' ? null : { handler: 'assistant', handoff: null, waitingSince: null, assistantReplies: 0, assignee: null };
     });
   }
 
@@ -175,10 +202,9 @@ export class AssistantReplies {
     return true;
   }
 
-  /** Writes one reply to `trigger`, then to the visitor's latest message if they wrote again meanwhile. */
-  async #reply(conversationId: string, trigger: ChatMessage): Promise<void> {
-    const running: Running = { controller: new AbortController() };
-    this.#running.set(conversationId, running);
+  /** Writes one reply to `running.trigger`, then to the visitor's latest message if they wrote again meanwhile. */
+  async #reply(conversationId: string, running: Running): Promise<void> {
+    const { trigger } = running;
     try {
       const record = await this.#ctx.store.getConversation(conversationId);
       if (!record || record.status !== 'open' || record.handler !== 'assistant') return;
@@ -193,7 +219,7 @@ export class AssistantReplies {
       this.#ctx.report(error);
     } finally {
       this.#running.delete(conversationId);
-      if (running.next && !this.#closing) void this.#reply(conversationId, running.next);
+      if (running.next && !this.#closing) this.#start(conversationId, running.next);
     }
   }
 
@@ -299,8 +325,9 @@ export class AssistantReplies {
     await saving;
     const ended = await store.updateReply(reply.room, reply.id, { message: text, citations, status: outcome });
     if (ended) await this.#ended(record, ended);
-    if (outcome === 'handoff') await this.handoff(record.id, handoffAsked!, 'assistant');
-    else if (failed || reason === 'timeout') await this.handoff(record.id, { reason: failed ? 'error' : 'timeout' }, 'assistant');
+    // The model's own handoff says why, even when the reply then failed; a failure or a timeout is an error.
+    if (handoffAsked && (outcome === 'handoff' || failed || reason === 'timeout')) await this.handoff(record.id, handoffAsked, 'assistant');
+    else if (failed || reason === 'timeout') await this.handoff(record.id, { reason: 'error' }, 'assistant');
   }
 
   /** What the host's `reply` is given: the conversation, what the visitor sees of it, the visitor. */

@@ -82,10 +82,11 @@ export class ConversationService {
     }
   }
 
-  close(): void {
+  /** Stops the timers, and the assistant's replies (resolves once they are saved as ended). */
+  async close(): Promise<void> {
     this.#unseen?.close();
     this.#counts.close();
-    this.assistant?.close();
+    await this.assistant?.close();
   }
 
   /** The stable, opaque id visitors see for an operator: never the host's user id. */
@@ -283,13 +284,16 @@ export class ConversationService {
    * (where the visitor chooses between it and a person), whether the team is in and about how
    * long a person takes. Those read the inbox's waiting count; a chat with neither reads nothing more.
    */
-  async inboxTeam(inbox: string, team?: TeamView): Promise<InboxTeamView> {
+  async inboxTeam(inbox: string, own?: ConversationRecord | null): Promise<InboxTeamView> {
     const { hours, operators } = this.#ctx.options;
-    const online = team ?? (await this.team(inbox));
+    const online = await this.team(inbox);
     if (!hours && !this.assistant) return { ...online, open: true };
     const counts = await this.#ctx.store.inboxCounts([inbox]);
-    // The visitors before them: the inbox's conversations nobody has taken (nor the assistant answers).
-    return inboxTeamView(online, { hours, waiting: counts[0]?.unassigned ?? 0, minutesPerVisitor: operators!.minutesPerVisitor });
+    // The visitors before them: the inbox's conversations nobody has taken (nor the assistant
+    // answers), less their own when it is one of those.
+    const counted = own && own.status === 'open' && !own.assignee && own.handler !== 'assistant' ? 1 : 0;
+    const waiting = Math.max(0, (counts[0]?.unassigned ?? 0) - counted);
+    return inboxTeamView(online, { hours, waiting, minutesPerVisitor: operators!.minutesPerVisitor });
   }
 
   /**

@@ -40,7 +40,7 @@ export class VisitorConversations {
       inbox,
       conversation: record ? this.#service.visitorView(record) : null,
       ...page,
-      team: await this.#service.inboxTeam(inbox),
+      team: await this.#service.inboxTeam(inbox, record),
       assistant: this.#service.assistant?.publicView(inbox) ?? null,
     };
   }

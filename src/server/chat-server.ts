@@ -269,7 +269,8 @@ class ChatServerImpl implements ChatServer {
 
   close({ drainTimeoutMs = 5000 }: { drainTimeoutMs?: number } = {}): Promise<void> {
     return this.#lifecycle.close(drainTimeoutMs, async () => {
-      this.#conversations?.service.close();
+      // Replies being written end, saved as interrupted, within a moment.
+      await Promise.race([this.#conversations?.service.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       this.#rooms.presence.stop();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {

@@ -179,6 +179,7 @@ export type ConversationChange = Partial<
     | 'unseenNotifiedSeq'
     | 'handler'
     | 'handoff'
+    | 'assistantReplies'
     | 'lastMessage'
   >
 >;

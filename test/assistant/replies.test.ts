@@ -13,38 +13,12 @@ import type {
 } from 'parley-chat';
 import { clientId, collect, connectMongo, request, startChat, type ChatClient, type RunningChat } from '../support/harness.js';
 import { connectOperator, operatorsOptions, type OperatorClient } from '../support/operators.js';
+import { Scripted } from '../support/scripted-assistant.js';
 
 // The assistant with a scripted `reply`: each test says what the model writes, when, and how it
 // ends, over real sockets and a real store.
 
 let db: mongoose.Connection;
-
-/** A reply the test writes piece by piece: `push` text, then `end()` (or `fail()`). */
-class Scripted {
-  readonly contexts: AssistantReplyContext[] = [];
-  #queue: Array<string | Error | null> = [];
-  #wake: (() => void) | undefined;
-  push(...pieces: Array<string | Error | null>): void {
-    this.#queue.push(...pieces);
-    this.#wake?.();
-  }
-  end(): void {
-    this.push(null);
-  }
-  readonly reply = (context: AssistantReplyContext): AsyncIterable<string> => {
-    this.contexts.push(context);
-    const self = this;
-    return (async function* () {
-      for (;;) {
-        while (self.#queue.length === 0) await new Promise<void>((resolve) => (self.#wake = resolve));
-        const next = self.#queue.shift()!;
-        if (next === null) return;
-        if (next instanceof Error) throw next;
-        yield next;
-      }
-    })();
-  };
-}
 
 interface Setup {
   running: RunningChat;
@@ -300,7 +274,7 @@ describe('handoffs', () => {
   it('when the reply fails, runs past timeoutMs, or passes maxRepliesPerConversation', async () => {
     const { running, script } = await chatWithAssistant({ timeoutMs: 400, maxRepliesPerConversation: 2 });
     const olga = await connectOperator(running.url, 'olga');
-    const handedOver = (reason: string) => summaryWhere(olga, (s) => s.handoff?.reason === reason);
+    const handedOver = (reason: string, id?: () => string | undefined) => summaryWhere(olga, (s) => s.handoff?.reason === reason && (!id || s.id === id()));
 
     // Throws.
     const { visitor: a } = await visitorIn(running);
@@ -313,11 +287,14 @@ describe('handoffs', () => {
     await error;
 
     // Never answers in time.
+    // (Handed over as an error, as a failure is.)
     const { visitor: b } = await visitorIn(running);
     await request(b, 'assistant', { inbox: 'support' });
     const bEnded = replyEnded(b);
-    const timeout = handedOver('timeout');
-    await say(b, 'Slow, please');
+    let slow: string | undefined;
+    const timeout = handedOver('error', () => slow);
+    const asked = await say(b, 'Slow, please');
+    slow = (asked as Extract<InboxMessageAck, { ok: true }>).conversation.id;
     expect(await bEnded).toMatchObject({ status: 'interrupted', message: '' });
     await timeout;
     script.end();

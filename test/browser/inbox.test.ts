@@ -16,7 +16,8 @@ let site: Awaited<ReturnType<typeof startDemo>>;
 
 beforeAll(async () => {
   db = await connectMongo();
-  site = await startDemo({ connection: db, port: 0 });
+  // The team's own flows: without the demo's assistant, which answers while nobody of the team is online.
+  site = await startDemo({ connection: db, port: 0, chatOptions: { assistant: undefined } });
   onCleanup(() => site.close());
   browser = await launchChromium();
 });
@@ -104,7 +105,7 @@ describe('<chat-inbox> and <chat-widget inbox> in Chromium, against the demo', (
 
   it("says when the team is away and asks for details first; the badge counts the team's unread replies, across a reload", async () => {
     // A site of its own, where nobody of the team is signed in yet.
-    const quiet = await startDemo({ connection: await connectMongo(), port: 0 });
+    const quiet = await startDemo({ connection: await connectMongo(), port: 0, chatOptions: { assistant: undefined } });
     onCleanup(() => quiet.close());
     const visitor = await openPage(browser, `${quiet.url}/`);
     await openWidget(visitor.page);

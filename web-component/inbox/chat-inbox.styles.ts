@@ -327,6 +327,9 @@ export const inboxStyles = [
       padding: 0;
       list-style: none;
     }
+    .sources a {
+      color: var(--_link);
+    }
     .handoff q {
       display: block;
       margin-top: 2px;

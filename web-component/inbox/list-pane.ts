@@ -115,7 +115,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
     conversation.visitor.name,
     conversation.unread ? text.unread(conversation.unread) : '',
     waitingMinutes === undefined ? '' : text.waiting(waitingMinutes),
-    last ? `${last.sender.name}: ${last.message}` : '',
+    last ? `${last.sender.name}: ${last.message || '…'}` : '',
   ]
     .filter(Boolean)
     .join(', ');
@@ -134,6 +134,6 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
       ${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}
       ${conversation.unread ? html`<span part="unread" class="unread">${conversation.unread}</span>` : nothing}
     </span>
-    <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' ? '' : `${last.sender.name}: `}${last.message}` : ''}</span>
+    <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' ? '' : `${last.sender.name}: `}${last.message || '…'}` : ''}</span>
   </li>`;
 }

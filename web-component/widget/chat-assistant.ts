@@ -2,49 +2,11 @@ import type { html, nothing, TemplateResult } from 'lit/html.js';
 import type { ChatMessage } from '../../src/protocol.js';
 import type { ChatClient } from '../clients/chat-client.js';
 import { safeLocale } from '../shared/locale.js';
+import { ASSISTANT_STRINGS, type AssistantStrings } from './assistant-strings.js';
 
 // What the chat window shows of an assistant and of the team's hours, a file of its own
 // (`chat-assistant.js`) that the window loads only for an inbox with an assistant or hours: a
 // site without them never downloads it. It renders with the window's own lit-html, handed over.
-
-/** The strings of the assistant and the hours; replace any of them through the widget's `strings`. */
-export interface AssistantStrings {
-  /** Beside the assistant's name on its messages. */
-  assistantBadge: string;
-  /** The first choice in an empty conversation. */
-  choosePrompt: string;
-  askAssistant: string;
-  talkToPerson: string;
-  /** How long a person takes, as the server estimates it. */
-  personWait: (minutes: number) => string;
-  /** Within hours with nobody online. */
-  personSoon: string;
-  /** Outside hours: when the team is back, in the visitor's own time. */
-  backAt: (when: string) => string;
-  /** The assistant's status line while it writes. */
-  thinking: string;
-  searching: string;
-  writing: string;
-  /** Above a reply's citations. */
-  sources: string;
-  /** Under a reply that stopped before it ended. */
-  stopped: string;
-}
-
-export const ASSISTANT_STRINGS: AssistantStrings = {
-  assistantBadge: 'AI',
-  choosePrompt: 'Who would you like to talk to?',
-  askAssistant: 'Ask the assistant',
-  talkToPerson: 'Talk to a person',
-  personWait: (minutes) => (minutes <= 1 ? 'A person usually answers within a minute' : `A person usually answers in about ${minutes} minutes`),
-  personSoon: 'A person answers as soon as someone of the team is online',
-  backAt: (when) => `The team is back ${when}`,
-  thinking: 'Thinking…',
-  searching: 'Searching…',
-  writing: 'Writing…',
-  sources: 'Sources',
-  stopped: 'Stopped',
-};
 
 /** The window's lit-html. */
 export interface Lit {

@@ -1,4 +1,4 @@
-import type { AssistantStrings } from './chat-assistant.js';
+import type { AssistantStrings } from './assistant-strings.js';
 import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
 import { languageCode, resolveStringTable } from '../shared/strings.js';
 
