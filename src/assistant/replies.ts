@@ -68,7 +68,11 @@ export class AssistantReplies {
     this.#sender = Object.freeze({ id: this.#options.senderId, name: this.#options.name, role: 'assistant' as const });
     this.#sweep = setInterval(() => void this.#endStale().catch((error: unknown) => ctx.report(error)), SWEEP_EVERY_MS);
     this.#sweep.unref();
-    ctx.interNode.listen({ replyStopped: (conversationId) => void this.#abort(conversationId, 'taken') });
+  }
+
+  /** Another node took the conversation over (see `stop`): a reply this node writes in it stops. */
+  stoppedElsewhere(conversationId: string): void {
+    this.#abort(conversationId, 'taken');
   }
 
   /**
@@ -188,10 +192,10 @@ export class AssistantReplies {
    */
   stop(record: ConversationRecord): void {
     if (this.#abort(record.id, 'taken')) return;
+    // Only a conversation the assistant has written in can have a reply left to end.
+    if (record.assistantReplies === 0) return;
     this.#ctx.interNode.tell('replyStopped', record.id);
-    if (record.lastMessage?.sender.role !== 'assistant' || record.lastMessage.status !== 'streaming') return;
-    const reply = record.lastMessage;
-    setTimeout(() => void this.#endLeftover(record, reply).catch((error: unknown) => this.#ctx.report(error)), TAKEOVER_GRACE_MS).unref();
+    setTimeout(() => void this.#endLeftovers(record).catch((error: unknown) => this.#ctx.report(error)), TAKEOVER_GRACE_MS).unref();
   }
 
   #abort(conversationId: string, reason: StopReason): boolean {
@@ -357,14 +361,19 @@ export class AssistantReplies {
     await this.#service.replyEnded(record.id, reply);
   }
 
-  /** A reply left streaming after a person took over, by a node that did not hear of it: ended here. */
-  async #endLeftover(record: ConversationRecord, reply: ChatMessage): Promise<void> {
+  /**
+   * Replies left streaming after a person took over, by a node that did not hear of it (among the
+   * conversation's latest messages, the visitor may have written since): ended here, with the
+   * text they last saved.
+   */
+  async #endLeftovers(record: ConversationRecord): Promise<void> {
     if (this.#running.has(record.id)) return;
-    const current = await this.#ctx.store.listMessages({ room: reply.room, after: reply.seq - 1, limit: 1 });
-    const left = current.messages[0];
-    if (!left || left.id !== reply.id || left.status !== 'streaming') return;
-    const ended = await this.#ctx.store.updateReply(reply.room, reply.id, { message: left.message, citations: left.citations ?? [], status: 'interrupted' });
-    if (ended) await this.#ended(record, ended);
+    const page = await this.#service.messages(record, { limit: CONTEXT_MESSAGES });
+    for (const left of page.messages) {
+      if (left.sender.role !== 'assistant' || left.status !== 'streaming') continue;
+      const ended = await this.#ctx.store.updateReply(left.room, left.id, { message: left.message, citations: left.citations ?? [], status: 'interrupted' });
+      if (ended) await this.#ended(record, ended);
+    }
   }
 
   /** Replies whose node went away mid-stream, found by their lease: ended `interrupted`, and handed to the team. */

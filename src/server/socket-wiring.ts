@@ -53,6 +53,7 @@ export function wireNamespaces(io: ChatIO, parts: SocketParts): void {
     visitorOnline: (conversationId, online) => conversations?.service.setVisitorOnline(conversationId, online),
     teamChanged: (inboxes) => void conversations?.operatorEvents.notifyTeam(inboxes ?? '*', true),
     presenceCounts: (nodeId, counts) => roomPresence.heard(nodeId, counts),
+    replyStopped: (conversationId) => conversations?.service.assistant?.stoppedElsewhere(conversationId),
   });
   roomPresence.start();
 

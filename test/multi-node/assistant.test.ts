@@ -256,11 +256,9 @@ describe.runIf(hasRedis)('the assistant on chat nodes in their own processes, ov
     await takenOverFromB(a, SHORT.REPLY_TEXT);
   });
 
-  // A known bug, reported with this test: AssistantReplies listens for `replyStopped` in its
-  // constructor (src/assistant/replies.ts), on the chat's own Socket.IO server, before attach(io)
-  // binds the host's; the event reaches the node and nothing hears it, so only B's fallback ends
-  // the reply, after 2 s, with the text last saved. Drop `.fails` with the fix.
-  it.fails("stops it likewise on a node that runs the chat on the host's own Socket.IO server (attach(io))", async () => {
+  // The chat hears inter-node events on whichever Socket.IO server it runs on, the host's too:
+  // the node writing the reply stops it at once, not B's fallback after 2 s.
+  it("stops it likewise on a node that runs the chat on the host's own Socket.IO server (attach(io))", async () => {
     await takenOverFromB(await startNode({ ...LONG, HOST_IO: '1' }), LONG.REPLY_TEXT);
   });
 
@@ -291,11 +289,9 @@ describe.runIf(hasRedis)('the assistant on chat nodes in their own processes, ov
     expect(await storedReply(reply)).toMatchObject({ status: 'interrupted', message: ended.message });
   });
 
-  // A known bug, reported with this test: `AssistantReplies.stop()` sets the fallback only when
-  // the conversation's last message is the streaming reply. Once the visitor wrote after it, a
-  // reply whose node missed `replyStopped` streams on to the end and ends `complete`, with a
-  // person in charge. Drop `.fails` with the fix.
-  it.fails('ends it 2 s after a takeover it never heard of, also when the visitor wrote again while it was written', async () => {
+  // The fallback looks for a streaming reply among the conversation's latest messages, not only
+  // the last one: the visitor may have written after it.
+  it('ends it 2 s after a takeover it never heard of, also when the visitor wrote again while it was written', async () => {
     const deaf = await startNode({ ...LONG, LOSE_REPLY_STOPPED: '1' });
     const writer = await tab(deaf);
     const watcher = await tab(b, writer.socket.session.token);
