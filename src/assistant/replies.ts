@@ -231,10 +231,13 @@ export class AssistantReplies {
   async #stream(started: PostResult, controller: AbortController): Promise<void> {
     const { message: reply, conversation: record } = started;
     const { store } = this.#ctx;
-    const readers = [
-      this.#ctx.visitorNamespace().to(channels.conversationVisitor(record.inbox, record.visitorId)),
-      this.#ctx.operatorNamespace().to(channels.openConversation(record.id)),
-    ] as const;
+    const visitors = this.#ctx.visitorNamespace();
+    const operators = this.#ctx.operatorNamespace();
+    const visitorChannel = channels.conversationVisitor(record.inbox, record.visitorId);
+    const operatorChannel = channels.openConversation(record.id);
+    // Alone, this node knows who reads: no packet is encoded for a channel nobody is in (most
+    // often the operators', while the assistant answers). With other nodes, the adapter decides.
+    const otherNodes = this.#ctx.interNode.hasOtherNodes();
     let text = '';
     const citations: Citation[] = [];
     let activity: AssistantActivity | undefined;
@@ -248,8 +251,8 @@ export class AssistantReplies {
       deltaTimer = undefined;
       if (text.length === sentLength && activity === activitySent) return;
       const delta = { id: reply.id, offset: sentLength, text: text.slice(sentLength), ...(activity === activitySent ? {} : { activity: activity! }) };
-      readers[0].volatile.emit('delta', { ...delta, inbox: record.inbox });
-      readers[1].volatile.emit('delta', { ...delta, conversationId: record.id });
+      if (otherNodes || visitors.adapter.rooms.has(visitorChannel)) visitors.to(visitorChannel).volatile.emit('delta', { ...delta, inbox: record.inbox });
+      if (otherNodes || operators.adapter.rooms.has(operatorChannel)) operators.to(operatorChannel).volatile.emit('delta', { ...delta, conversationId: record.id });
       sentLength = text.length;
       activitySent = activity;
     };
@@ -298,16 +301,15 @@ export class AssistantReplies {
           handoffAsked = { reason: String(asked?.reason || 'assistant'), ...(asked?.summary ? { summary: String(asked.summary) } : {}) };
         },
       });
-      const stopped = new Promise<'stopped'>((resolve) => {
-        if (controller.signal.aborted) resolve('stopped');
-        controller.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
-      });
       iterator = this.#options.reply(context)[Symbol.asyncIterator]();
+      const nextUnlessStopped = stoppable(iterator, controller.signal);
       for (;;) {
-        const next = await Promise.race([iterator.next(), stopped]);
+        const next = await nextUnlessStopped();
         if (next === 'stopped' || next.done) break;
         if (typeof next.value !== 'string' || next.value === '') continue;
-        text = (text + next.value).slice(0, MAX_REPLY_LENGTH);
+        text += next.value;
+        // Cut only when over: slicing every time would copy the whole text at each delta.
+        if (text.length > MAX_REPLY_LENGTH) text = text.slice(0, MAX_REPLY_LENGTH);
         grew();
         if (text.length >= MAX_REPLY_LENGTH) break;
       }
@@ -406,4 +408,22 @@ function citationOf(source: unknown): Citation | undefined {
   }
   const name = typeof title === 'string' && title.trim() ? title.trim().slice(0, 200) : url;
   return { title: name, url };
+}
+
+/**
+ * The iterator's next value, or 'stopped' as soon as `signal` aborts, even when the host's
+ * generator ignores it. One listener on the signal for the whole reply: racing a promise of the
+ * abort would leave a reaction behind per delta, and listening afresh per delta costs as much as
+ * sending it.
+ */
+function stoppable(iterator: AsyncIterator<string>, signal: AbortSignal): () => Promise<IteratorResult<string> | 'stopped'> {
+  let stop: (() => void) | undefined;
+  signal.addEventListener('abort', () => stop?.(), { once: true });
+  return () =>
+    signal.aborted
+      ? Promise.resolve('stopped')
+      : new Promise((resolve, reject) => {
+          stop = () => resolve('stopped');
+          iterator.next().then(resolve, reject);
+        });
 }

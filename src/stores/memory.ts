@@ -134,12 +134,12 @@ export class MemoryStore implements ChatStore {
       updatedAt: now,
     };
     this.#users.set(visitorId, record);
-    return structuredClone(record);
+    return copied(record);
   }
 
   async getUser(visitorId: string): Promise<UserRecord | null> {
     const record = this.#users.get(visitorId);
-    return record ? structuredClone(record) : null;
+    return record ? copied(record) : null;
   }
 
   async appendToConversation(
@@ -156,7 +156,7 @@ export class MemoryStore implements ChatStore {
       created = true;
     }
     const { message, duplicate } = this.#append({ ...draft, room: threadKey(current, draft.note) });
-    if (duplicate) return { message, duplicate, conversation: structuredClone(current), changed: null };
+    if (duplicate) return { message, duplicate, conversation: copied(current), changed: null };
     const changed = {
       created,
       reopened: !created && !draft.note && current.status === 'resolved',
@@ -168,21 +168,21 @@ export class MemoryStore implements ChatStore {
       this.#save(created ? null : current, folded);
       current = folded;
     }
-    return { message, duplicate, conversation: structuredClone(current), changed };
+    return { message, duplicate, conversation: copied(current), changed };
   }
 
   async findConversation(inbox: string, visitorId: string): Promise<ConversationRecord | null> {
     const record = this.#byVisitor(inbox, visitorId);
-    return record ? structuredClone(record) : null;
+    return record ? copied(record) : null;
   }
 
   async visitorConversations(visitorId: string): Promise<ConversationRecord[]> {
-    return structuredClone([...this.#conversations.values()].filter((record) => record.visitorId === visitorId));
+    return copied([...this.#conversations.values()].filter((record) => record.visitorId === visitorId));
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {
     const record = this.#conversations.get(id);
-    return record ? structuredClone(record) : null;
+    return record ? copied(record) : null;
   }
 
   async updateConversation(
@@ -194,12 +194,12 @@ export class MemoryStore implements ChatStore {
     if (!record || record.version !== expectedVersion) return null;
     const updated: ConversationRecord = {
       ...record,
-      ...structuredClone(change),
+      ...copied(change),
       updatedAt: new Date(),
       version: nextVersion(record.version),
     };
     this.#save(record, updated);
-    return structuredClone(updated);
+    return copied(updated);
   }
 
   async setVisitorLastSeen(id: string, at: Date): Promise<void> {
@@ -230,14 +230,14 @@ export class MemoryStore implements ChatStore {
     const matching = this.#matching({ inboxes, status, assigneeId, handler })
       .filter((record) => before === undefined || record.version < before)
       .sort((a, b) => b.version - a.version);
-    return { conversations: structuredClone(matching.slice(0, limit)), hasMore: matching.length > limit };
+    return { conversations: copied(matching.slice(0, limit)), hasMore: matching.length > limit };
   }
 
   async conversationChanges({ inboxes, since, limit }: ConversationChangesQuery) {
     const changed = this.#matching({ inboxes })
       .filter((record) => record.version > since)
       .sort((a, b) => a.version - b.version);
-    return { conversations: structuredClone(changed.slice(0, limit)), hasMore: changed.length > limit };
+    return { conversations: copied(changed.slice(0, limit)), hasMore: changed.length > limit };
   }
 
   async inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]> {
@@ -273,4 +273,18 @@ export class MemoryStore implements ChatStore {
         (handler === undefined || record.handler === handler),
     );
   }
+}
+
+/**
+ * A deep copy of the store's plain data (objects, arrays, Dates), so that what a caller changes
+ * never reaches the store. Several times faster than `structuredClone` on records this small,
+ * which the chat copies a few times per message.
+ */
+function copied<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(copied) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = copied(field);
+  return copy as T;
 }
