@@ -111,7 +111,27 @@ const scenarios = {
   async idle({ connections }) {
     clients = await connectMany(connections);
   },
+  /** Visitors each in a support conversation of their own, counting what the assistant streams to them. */
+  async assistant({ conversations }) {
+    clients = await connectMany(conversations);
+    await Promise.all(clients.map((socket) => socket.timeout(30_000).emitWithAck('join', { inbox: 'support' })));
+    for (const socket of clients) {
+      socket.on('delta', ({ text }) => {
+        streamed.deltas++;
+        streamed.chars += text.length;
+      });
+      socket.on('message', (message) => {
+        if (message.sender?.role !== 'assistant') return;
+        if (message.status === 'streaming') streamed.started++;
+        else if (message.status === 'complete') streamed.complete.push(message.message.length);
+        else streamed.other++;
+      });
+    }
+  },
 };
+
+/** What the visitors of the assistant scenario received: replies started and ended, deltas and their text. */
+let streamed = { started: 0, complete: /** @type {number[]} */ ([]), other: 0, deltas: 0, chars: 0 };
 
 const runs = {
   async pairs({ pairs, rate, seconds }) {
@@ -151,6 +171,28 @@ const runs = {
   async idle() {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     return { connections: clients.length };
+  },
+  /**
+   * Every visitor asks once, the questions spread evenly over `spreadMs` (so replies are not all in
+   * step), for a reply of `words` words; done when every reply has ended.
+   */
+  async assistant({ words, spreadMs }) {
+    streamed = { started: 0, complete: [], other: 0, deltas: 0, chars: 0 };
+    const start = performance.now();
+    let refused = 0;
+    for (const [i, socket] of clients.entries()) {
+      const due = start + (i * spreadMs) / clients.length;
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      socket.emit('message', { inbox: 'support', message: String(words), clientId: `a${clientCounter++}` }, (ack) => {
+        if (!ack?.ok) refused++;
+      });
+    }
+    await waitFor(() => streamed.complete.length + streamed.other + refused >= clients.length, 60_000 + words * 200);
+    const seconds = (performance.now() - start) / 1000;
+    // The model's text is `word0 word1 … `: a reply that ended with less lost some of it.
+    const length = Array.from({ length: words }, (_, i) => `word${i} `.length).reduce((sum, n) => sum + n, 0);
+    const whole = streamed.complete.filter((received) => received === length).length;
+    return { conversations: clients.length, words, refused, started: streamed.started, whole, other: streamed.other, deltas: streamed.deltas, chars: streamed.chars, expectedChars: length * clients.length, seconds };
   },
 };
 
