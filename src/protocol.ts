@@ -114,6 +114,37 @@ export interface ChatMessage {
   status?: ReplyStatus;
   /** The assistant's replies: the sources it cited. */
   citations?: Citation[];
+  /** Files sent with the message (see `ChatFile`); absent when it has none. */
+  files?: ChatFile[];
+}
+
+/**
+ * A file sent with a message. `url` and `thumbnailUrl` are signed for the reader they were sent
+ * to and expire (15 minutes by default): `join` and `history` give fresh ones. Whoever holds a
+ * URL may read the file until it expires; a request that also carries a visitor's token must be
+ * that reader's.
+ */
+export interface ChatFile {
+  id: string;
+  /** The name it was uploaded with, cleaned of paths and control characters. */
+  name: string;
+  /** Sniffed from the content, never taken from the name or the client: one of the chat's `files.types`. */
+  type: string;
+  /** Bytes. */
+  size: number;
+  /** Images whose size is known. */
+  width?: number;
+  height?: number;
+  /** Where to read it (`GET <basePath>/files/<id>?…`); images of the allowed types are served inline, the rest as attachments. */
+  url: string;
+  /** Images with a thumbnail (when the server has `sharp`): at most 320 pixels a side, WebP. */
+  thumbnailUrl?: string;
+}
+
+/** The answer of `POST <basePath>/files`: the file, stored but not yet sent (see `ChatFile`). */
+export interface UploadAck {
+  ok: true;
+  file: { id: string; name: string; type: string; size: number; width?: number; height?: number };
 }
 
 /**
@@ -151,9 +182,12 @@ export interface JoinPayload {
 
 export interface MessagePayload {
   room: string;
+  /** May be empty when `files` has any. */
   message: string;
   /** 1–64 characters of `[A-Za-z0-9_-]`; reuse it when retrying the same message. */
   clientId: string;
+  /** Ids from `POST <basePath>/files`, uploaded by this sender and not sent yet (or sent with this clientId). */
+  files?: string[];
   /**
    * Set when resending a message the client sent before without an answer: the server looks for
    * the stored original first, so the retry takes no seq. Optional; a retry without it is still
@@ -194,8 +228,11 @@ export interface InboxJoinPayload {
 
 export interface InboxMessagePayload {
   inbox: string;
+  /** May be empty when `files` has any. */
   message: string;
   clientId: string;
+  /** As in `MessagePayload`. */
+  files?: string[];
   /** As in `MessagePayload`. */
   retry?: boolean;
 }
@@ -357,6 +394,18 @@ export interface SessionEvent {
   /** Keep it and send it back as `auth.token` to stay the same visitor. */
   token: string;
   user?: VisitorDetails;
+  /** What may be uploaded (`POST <basePath>/files`), when the chat takes files; absent otherwise. */
+  files?: FileLimits;
+}
+
+/** The chat's limits on files, for clients to check before uploading. */
+export interface FileLimits {
+  /** Bytes per file. */
+  maxBytes: number;
+  /** Files per message. */
+  maxPerMessage: number;
+  /** The media types taken (sniffed from the content). */
+  types: string[];
 }
 
 /** Someone in the room, or in the visitor's conversation (`inbox`), is typing. */
@@ -445,6 +494,8 @@ export interface OperatorSessionEvent {
   inboxes: string[] | '*';
   /** The chat's assistant and the inboxes it answers in, if it has one. */
   assistant: { name: string; inboxes: string[] | '*' } | null;
+  /** As in `SessionEvent`: what may be uploaded, when the chat takes files. */
+  files?: FileLimits;
 }
 
 export type AssigneeFilter = 'me' | 'none' | 'any';
@@ -479,8 +530,11 @@ export interface OpenPayload {
 
 export interface OperatorMessagePayload {
   conversationId: string;
+  /** May be empty when `files` has any. */
   message: string;
   clientId: string;
+  /** As in `MessagePayload`; files go in notes too. */
+  files?: string[];
   /** A note: seen by operators only. */
   note?: boolean;
   /**
