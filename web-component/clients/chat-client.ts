@@ -1,6 +1,8 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
+  Ack,
   ChatErrorPayload,
+  FileLimits,
   ChatMessage,
   ClientToServerEvents,
   HistoryAck,
@@ -22,13 +24,13 @@ import type {
 } from '../../src/protocol.js';
 import { load, save } from '../shared/storage.js';
 import { followConnection, type ConnectionStatus } from './connection.js';
-import { ACK_TIMEOUT_MS, type OutgoingMessage } from './outbox.js';
+import { ACK_TIMEOUT_MS, type OutgoingFile, type OutgoingMessage } from './outbox.js';
 import { storageKeys } from './storage-keys.js';
 import { Thread, type ThreadPage } from './thread.js';
 import { HISTORY_PAGE } from './timing.js';
 import { TypingIndicators, TypingSignal } from './typing.js';
 
-export type { ConnectionStatus, OutgoingMessage };
+export type { ConnectionStatus, OutgoingFile, OutgoingMessage };
 
 /** A public room, or the visitor's own conversation with the team in an inbox. */
 export type ChatTarget = { room: string } | { inbox: string };
@@ -86,6 +88,10 @@ export class ChatClient {
   user: VisitorDetails | undefined;
   /** Why the server refused the connection for good, when `status` is `refused`. */
   refusal: ChatErrorPayload | undefined;
+  /** What the chat takes in files, when it takes any (the session says). */
+  fileLimits: FileLimits | undefined;
+  /** Uploads the files of a message before it goes: the view that attached them sets it. */
+  uploadFiles: ((entry: OutgoingMessage) => Promise<Ack>) | undefined;
 
   readonly #options: ChatClientOptions;
   readonly #keys: ReturnType<typeof storageKeys>;
@@ -116,6 +122,7 @@ export class ChatClient {
       },
       failed: (error) => listeners.error(error),
       change: () => this.#changed(),
+      upload: (entry) => this.uploadFiles?.(entry),
     });
     this.#typing = new TypingIndicators(() => this.#changed());
     this.#typingSignal = new TypingSignal((typing) => {
@@ -209,8 +216,9 @@ export class ChatClient {
     const socket: ChatSocket = server ? io(server, options) : io(options);
     this.#socket = socket;
 
-    socket.on('session', ({ visitorId, senderId, token, user }) => {
+    socket.on('session', ({ visitorId, senderId, token, user, files }) => {
       this.visitorId = visitorId;
+      this.fileLimits = files;
       this.senderId = 'room' in this.#options.target ? (senderId ?? visitorId) : visitorId;
       if (user) this.user = user;
       this.#token = token;
@@ -277,17 +285,40 @@ export class ChatClient {
     this.#socket = undefined;
   }
 
-  /** Queues a message; it is kept until the server acknowledges it, across reloads. */
-  send(text: string): void {
+  /** Queues a message (text, files or both); it is kept until the server acknowledges it, across reloads. */
+  send(text: string, files?: OutgoingFile[]): void {
     const message = text.trim();
-    if (!message) return;
-    this.#thread.outbox.add(message);
+    if (!message && !files?.length) return;
+    this.#thread.outbox.add(message, files?.length ? { files } : {});
     this.setTyping(false);
     void this.#thread.outbox.flush();
   }
 
   retry(clientId: string): void {
     this.#thread.outbox.retry(clientId);
+  }
+
+  /** Takes a message back from the outbox: its upload was cancelled, or its files must be chosen again. */
+  unsend(clientId: string): void {
+    this.#thread.outbox.remove(clientId);
+  }
+
+  /** Keeps what changed in the outbox (an upload's id) across a reload, and shows it. */
+  outboxChanged(): void {
+    this.#thread.outbox.save();
+    this.#changed();
+  }
+
+  /** The visitor's token, which uploads carry. */
+  get token(): string | undefined {
+    return load<string>(this.#keys.token) ?? this.#token;
+  }
+
+  /** Fresh URLs for the files of a message, whose signed ones expired. */
+  async renewFiles(message: ChatMessage): Promise<void> {
+    const page = await this.#history(message.seq + 1, 1);
+    if (page) this.#thread.messages.renew(page.messages);
+    this.#changed();
   }
 
   async loadOlder(): Promise<void> {
@@ -357,7 +388,13 @@ export class ChatClient {
     this.#thread.outbox.setSender(async (entry, retry) => {
       const ack = (await socket
         .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('message', { ...target, message: entry.message, clientId: entry.clientId, ...(retry ? { retry } : {}) })) as
+        .emitWithAck('message', {
+          ...target,
+          message: entry.message,
+          clientId: entry.clientId,
+          ...(entry.files ? { files: entry.files.map((file) => file.id!) } : {}),
+          ...(retry ? { retry } : {}),
+        })) as
         | MessageAck
         | InboxMessageAck;
       if (ack.ok && 'conversation' in ack) this.conversation = ack.conversation;

@@ -100,6 +100,14 @@ export class MessageLog<M extends ChatMessage = ChatMessage> {
     return 'applied';
   }
 
+  /** Takes newer copies of messages already here, e.g. with their files' URLs signed again. */
+  renew(messages: readonly M[]): void {
+    for (const message of messages) {
+      const known = this.#byId.get(message.id);
+      if (known) this.#replace(known, message);
+    }
+  }
+
   #replace(known: M, message: M): void {
     this.#byId.set(message.id, message);
     this.#sorted = this.#sorted.map((candidate) => (candidate === known ? message : candidate));

@@ -2,6 +2,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import type {
   AssistantActivity,
   Ack,
+  FileLimits,
   Assignee,
   ChatErrorPayload,
   ChatMessage,
@@ -21,7 +22,7 @@ import type {
 import { followConnection, type ConnectionStatus } from './connection.js';
 import { ConversationList, type InboxFilter } from './conversation-list.js';
 import type { MessageLog } from './message-log.js';
-import { ACK_TIMEOUT_MS, type Outbox, type OutgoingMessage } from './outbox.js';
+import { ACK_TIMEOUT_MS, type Outbox, type OutgoingFile, type OutgoingMessage } from './outbox.js';
 import { Thread, type ThreadPage } from './thread.js';
 import { HISTORY_PAGE } from './timing.js';
 import { TypingIndicators, TypingSignal } from './typing.js';
@@ -95,6 +96,8 @@ export class OperatorClient {
   me: OperatorSessionEvent | undefined;
   /** Why the server refused the connection for good, when `status` is `refused`. */
   refusal: ChatErrorPayload | undefined;
+  /** Uploads the files of a reply or a note before it goes: the view that attached them sets it. */
+  uploadFiles: ((entry: OutgoingMessage) => Promise<Ack>) | undefined;
 
   readonly #options: OperatorClientOptions;
   readonly #listeners: OperatorClientEvents;
@@ -249,6 +252,7 @@ export class OperatorClient {
         },
         failed: (error) => this.#listeners.error(error),
         change: () => this.#listeners.change(),
+        upload: (entry) => this.uploadFiles?.(entry),
       },
       () => this.#listeners.change(),
     );
@@ -271,18 +275,50 @@ export class OperatorClient {
     await this.#open?.loadOlder();
   }
 
-  /** Queues a reply (or a note) to the open conversation; kept until the server has it. */
-  send(text: string, note = false): void {
+  /** What the chat takes in files, when it takes any (the session says). */
+  get fileLimits(): FileLimits | undefined {
+    return this.me?.files;
+  }
+
+  /** Queues a reply (or a note), with text, files or both, to the open conversation; kept until the server has it. */
+  send(text: string, note = false, files?: OutgoingFile[]): void {
     const open = this.#open;
     const message = text.trim();
-    if (!open || !message) return;
-    open.outbox.add(message, note ? { note: true } : {});
+    if (!open || (!message && !files?.length)) return;
+    open.outbox.add(message, { ...(note ? { note: true } : {}), ...(files?.length ? { files } : {}) });
     this.setTyping(false);
     void open.outbox.flush();
   }
 
   retry(clientId: string): void {
     this.#open?.outbox.retry(clientId);
+  }
+
+  /** Takes a reply back from the outbox: its upload was cancelled. */
+  unsend(clientId: string): void {
+    this.#open?.outbox.remove(clientId);
+  }
+
+  /** Shows what changed in the outbox (an upload's progress or id). */
+  outboxChanged(): void {
+    this.#listeners.change();
+  }
+
+  /**
+   * Fresh URLs for the files of a message or a note of the open conversation, whose signed ones
+   * expired: a note comes again from `open` (which `history` does not page), a message from `history`.
+   */
+  async renewFiles(message: ChatMessage): Promise<void> {
+    const open = this.#open;
+    if (!open) return;
+    if (message.note) {
+      const ack = await this.#request<OpenAck>('open', { conversationId: open.id, since: open.messages.contiguousSeq, notesSince: message.seq - 1 });
+      if (ack?.ok && this.#open === open) open.notes.renew(ack.notes);
+    } else {
+      const ack = await this.#request<HistoryAck>('history', { conversationId: open.id, before: message.seq + 1, limit: 1 });
+      if (ack?.ok && this.#open === open) open.messages.renew(ack.messages);
+    }
+    this.#listeners.change();
   }
 
   /** Operators online now who may take the open conversation (the caller included). */
@@ -340,6 +376,7 @@ export class OperatorClient {
         conversationId: open.id,
         message: entry.message,
         clientId: entry.clientId,
+        ...(entry.files ? { files: entry.files.map((file) => file.id!) } : {}),
         ...(entry.note ? { note: true } : {}),
         ...(retry ? { retry } : {}),
       }) as Promise<OperatorMessageAck>,

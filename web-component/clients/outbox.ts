@@ -1,10 +1,29 @@
 import type { Ack, ChatErrorPayload, ChatMessage } from '../../src/protocol.js';
 import { load, save } from '../shared/storage.js';
 
+/**
+ * A file of an outgoing message. The file itself is not here (localStorage keeps text): the view
+ * that attached it keeps it by `key`, and uploads it before the message goes.
+ */
+export interface OutgoingFile {
+  /** Made by the client: where the view keeps the file (in memory, and in IndexedDB where it can). */
+  key: string;
+  name: string;
+  type: string;
+  size: number;
+  /** The server's id once uploaded, and when (an upload not sent within 10 minutes is deleted). */
+  id?: string;
+  uploadedAt?: number;
+  /** Neither this page nor IndexedDB kept the file: the sender must choose it again. */
+  lost?: boolean;
+}
+
 /** A message of this client that the server has not acknowledged yet. */
 export interface OutgoingMessage {
   clientId: string;
+  /** May be empty when it has files. */
   message: string;
+  files?: OutgoingFile[];
   createdAt: string;
   status: 'pending' | 'failed';
   error?: ChatErrorPayload;
@@ -20,9 +39,16 @@ export interface OutboxEvents {
   /** The server refused an entry for good: it stays, marked failed, until retried. */
   failed(error: ChatErrorPayload): void;
   change(): void;
+  /**
+   * Uploads the files of an entry that has any, setting their ids, before it goes; a refusal is
+   * handled like the server's answer to the message.
+   */
+  upload?(entry: OutgoingMessage): Promise<Ack> | undefined;
 }
 
 const RETRY_DELAY_MS = 3_000;
+/** The view that uploads files has not loaded (yet): try again in a moment. */
+const NOT_READY: ChatErrorPayload = { code: 'STORAGE_UNAVAILABLE', message: 'Uploading files is not ready yet', retryable: true };
 const ACK_TIMEOUT_MS = 10_000;
 
 /**
@@ -49,7 +75,7 @@ export class Outbox {
     return this.#entries;
   }
 
-  add(message: string, extra: Pick<OutgoingMessage, 'note'> = {}): OutgoingMessage {
+  add(message: string, extra: Pick<OutgoingMessage, 'note' | 'files'> = {}): OutgoingMessage {
     const entry: OutgoingMessage = { clientId: newClientId(), message, createdAt: new Date().toISOString(), status: 'pending', ...extra };
     this.#entries.push(entry);
     this.#persist();
@@ -62,9 +88,22 @@ export class Outbox {
     if (!entry) return;
     entry.status = 'pending';
     delete entry.error;
+    // A refused message may have named an upload the server no longer has: upload again.
+    for (const file of entry.files ?? []) delete file.id;
     this.#persist();
     this.#events.change();
     void this.flush();
+  }
+
+  /** Takes an entry back (a cancelled upload, files to choose again); an upload under way ends unanswered. */
+  remove(clientId: string): void {
+    this.drop(new Set([clientId]));
+    this.#events.change();
+  }
+
+  /** Keeps what changed in the entries (an upload's id) across a reload. */
+  save(): void {
+    this.#persist();
   }
 
   /** Drops entries the server already has (seen in a catch-up after their ack was lost). */
@@ -89,13 +128,24 @@ export class Outbox {
         const send = this.#send;
         const entry = this.#entries.find((item) => item.status === 'pending');
         if (!send || !entry) return;
+        let ack: Ack<{ message: ChatMessage }> | Ack = { ok: true };
+        try {
+          if (entry.files?.length) ack = (await this.#events.upload?.(entry)) ?? { ok: false, error: NOT_READY };
+        } catch {
+          ack = { ok: false, error: NOT_READY };
+        }
+        // Taken back while its files were uploading.
+        if (!this.#entries.includes(entry)) continue;
+        if (!ack.ok) {
+          if (this.#refused(entry, ack.error)) continue;
+          return;
+        }
         // Noted before it goes, so that after a reload, too, the next send says it is a retry.
         const retry = entry.sent === true;
         if (!retry) {
           entry.sent = true;
           this.#persist();
         }
-        let ack: Ack<{ message: ChatMessage }>;
         try {
           ack = await send(entry, retry);
         } catch {
@@ -104,17 +154,12 @@ export class Outbox {
         }
         if (ack.ok) {
           this.#entries = this.#entries.filter((item) => item !== entry);
-          this.#events.stored(ack.message);
-        } else if (ack.error.retryable || ack.error.code === 'RATE_LIMITED') {
-          this.#scheduleRetry(ack.error.retryAfterMs ?? RETRY_DELAY_MS);
+          this.#events.stored((ack as { message: ChatMessage }).message);
+          this.#persist();
+          this.#events.change();
+        } else if (!this.#refused(entry, ack.error)) {
           return;
-        } else {
-          entry.status = 'failed';
-          entry.error = ack.error;
-          this.#events.failed(ack.error);
         }
-        this.#persist();
-        this.#events.change();
       }
     } finally {
       this.#flushing = false;
@@ -124,6 +169,23 @@ export class Outbox {
   stop(): void {
     clearTimeout(this.#retryTimer);
     this.#send = undefined;
+  }
+
+  /**
+   * The server (or an upload) said no: a refusal that may pass is tried again later (false: stop
+   * flushing until then); any other marks the entry failed (true: go on with the next).
+   */
+  #refused(entry: OutgoingMessage, error: ChatErrorPayload): boolean {
+    if (error.retryable || error.code === 'RATE_LIMITED') {
+      this.#scheduleRetry(error.retryAfterMs ?? RETRY_DELAY_MS);
+      return false;
+    }
+    entry.status = 'failed';
+    entry.error = error;
+    this.#events.failed(error);
+    this.#persist();
+    this.#events.change();
+    return true;
   }
 
   #scheduleRetry(ms: number): void {

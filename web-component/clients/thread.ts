@@ -1,4 +1,4 @@
-import type { ChatErrorPayload, ChatMessage } from '../../src/protocol.js';
+import type { Ack, ChatErrorPayload, ChatMessage } from '../../src/protocol.js';
 import { MessageLog } from './message-log.js';
 import { Outbox, type OutgoingMessage } from './outbox.js';
 import { GAP_GRACE_MS } from './timing.js';
@@ -45,6 +45,8 @@ export interface ThreadOptions {
   failed(error: ChatErrorPayload): void;
   /** Something the view shows changed. */
   change(): void;
+  /** Uploads the files of an outbox entry before it goes (see OutboxEvents.upload). */
+  upload?(entry: OutgoingMessage): Promise<Ack> | undefined;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Thread {
       stored: (message) => this.#take([message], 'sent'),
       failed: (error) => options.failed(error),
       change: () => options.change(),
+      upload: (entry) => options.upload?.(entry),
     });
   }
 
