@@ -31,6 +31,11 @@ export type {
 export type { RateLimit } from './server/rate-limiter.js';
 export { guardRedisClient } from './cluster/redis-guard.js';
 export type { GuardableRedisClient, GuardRedisOptions } from './cluster/redis-guard.js';
+export { GridFsFileStore } from './files/gridfs.js';
+export { MemoryFileStore } from './files/memory-file-store.js';
+export type { ByteRange, FileStore, StoredFileInfo } from './files/file-store.js';
+export { DEFAULT_FILE_TYPES } from './files/options.js';
+export type { FilesOptions, FileToCheck, FileUploader } from './files/options.js';
 export { MemoryStore } from './stores/memory.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
 export { MongooseStore } from './stores/mongoose/store.js';

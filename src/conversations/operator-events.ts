@@ -1,3 +1,5 @@
+import { forReader, oneForReader } from '../files/links.js';
+import { uploaderOf } from '../files/routes.js';
 import type { Socket } from 'socket.io';
 import type { InterServerEvents } from '../cluster/inter-node-events.js';
 import type { Assignee, OperatorClientToServerEvents, OperatorServerToClientEvents, OperatorTypingPayload } from '../protocol.js';
@@ -59,6 +61,7 @@ export class OperatorEvents {
       senderId: data.senderId,
       inboxes: data.inboxes === '*' ? '*' : [...data.inboxes],
       assistant: this.#ctx.options.assistant ? { name: this.#ctx.options.assistant.name, inboxes: this.#ctx.options.assistant.inboxes ? [...this.#ctx.options.assistant.inboxes] : '*' } : null,
+      ...(this.#ctx.files ? { files: this.#ctx.files.limits } : {}),
     });
     void this.notifyTeam(data.inboxes);
 
@@ -110,13 +113,14 @@ export class OperatorEvents {
         this.#service.messages(record, { after: notesSince ?? 0, limit: options.limits.catchUpLimit }, true),
         this.#service.visitorDetails(record),
       ]);
+      const team = `t:${record.inbox}` as const;
       return {
         conversation: this.#service.summary(record, visitor.online),
         visitor,
-        messages: page.messages,
+        messages: forReader(this.#ctx.files?.links, page.messages, team),
         hasMore: page.hasMore,
         ...(page.settledSeq === undefined ? {} : { settledSeq: page.settledSeq }),
-        notes: notes.messages,
+        notes: forReader(this.#ctx.files?.links, notes.messages, team),
         ...(notes.settledSeq === undefined ? {} : { notesSettledSeq: notes.settledSeq }),
       };
     }));
@@ -128,20 +132,28 @@ export class OperatorEvents {
     }));
 
     socket.on('message', acked(limitMessages, async (_socket, payload) => {
-      const { conversationId, message, clientId, note, retry } = parsePayload(ops.message, payload);
+      const { conversationId, message, clientId, note, retry, files: fileIds } = parsePayload(ops.message, payload);
+      let files;
+      if (fileIds?.length) {
+        // Only into a conversation this operator may write in: checked before the files are taken.
+        await this.#service.get(scope, conversationId);
+        files = await this.#ctx.files!.claim(fileIds, uploaderOf(data), { where: `${note ? 'n' : 'c'}:${conversationId}`, clientId });
+      }
       const posted = await this.#service.posts.operator(
         conversationId,
         this.#service.inboxes.readable(scope),
         { message, clientId, note, as: { id: data.operatorId, name: data.name } },
-        { exceptSocket: socket.id, retry },
+        { exceptSocket: socket.id, retry, files },
       );
-      return { message: posted.message, conversation: this.#service.summary(posted.conversation) };
+      const team = `t:${posted.conversation.inbox}` as const;
+      return { message: oneForReader(this.#ctx.files?.links, posted.message, team), conversation: this.#service.summary(posted.conversation) };
     }));
 
     socket.on('history', acked(limitEvents, async (_socket, payload) => {
       const { conversationId, before, limit } = parsePayload(ops.history, payload);
       const record = await this.#service.get(scope, conversationId);
-      return this.#service.messages(record, { before, limit: limit ?? pageSize });
+      const page = await this.#service.messages(record, { before, limit: limit ?? pageSize });
+      return { ...page, messages: forReader(this.#ctx.files?.links, page.messages, `t:${record.inbox}`) };
     }));
 
     socket.on('assign', acked(limitEvents, async (_socket, payload) => {

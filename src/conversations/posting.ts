@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationHandler, Sender } from '../protocol.js';
+import type { ChatFile, ChatMessage, ConversationHandler, Sender } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
 import { ChatError } from '../server/errors.js';
 import { SharedAttempts } from '../server/shared-attempts.js';
@@ -13,6 +13,8 @@ export interface PostOptions {
   exceptSocket?: string | undefined;
   /** The client says it sent this message before: the store looks for it first. */
   retry?: boolean | undefined;
+  /** Files the message sends, claimed for it (see `ChatFiles.claim`). */
+  files?: ChatFile[] | undefined;
 }
 
 /**
@@ -94,7 +96,7 @@ export class ConversationPosts {
   async #store(where: ConversationTarget, draft: Draft, options: PostOptions): Promise<PostResult> {
     const stored = await this.#ctx.store.appendToConversation(
       where,
-      { sender: draft.sender, message: draft.text, clientId: draft.clientId, timestamp: new Date(), note: draft.note, status: draft.status },
+      { sender: draft.sender, message: draft.text, clientId: draft.clientId, timestamp: new Date(), note: draft.note, status: draft.status, files: options.files },
       { retry: options.retry === true },
     );
     if (!stored) throw new ChatError('NOT_FOUND', 'There is no such conversation');

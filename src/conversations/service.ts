@@ -1,3 +1,4 @@
+import { oneForReader } from '../files/links.js';
 import { createHmac } from 'node:crypto';
 import type {
   Assignee,
@@ -219,7 +220,7 @@ export class ConversationService {
       this.#ctx.interNode.tell('visitorOnline', conversation.id, true);
     }
     const visitorSockets = this.#ctx.visitorNamespace().to(channels.conversationVisitor(conversation.inbox, conversation.visitorId));
-    (exceptSocket ? visitorSockets.except(exceptSocket) : visitorSockets).emit('message', message);
+    (exceptSocket ? visitorSockets.except(exceptSocket) : visitorSockets).emit('message', oneForReader(this.#ctx.files?.links, message, `v:${conversation.visitorId}`));
     this.deliverNote(conversation, message, exceptSocket);
     const events: ConversationEventType[] = [];
     if (changed?.created) events.push('created');
@@ -249,7 +250,7 @@ export class ConversationService {
   /** A message (or a note) reaches the operators who have the conversation open. */
   deliverNote(record: ConversationRecord, message: ChatMessage, exceptSocket?: string): void {
     const open = this.#ctx.operatorNamespace().to(channels.openConversation(record.id));
-    (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...message, conversationId: record.id });
+    (exceptSocket ? open.except(exceptSocket) : open).emit('message', { ...oneForReader(this.#ctx.files?.links, message, `t:${record.inbox}`), conversationId: record.id });
   }
 
   /**

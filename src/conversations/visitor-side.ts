@@ -1,3 +1,5 @@
+import { forReader, oneForReader } from '../files/links.js';
+import { uploaderOf } from '../files/routes.js';
 import type { ChatMessage, InboxTypingPayload, VisitorDetails } from '../protocol.js';
 import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
 import { channels, inboxesIn } from '../server/channels.js';
@@ -34,6 +36,7 @@ export class VisitorConversations {
     let page: { messages: ChatMessage[]; hasMore: boolean; settledSeq?: number } = { messages: [], hasMore: false };
     if (record) {
       page = await this.#service.messages(record, this.#ctx.joinPage(since));
+      page = { ...page, messages: forReader(this.#ctx.files?.links, page.messages, `v:${visitorId}`) };
       void this.#service.visitorPresenceChanged(record, true).catch((error: unknown) => this.#ctx.report(error));
     }
     return {
@@ -54,7 +57,7 @@ export class VisitorConversations {
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
-    const { inbox, message, clientId, retry } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
+    const { inbox, message, clientId, retry, files: fileIds } = parsePayload(this.#ctx.payloads.inboxMessage, payload);
     this.#service.inboxes.check(inbox);
     if (!socket.rooms.has(channels.conversationVisitor(inbox, socket.data.visitorId))) {
       throw new ChatError('FORBIDDEN', 'Join the inbox before writing to it');
@@ -66,11 +69,12 @@ export class VisitorConversations {
     const assistant = this.#service.assistant;
     // Who answers, should this message open the conversation: asked only then, so other messages cost nothing.
     const handler = assistant && (!known || known.status === 'resolved') ? await assistant.openingHandler(inbox, socket.data.choices?.[inbox]) : undefined;
-    const posted = await this.#service.posts.visitor(sender, { inbox, known, handler }, message, clientId, { exceptSocket: socket.id, retry });
+    const files = fileIds?.length ? await this.#ctx.files!.claim(fileIds, uploaderOf(socket.data), { where: `inbox:${inbox}`, clientId }) : undefined;
+    const posted = await this.#service.posts.visitor(sender, { inbox, known, handler }, message, clientId, { exceptSocket: socket.id, retry, files });
     remember(socket, inbox, posted.conversation);
     assistant?.visitorWrote(posted, retry === true);
     if (!posted.duplicate && hooks.onMessage) this.#ctx.runHook('onMessage', () => hooks.onMessage?.(posted.message, sender));
-    return { message: posted.message, conversation: this.#service.visitorView(posted.conversation) };
+    return { message: oneForReader(this.#ctx.files?.links, posted.message, `v:${sender.id}`), conversation: this.#service.visitorView(posted.conversation) };
   }
 
   async history(payload: unknown, visitor: Visitor) {
@@ -79,7 +83,7 @@ export class VisitorConversations {
     const record = await this.#ctx.store.findConversation(inbox, visitor.id);
     if (!record) return { messages: [], hasMore: false };
     const { messages, hasMore } = await this.#service.messages(record, { before, limit: limit ?? this.#ctx.options.limits.pageSize });
-    return { messages, hasMore };
+    return { messages: forReader(this.#ctx.files?.links, messages, `v:${visitor.id}`), hasMore };
   }
 
   async read(socket: VisitorSocket, payload: unknown) {

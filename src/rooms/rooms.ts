@@ -1,3 +1,5 @@
+import { forReader, oneForReader } from '../files/links.js';
+import { uploaderOf } from '../files/routes.js';
 import type { Socket } from 'socket.io';
 import type { InterServerEvents } from '../cluster/inter-node-events.js';
 import { RoomPresence } from '../cluster/room-presence.js';
@@ -48,7 +50,7 @@ export class Rooms {
     }
     return {
       room,
-      messages: this.#public(page.messages),
+      messages: this.#public(page.messages, room),
       hasMore: page.hasMore,
       ...(page.settledSeq === undefined ? {} : { settledSeq: page.settledSeq }),
       online: this.presence.count(room),
@@ -56,24 +58,26 @@ export class Rooms {
   }
 
   async message(socket: VisitorSocket, payload: unknown) {
-    const { room, message, clientId, retry } = parsePayload(this.#ctx.payloads.message, payload);
+    const { room, message, clientId, retry, files: fileIds } = parsePayload(this.#ctx.payloads.message, payload);
     if (!socket.rooms.has(channels.room(room))) {
       throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
     }
-    const { options } = this.#ctx;
+    const { options, files } = this.#ctx;
     const sender = visitorOf(socket);
     // Awaited only when configured: an `await` of nothing still costs every message a turn.
     const { beforeMessage } = options.hooks;
     if (beforeMessage) await beforeMessage({ room, message, sender });
+    const sent = fileIds?.length ? await files!.claim(fileIds, uploaderOf(socket.data), { where: `room:${room}`, clientId }) : undefined;
     // Stored under the id others may see (see SocketData.senderId), not the visitor's own.
-    const draft = { room, sender: { id: socket.data.senderId, name: sender.name, role: 'visitor' as const }, message, clientId, timestamp: new Date() };
+    const draft = { room, sender: { id: socket.data.senderId, name: sender.name, role: 'visitor' as const }, message, clientId, timestamp: new Date(), files: sent };
     const result = await this.#attempts.run(`${room}\u0000${sender.id}\u0000${clientId}`, () => this.#store(draft, retry === true, socket.id));
+    const stored = oneForReader(files?.links, result.message, `r:${room}`);
     // A retry of a stored message is broadcast again: its first attempt may have stored it and
     // failed before telling the room. Clients keep messages by id, so nobody sees it twice.
     if (result.duplicate) {
-      if (retry) socket.to(channels.room(room)).emit('message', result.message);
+      if (retry) socket.to(channels.room(room)).emit('message', stored);
     } else if (options.hooks.onMessage) this.#ctx.runHook('onMessage', () => options.hooks.onMessage?.(result.message, sender));
-    return { message: result.message };
+    return { message: stored };
   }
 
   /**
@@ -86,7 +90,10 @@ export class Rooms {
       draft.room,
       async () => {
         const appended = await store.appendMessage(draft, { retry });
-        if (!appended.duplicate) visitorNamespace().to(channels.room(draft.room)).except(senderSocket).emit('message', appended.message);
+        if (!appended.duplicate) {
+          const message = oneForReader(this.#ctx.files?.links, appended.message, `r:${draft.room}`);
+          visitorNamespace().to(channels.room(draft.room)).except(senderSocket).emit('message', message);
+        }
         return appended;
       },
       { deadline: Date.now() + options.limits.storageTimeoutMs },
@@ -101,15 +108,19 @@ export class Rooms {
     const { room, before, limit } = parsePayload(this.#ctx.payloads.history, payload);
     if (!joined(room)) await this.checkAccess(room, visitor);
     const page = await this.#ctx.store.listMessages({ room, before, limit: limit ?? this.#ctx.options.limits.pageSize });
-    return { messages: this.#public(page.messages), hasMore: page.hasMore };
+    return { messages: this.#public(page.messages, room), hasMore: page.hasMore };
   }
 
-  /** Messages as other visitors may see them: a host user's id is never among them, even on older messages. */
-  #public(messages: ChatMessage[]): ChatMessage[] {
+  /**
+   * Messages as other visitors may see them: a host user's id is never among them, even on older
+   * messages; their files' URLs signed for the room.
+   */
+  #public(messages: ChatMessage[], room: string): ChatMessage[] {
     const { tokens } = this.#ctx;
-    return messages.map((message) =>
+    const shown = messages.map((message) =>
       message.sender.id.startsWith('user:') ? { ...message, sender: { ...message.sender, id: tokens.publicId(message.sender.id) } } : message,
     );
+    return forReader(this.#ctx.files?.links, shown, `r:${room}`);
   }
 
   /** Typing reaches the others in the room, from a socket that joined it. */

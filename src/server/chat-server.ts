@@ -13,8 +13,11 @@ import { ackedEvents } from './acked-events.js';
 import type { ChatContext, ChatIO, OperatorNamespace, VisitorNamespace } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { toChatError, type ChatError } from './errors.js';
-import { Handshakes } from './handshake.js';
+import { Handshakes, isOriginAllowed } from './handshake.js';
 import { HttpPath } from './http-path.js';
+import { ChatFiles } from '../files/files.js';
+import { FileLinks } from '../files/links.js';
+import { createFileRoutes } from '../files/routes.js';
 import { createHttpRoutes } from './http-routes.js';
 import { VisitorTokens } from './identity.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -125,6 +128,7 @@ class ChatServerImpl implements ChatServer {
   readonly #conversations: { service: ConversationService; operatorEvents: OperatorEvents } | undefined;
   readonly #interNode: InterNode;
   readonly #detachers: Array<() => void> = [];
+  readonly #files: ChatFiles | undefined;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -133,7 +137,17 @@ class ChatServerImpl implements ChatServer {
     const { limits } = options;
     const report = (error: unknown) => this.#report(error);
     const deadlines = new Deadlines();
-    this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs);
+    const files = options.files
+      ? new ChatFiles({
+          options: options.files,
+          store: options.files.fileStore,
+          records: options.files.records,
+          links: new FileLinks(options.secret, options.basePath, options.files.urlTtlMs),
+          report,
+        })
+      : undefined;
+    this.#files = files;
+    this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs, files && (() => files.init()));
     const rateLimits = new RateLimits(limits);
     const tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
     this.#handshakes = new Handshakes(options, tokens, rateLimits, this.#lifecycle, report);
@@ -165,7 +179,7 @@ class ChatServerImpl implements ChatServer {
     const ctx: ChatContext = {
       options,
       store: options.store,
-      payloads: createPayloadSchemas(limits, options.defaultPhoneCountry),
+      payloads: createPayloadSchemas({ ...limits, maxFilesPerMessage: options.files?.maxPerMessage ?? 0 }, options.defaultPhoneCountry),
       tokens,
       // A thread with this many messages waiting to be stored refuses more until it drains.
       threadQueue: new KeyedQueue(MAX_WAITING_PER_THREAD),
@@ -189,6 +203,7 @@ class ChatServerImpl implements ChatServer {
           .then(hook)
           .catch((error: unknown) => options.logger.error(`parley-chat: hooks.${name} failed`, error));
       },
+      files,
     };
     this.#rooms = new Rooms(ctx);
     let visitorSide: VisitorConversations | undefined;
@@ -212,6 +227,24 @@ class ChatServerImpl implements ChatServer {
       },
       health: () => this.#lifecycle.health(),
       report,
+      files:
+        files &&
+        createFileRoutes({
+          basePath: options.basePath,
+          files,
+          admit: () => this.#lifecycle.admit(),
+          visitorOfRequest: (req) => this.#handshakes.visitorOfRequest(req),
+          operatorOfRequest: this.#conversations
+            ? (req, res) => this.#handshakes.operatorOfRequest(req, res, (id) => this.#conversations!.service.senderId(id))
+            : null,
+          takeUpload: (uploaderId, req) => {
+            rateLimits.take('message', uploaderId);
+            rateLimits.take('addressMessage', this.#handshakes.addressOf(req));
+          },
+          originAllowed: (req, as) =>
+            isOriginAllowed(req, as === 'operators' ? (options.operators?.allowedOrigins ?? []) : options.allowedOrigins, options.trustedProxies),
+          conversationVisitor: async (id) => (await options.store.getConversation(id))?.visitorId ?? null,
+        }),
     });
     this.routes = httpRoutes.paths;
     this.#httpPath = new HttpPath({
@@ -272,6 +305,7 @@ class ChatServerImpl implements ChatServer {
       // Replies being written end, saved as interrupted, within a moment.
       await Promise.race([this.#conversations?.service.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       this.#rooms.presence.stop();
+      this.#files?.close();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own

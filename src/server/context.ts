@@ -6,6 +6,7 @@ import type {
   OperatorServerToClientEvents,
   ServerToClientEvents,
 } from '../protocol.js';
+import type { ChatFiles } from '../files/files.js';
 import type { ChatStore } from '../stores/types.js';
 import type { AckedListener } from './acked-events.js';
 import type { Deadlines } from './deadlines.js';
@@ -56,4 +57,6 @@ export interface ChatContext {
   report(error: unknown): ChatError;
   /** Runs a host hook after the fact: its errors are logged, never sent to clients. */
   runHook(name: string, hook: () => void | Promise<void> | undefined): void;
+  /** Files in messages, when the host takes them. */
+  readonly files: ChatFiles | undefined;
 }

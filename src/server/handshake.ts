@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'socket.io';
 import type { ChatErrorPayload, VisitorDetails } from '../protocol.js';
 import type { UserRecord } from '../stores/types.js';
@@ -11,6 +11,9 @@ import type { ResolvedOptions } from './resolve-options.js';
 import { ROOM_PATTERN } from './payloads.js';
 import type { RateLimits } from './rate-limiter.js';
 import type { OperatorSocketData, SocketData } from './socket-data.js';
+
+/** Who an operator is, as `identify` vouched for them and the chat checked it. */
+export type OperatorIdentityOf = Omit<OperatorSocketData, 'address' | 'opened'>;
 
 
 /** Who a client is, before the store is asked for their details. */
@@ -97,7 +100,22 @@ export class Handshakes {
     const { handshake } = socket;
     const address = this.#address(handshake.address, handshake.headers['x-forwarded-for']);
     const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
-    const chatHandshake: ChatHandshake = { headers: handshake.headers, auth, address: handshake.address, request: socket.request };
+    const operator = await this.#operatorOf({ headers: handshake.headers, auth, address: handshake.address, request: socket.request }, senderId);
+    socket.data = { ...operator, address, opened: new Map() };
+  }
+
+  /**
+   * The operator behind a plain HTTP request (an upload from the inbox): the host's middleware
+   * (its session) runs first, then `operators.identify`, as for a connection.
+   */
+  async operatorOfRequest(req: IncomingMessage, res: ServerResponse, senderId: (operatorId: string) => string): Promise<OperatorIdentityOf> {
+    for (const middleware of this.#options.middleware) {
+      await new Promise<void>((resolve, reject) => middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+    }
+    return this.#operatorOf({ headers: req.headers, auth: {}, address: req.socket.remoteAddress ?? '', request: req }, senderId);
+  }
+
+  async #operatorOf(chatHandshake: ChatHandshake, senderId: (operatorId: string) => string): Promise<OperatorIdentityOf> {
     const operator = await this.#options.operators!.identify(chatHandshake);
     if (!operator) throw new ChatError('UNAUTHORIZED', 'Only the team can connect here');
     // The host's answer is checked: a mistake there is a host bug, reported to the host as INTERNAL.
@@ -117,14 +135,12 @@ export class Handshakes {
         `parley-chat: operators.identify() returned inboxes ${JSON.stringify(inboxes)}; give inbox names${listed ? ` from operators.inboxes (${listed.join(', ')})` : ''}, or leave inboxes out for every inbox`,
       );
     }
-    socket.data = {
+    return {
       operatorId: id,
       name: displayName(name),
       senderId: senderId(id),
       ...(this.#avatar(avatarUrl) ?? {}),
       inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
-      address,
-      opened: new Map(),
     };
   }
 
@@ -217,6 +233,11 @@ export class Handshakes {
     };
     if (user) data.details = toVisitorDetails(user);
     return data;
+  }
+
+  /** The client's address of a plain HTTP request, by the proxy rules (see `trustProxy`). */
+  addressOf(req: IncomingMessage): string {
+    return this.#address(req.socket.remoteAddress, req.headers['x-forwarded-for']);
   }
 
   #address(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined): string {

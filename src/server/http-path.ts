@@ -42,7 +42,9 @@ export class HttpPath {
       return this.#serve(req, res);
     } catch (error) {
       this.#ctx.report(error);
-      if (!this.isSocketRequest(req) && !this.#ctx.routes.paths.includes(splitRequestTarget(req.url)?.path ?? '')) {
+      const path = splitRequestTarget(req.url)?.path ?? '';
+      const chatPath = this.#ctx.routes.paths.includes(path) || (this.#ctx.routes.prefixes ?? []).some((prefix) => path.startsWith(prefix));
+      if (!this.isSocketRequest(req) && !chatPath) {
         return false;
       }
       if (!res.headersSent) {

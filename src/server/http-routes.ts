@@ -17,6 +17,11 @@ export interface HttpRoutesContext {
   browserBundles: string;
   /** Normalises and logs an error; the client gets only its payload. */
   report(error: unknown): ChatError;
+  /** Uploads and downloads under `<basePath>/files`, when the chat takes files. */
+  files?: {
+    matches(path: string): boolean;
+    serve(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void>;
+  } | undefined;
 }
 
 interface CachedFile {
@@ -33,6 +38,8 @@ export interface HttpRoutes {
   paths: readonly string[];
   /** Serves the request if it is one of the routes, and says whether it did. */
   serve(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Paths under which every path is the chat's (`<basePath>/files`, when it takes files). */
+  prefixes?: readonly string[];
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => Promise<void>;
@@ -100,31 +107,45 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
     },
   };
 
+  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+    const chatError = context.report(error);
+    // Too late for an error status: cut the response short rather than throw from here.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (chatError.retryAfterMs !== undefined) {
+      res.setHeader('Retry-After', Math.ceil(chatError.retryAfterMs / 1000));
+    }
+    // A body refused before it was read (an upload too large, refused by its type) is not read
+    // on: the answer closes the connection.
+    if (!req.complete) {
+      res.setHeader('Connection', 'close');
+      res.once('finish', () => req.socket.destroySoon());
+    }
+    const body: AckError = { ok: false, error: chatError.toPayload() };
+    sendJson(res, chatError.httpStatus, body, req.method === 'HEAD');
+  };
+
   const serve = (req: IncomingMessage, res: ServerResponse): boolean => {
     const target = splitRequestTarget(req.url);
-    if (!target || !Object.hasOwn(routes, target.path)) return false;
+    if (!target) return false;
+    const { files } = context;
+    if (files?.matches(target.path)) {
+      files.serve(req, res, target.path, new URLSearchParams(target.query)).catch((error: unknown) => fail(req, res, error));
+      return true;
+    }
+    if (!Object.hasOwn(routes, target.path)) return false;
     const route = routes[target.path]!;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       sendJson(res, 405, { ok: false, error: { code: 'VALIDATION', message: 'Only GET is supported here' } });
       return true;
     }
-    route(req, res, new URLSearchParams(target.query)).catch((error: unknown) => {
-      const chatError = context.report(error);
-      // Too late for an error status: cut the response short rather than throw from here.
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (chatError.retryAfterMs !== undefined) {
-        res.setHeader('Retry-After', Math.ceil(chatError.retryAfterMs / 1000));
-      }
-      const body: AckError = { ok: false, error: chatError.toPayload() };
-      sendJson(res, chatError.httpStatus, body, req.method === 'HEAD');
-    });
+    route(req, res, new URLSearchParams(target.query)).catch((error: unknown) => fail(req, res, error));
     return true;
   };
-  return { paths: Object.keys(routes), serve };
+  return { paths: Object.keys(routes), serve, ...(context.files ? { prefixes: [`${basePath}/files`] } : {}) };
 }
 
 /**

@@ -32,8 +32,12 @@ export class Lifecycle {
   /** Set once draining is over: the chat's HTTP traffic is no longer served. */
   #closed = false;
 
-  constructor(store: ChatStore, logger: ChatLogger, deadlines: Deadlines, storageTimeoutMs: number) {
+  readonly #initAlso: (() => Promise<void>) | undefined;
+
+  /** `initAlso` gets ready with the store, each time it does (the file records' indexes). */
+  constructor(store: ChatStore, logger: ChatLogger, deadlines: Deadlines, storageTimeoutMs: number, initAlso?: () => Promise<void>) {
     this.#store = store;
+    this.#initAlso = initAlso;
     this.#logger = logger;
     this.#deadlines = deadlines;
     this.#storageTimeoutMs = storageTimeoutMs;
@@ -60,7 +64,7 @@ export class Lifecycle {
   }
 
   ready(): Promise<void> {
-    this.#initialising ??= this.#store.init().then(
+    this.#initialising ??= this.#store.init().then(() => this.#initAlso?.()).then(
       () => {
         if (this.#storageDown) this.#logger.warn('parley-chat: storage is ready again');
         this.#storageDown = false;

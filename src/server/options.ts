@@ -1,3 +1,4 @@
+import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
@@ -263,6 +264,8 @@ export interface ChatServerOptions {
   assistant?: AssistantOptions;
   /** The team's business hours: what visitors are told outside them, and `assistant.when: 'outsideHours'`. */
   hours?: HoursOptions;
+  /** Files and screenshots in messages (`POST <basePath>/files`). @default none: messages are text only */
+  files?: FilesOptions;
   /** @default none */
   hooks?: ChatHooks;
   /**

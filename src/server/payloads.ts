@@ -60,16 +60,32 @@ const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export interface SchemaLimits {
   maxMessageLength: number;
   maxPageSize: number;
+  /** Files a message may send; 0 when the chat takes none. */
+  maxFilesPerMessage?: number;
 }
+
+/** An id of an uploaded file, as `POST <basePath>/files` makes them. */
+const FILE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Text, files, or both: a message with neither is empty. */
+const hasContent = (payload: { message: string; files?: string[] | undefined }) => payload.message.trim().length > 0 || (payload.files?.length ?? 0) > 0;
+const EMPTY = { message: 'The message is empty', path: ['message'] };
 
 /**
  * One schema per client event. Each is the documentation of its payload: anything it does not
  * name is dropped, and anything of the wrong type is refused before a handler runs.
  */
 export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?: CountryCode) {
-  const messageText = text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`)
-    .refine((value) => value.trim().length > 0, 'The message is empty')
-    .refine((value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value), 'The message contains control characters');
+  // May be empty when the message sends files (see hasContent).
+  const messageText = text('The message', limits.maxMessageLength, `Messages are at most ${limits.maxMessageLength} characters`).refine(
+    (value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value),
+    'The message contains control characters',
+  );
+  const maxFiles = limits.maxFilesPerMessage ?? 0;
+  const files = z
+    .array(z.string().regex(FILE_ID_PATTERN, 'A file id is 1–64 letters, digits, _ or -'))
+    .max(maxFiles, maxFiles === 0 ? 'This chat does not take files' : `At most ${maxFiles} files per message`)
+    .optional();
   const clientId = z.string().regex(CLIENT_ID_PATTERN, 'clientId is 1–64 letters, digits, _ or -');
   const pageLimit = z.number().int().min(1).max(limits.maxPageSize).optional();
 
@@ -79,12 +95,15 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
   }) satisfies z.ZodType<JoinPayload>;
 
   const retry = z.boolean().optional();
-  const message = z.object({
-    room,
-    message: messageText,
-    clientId,
-    retry,
-  }) satisfies z.ZodType<MessagePayload>;
+  const message = z
+    .object({
+      room,
+      message: messageText,
+      clientId,
+      files,
+      retry,
+    })
+    .refine(hasContent, EMPTY) satisfies z.ZodType<MessagePayload>;
 
   const history = z.object({
     room,
@@ -133,7 +152,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
 
   // A visitor's own conversation in an inbox.
   const inboxJoin = z.object({ inbox, since: seq.optional() }) satisfies z.ZodType<InboxJoinPayload>;
-  const inboxMessage = z.object({ inbox, message: messageText, clientId, retry }) satisfies z.ZodType<InboxMessagePayload>;
+  const inboxMessage = z.object({ inbox, message: messageText, clientId, files, retry }).refine(hasContent, EMPTY) satisfies z.ZodType<InboxMessagePayload>;
   const inboxHistory = z.object({ inbox, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<InboxHistoryPayload>;
   const inboxTyping = z.object({ inbox, typing: z.boolean() }) satisfies z.ZodType<InboxTypingPayload>;
   const read = z.object({ inbox, seq }) satisfies z.ZodType<ReadPayload>;
@@ -153,13 +172,16 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     changes: z.object({ since: seq, inbox: inbox.optional() }) satisfies z.ZodType<ChangesPayload>,
     operators: z.object({ inbox: inbox.optional() }) satisfies z.ZodType<OperatorsPayload>,
     open: z.object({ conversationId, since: seq.optional(), notesSince: seq.optional() }) satisfies z.ZodType<OpenPayload>,
-    message: z.object({
-      conversationId,
-      message: messageText,
-      clientId,
-      note: z.boolean().optional(),
-      retry,
-    }) satisfies z.ZodType<OperatorMessagePayload>,
+    message: z
+      .object({
+        conversationId,
+        message: messageText,
+        clientId,
+        files,
+        note: z.boolean().optional(),
+        retry,
+      })
+      .refine(hasContent, EMPTY) satisfies z.ZodType<OperatorMessagePayload>,
     history: z.object({ conversationId, before: seq.min(1), limit: pageLimit }) satisfies z.ZodType<OperatorHistoryPayload>,
     assign: z.object({
       conversationId,

@@ -4,7 +4,12 @@ import { dirname, join } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { ServerOptions } from 'socket.io';
 import { BusinessHours } from '../assistant/hours.js';
-import { MongooseStore } from '../stores/mongoose/store.js';
+import type { FileStore } from '../files/file-store.js';
+import { GridFsFileStore } from '../files/gridfs.js';
+import { MemoryFileStore } from '../files/memory-file-store.js';
+import { resolveFiles, type ResolvedFiles } from '../files/options.js';
+import { MemoryFileRecords, MongoFileRecords, type FileRecords } from '../files/records.js';
+import { MongooseStore, toConnection } from '../stores/mongoose/store.js';
 import type { ChatStore } from '../stores/types.js';
 import {
   DEFAULT_LIMITS,
@@ -37,6 +42,8 @@ export interface ResolvedOptions {
   assistant: ResolvedAssistant | undefined;
   /** The team's hours, when the host gave them. */
   hours: BusinessHours | undefined;
+  /** Files, when the host takes them: the limits, and where bytes and records go. */
+  files: (ResolvedFiles & { fileStore: FileStore; records: FileRecords }) | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -99,6 +106,10 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
   const store =
     options.store ??
     new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
+  const files = resolveFiles(options.files);
+  // Files go where the chat's messages go: GridFS and a collection on its MongoDB connection, or
+  // memory beside a store of the host's own (one node; give `files.store` for more).
+  const connection = options.mongoose ? toConnection(options.mongoose) : undefined;
 
   return {
     store,
@@ -113,6 +124,11 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     operators,
     assistant: resolveAssistant(options.assistant, operators, hours),
     hours,
+    files: files && {
+      ...files,
+      fileStore: files.store ?? (connection ? new GridFsFileStore(connection) : new MemoryFileStore()),
+      records: connection ? new MongoFileRecords(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs) : new MemoryFileRecords(),
+    },
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),

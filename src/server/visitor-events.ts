@@ -48,7 +48,8 @@ export class VisitorEvents {
     void socket.join(channels.visitor(visitorId));
     // A recovered connection is back in its rooms without joining them again.
     if (socket.recovered) for (const room of roomsIn(socket.rooms)) this.#rooms.presence.joined(room, visitorId);
-    socket.emit('session', { visitorId, senderId, token: this.#ctx.tokens.issue(visitorId), ...(details ? { user: details } : {}) });
+    const files = this.#ctx.files?.limits;
+    socket.emit('session', { visitorId, senderId, token: this.#ctx.tokens.issue(visitorId), ...(details ? { user: details } : {}), ...(files ? { files } : {}) });
 
     for (const [event, listener] of this.#listeners) socket.on(event, listener as () => void);
     socket.onAny(this.#unknown);
@@ -135,6 +136,7 @@ export class VisitorEvents {
       senderId: socket.data.senderId,
       token: tokens.issue(record.id),
       user,
+      ...(this.#ctx.files ? { files: this.#ctx.files.limits } : {}),
     });
     this.#conversations?.detailsChanged(record.id, user);
     const hook = options.hooks.onUserDetails;

@@ -1,4 +1,4 @@
-import type { ChatMessage, Citation, ReplyStatus, Sender, SenderRole } from '../protocol.js';
+import type { ChatFile, ChatMessage, Citation, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 import type { ReplyUpdate } from './types.js';
 
 /**
@@ -22,6 +22,8 @@ export class MemoryThread {
   readonly #reused = new Map<string, number>();
   /** The assistant's replies, by seq: how each stands, and when it last moved (its lease). */
   readonly #replies = new Map<number, { status: ReplyStatus; citations: Citation[]; movedAt: number }>();
+  /** The files sent with messages, by seq (few messages have any). */
+  readonly #files = new Map<number, ChatFile[]>();
 
   constructor(room: string) {
     this.room = room;
@@ -44,8 +46,9 @@ export class MemoryThread {
   }
 
   /** Appends a message with the next seq; returns its index. */
-  append(id: number, time: number, sender: Sender, text: string, clientId: string): number {
+  append(id: number, time: number, sender: Sender, text: string, clientId: string, files?: ChatFile[]): number {
     const seq = this.lastSeq + 1;
+    if (files?.length) this.#files.set(seq, files.map((file) => ({ ...file })));
     this.#ids.push(id);
     this.#times.push(time);
     this.#senders.push(sender);
@@ -69,6 +72,7 @@ export class MemoryThread {
     for (const column of [this.#ids, this.#times, this.#senders, this.#texts, this.#clientIds]) column.splice(0, drop);
     this.#firstSeq += drop;
     for (const seq of this.#replies.keys()) if (seq < this.#firstSeq) this.#replies.delete(seq);
+    for (const seq of this.#files.keys()) if (seq < this.#firstSeq) this.#files.delete(seq);
   }
 
   /** Index of the first held message with a seq above `seq`, clamped to the held range. */
@@ -116,6 +120,8 @@ export class MemoryThread {
     };
     const reply = this.#replies.get(seq);
     if (reply) Object.assign(message, { status: reply.status, citations: reply.citations.map((citation) => ({ ...citation })) });
+    const files = this.#files.get(seq);
+    if (files) message.files = files.map((file) => ({ ...file }));
     return message;
   }
 }

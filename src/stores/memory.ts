@@ -69,7 +69,7 @@ export class MemoryStore implements ChatStore {
     return this.#append(draft);
   }
 
-  #append({ room, sender, message, clientId, timestamp, status }: MessageDraft & { status?: ReplyStatus | undefined }): AppendResult {
+  #append({ room, sender, message, clientId, timestamp, status, files }: MessageDraft & { status?: ReplyStatus | undefined }): AppendResult {
     let log = this.#threads.get(room);
     const original = log?.find(sender.id, clientId);
     if (log && original !== undefined) return { message: log.messageAt(original, this.#idPrefix), duplicate: true };
@@ -77,7 +77,7 @@ export class MemoryStore implements ChatStore {
       log = new MemoryThread(room);
       this.#threads.set(room, log);
     }
-    const index = log.append(this.#nextId++, timestamp.getTime(), this.#shared(sender), message, clientId);
+    const index = log.append(this.#nextId++, timestamp.getTime(), this.#shared(sender), message, clientId, files);
     if (status) log.updateReply(index, { message, citations: [] }, status, Date.now());
     const stored = log.messageAt(index, this.#idPrefix);
     if (log.size >= 2 * this.#maxPerRoom) log.keepNewest(this.#maxPerRoom);

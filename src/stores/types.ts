@@ -1,4 +1,4 @@
-import type { Assignee, ChatMessage, Citation, ConversationHandler, ConversationStatus, Handoff, ReplyStatus, Sender, SenderRole } from '../protocol.js';
+import type { Assignee, ChatFile, ChatMessage, Citation, ConversationHandler, ConversationStatus, Handoff, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
 export interface MessageDraft {
@@ -11,6 +11,8 @@ export interface MessageDraft {
   message: string;
   clientId: string;
   timestamp: Date;
+  /** Files sent with it, as the chat stores them (`url` relative, see `fileOfRecord`). */
+  files?: ChatFile[] | undefined;
 }
 
 export interface AppendOptions {
@@ -37,6 +39,8 @@ export interface ConversationMessageDraft {
   note?: boolean;
   /** An assistant's reply: `streaming` when it starts (see `updateReply`). */
   status?: ReplyStatus;
+  /** As in `MessageDraft`. */
+  files?: ChatFile[] | undefined;
 }
 
 /** The state an assistant's reply moves to: its text so far, and `status` once it ends. */

@@ -5,7 +5,7 @@ import { KeyedQueue } from '../../server/keyed-queue.js';
 import { SharedAttempts } from '../../server/shared-attempts.js';
 import { messageKey } from '../conversation-rules.js';
 import type { AppendOptions, AppendResult, MessageDraft, MessagePage, MessageQuery, ReplyUpdate } from '../types.js';
-import { toChatMessage, type ChatModels, type CounterDoc, type MessageDoc, type operationOptions } from './schemas.js';
+import { docOfFile, toChatMessage, type ChatModels, type CounterDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
 const DUPLICATE_KEY = 11000;
 /** How far apart the clocks of two chat nodes may be, for `settledSeq`. */
@@ -89,6 +89,7 @@ export class MongoMessageLog {
       timestamp: draft.timestamp,
       seqAt: now,
       ...(draft.status ? { status: draft.status, citations: [], movedAt: now } : {}),
+      ...(draft.files?.length ? { files: draft.files.map(docOfFile) } : {}),
     };
     try {
       await this.#models.messages.collection.insertOne(doc as never, this.#ops.write());

@@ -1,5 +1,5 @@
 import type { Connection, Model, Schema } from 'mongoose';
-import type { ChatMessage, Citation, ReplyStatus, SenderRole } from '../../protocol.js';
+import type { ChatFile, ChatMessage, Citation, ReplyStatus, SenderRole } from '../../protocol.js';
 import { threadKey } from '../conversation-rules.js';
 import type { ConversationRecord, UserRecord } from '../types.js';
 
@@ -24,6 +24,19 @@ export interface MessageDoc {
   status?: ReplyStatus;
   citations?: Citation[];
   movedAt?: Date;
+  /** Files sent with the message (see `StoredFileDoc`). */
+  files?: StoredFileDoc[];
+}
+
+/** A file as a message keeps it: what readers are shown of it; its URLs are made when it is sent. */
+export interface StoredFileDoc {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number;
+  height?: number;
+  thumbnail?: boolean;
 }
 
 /**
@@ -159,6 +172,21 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       status: { type: String, enum: ['streaming', 'complete', 'interrupted', 'handoff'] },
       citations: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }],
       movedAt: { type: Date },
+      files: {
+        type: [
+          {
+            _id: false,
+            id: { type: String, required: true },
+            name: { type: String, required: true },
+            type: { type: String, required: true },
+            size: { type: Number, required: true },
+            width: { type: Number },
+            height: { type: Number },
+            thumbnail: { type: Boolean },
+          },
+        ],
+        default: undefined,
+      },
     },
     SCHEMA_OPTIONS,
   );
@@ -322,6 +350,32 @@ export function toChatMessage(doc: MessageDoc): ChatMessage {
     timestamp: new Date(doc.timestamp).toISOString(),
     clientId: doc.clientId,
     ...(doc.status ? { status: doc.status, citations: (doc.citations ?? []).map(({ title, url }) => ({ title, url })) } : {}),
+    ...(doc.files?.length ? { files: doc.files.map(fileOfDoc) } : {}),
+  };
+}
+
+/** A stored file as messages carry it, its URLs relative to the chat's base path until signed for a reader. */
+export function fileOfDoc(doc: StoredFileDoc): ChatFile {
+  return {
+    id: doc.id,
+    name: doc.name,
+    type: doc.type,
+    size: doc.size,
+    ...(doc.width && doc.height ? { width: doc.width, height: doc.height } : {}),
+    url: `files/${doc.id}`,
+    ...(doc.thumbnail ? { thumbnailUrl: `files/${doc.id}/thumbnail` } : {}),
+  };
+}
+
+/** The other way: what a message keeps of a file. */
+export function docOfFile(file: ChatFile): StoredFileDoc {
+  return {
+    id: file.id,
+    name: file.name,
+    type: file.type,
+    size: file.size,
+    ...(file.width && file.height ? { width: file.width, height: file.height } : {}),
+    ...(file.thumbnailUrl ? { thumbnail: true } : {}),
   };
 }
 

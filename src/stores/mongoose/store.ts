@@ -214,7 +214,7 @@ export class MongooseStore implements ChatStore {
   }
 }
 
-function toConnection(value: Connection | Mongoose): Connection {
+export function toConnection(value: Connection | Mongoose): Connection {
   if (value && typeof value === 'object' && 'connection' in value && 'Schema' in value) {
     return (value as Mongoose).connection;
   }

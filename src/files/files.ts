@@ -1,0 +1,302 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Readable, Transform } from 'node:stream';
+import busboy from 'busboy';
+import type { ChatFile, FileLimits, UploadAck } from '../protocol.js';
+import { ChatError } from '../server/errors.js';
+import type { FileStore } from './file-store.js';
+import { FileLinks } from './links.js';
+import type { FileUploader, ResolvedFiles } from './options.js';
+import { fileOfRecord, type FileRecord, type FileRecords } from './records.js';
+import { loadSharp, type SharpModule } from './sharp.js';
+import { cleanFileName, SNIFF_BYTES, sniffType } from './sniff.js';
+
+/** A file no message took this long after its upload is deleted. */
+export const UNCLAIMED_FILE_MS = 10 * 60 * 1000;
+const SWEEP_EVERY_MS = 60 * 1000;
+const SWEEP_BATCH = 100;
+/** What a multipart body may add around the file (boundaries, part headers) before it is refused by its length. */
+const MULTIPART_OVERHEAD_BYTES = 16 * 1024;
+/** Images larger than this many pixels are refused: decoding one would take the memory of a huge file. */
+const MAX_IMAGE_PIXELS = 50_000_000;
+const THUMBNAIL_SIZE = 320;
+const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+export interface ChatFilesParts {
+  options: ResolvedFiles;
+  store: FileStore;
+  records: FileRecords;
+  links: FileLinks;
+  report(error: unknown): void;
+}
+
+/**
+ * Files in the chat: uploads streamed into the FileStore with their type sniffed and images cleaned,
+ * claims by the messages that send them, and the sweep of files never sent.
+ */
+export class ChatFiles {
+  readonly links: FileLinks;
+  readonly #options: ResolvedFiles;
+  readonly #store: FileStore;
+  readonly #records: FileRecords;
+  readonly #report: (error: unknown) => void;
+  #sharp: Promise<SharpModule | null> | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+
+  constructor(parts: ChatFilesParts) {
+    this.links = parts.links;
+    this.#options = parts.options;
+    this.#store = parts.store;
+    this.#records = parts.records;
+    this.#report = parts.report;
+  }
+
+  get limits(): FileLimits {
+    return { maxBytes: this.#options.maxBytes, maxPerMessage: this.#options.maxPerMessage, types: [...this.#options.types] };
+  }
+
+  async init(): Promise<void> {
+    await this.#records.init();
+    this.#sweep ??= setInterval(() => void this.sweep().catch((error: unknown) => this.#report(error)), SWEEP_EVERY_MS);
+    this.#sweep.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+  }
+
+  /** Whether `sharp` is installed: images are then cleaned of their metadata and get thumbnails. */
+  async hasSharp(): Promise<boolean> {
+    return (await this.#loadSharp()) !== null;
+  }
+
+  /**
+   * Takes the one file of a multipart upload: refused by its declared length at once when it is
+   * too large, else streamed to the store, cut off as soon as it passes `maxBytes`; its type
+   * sniffed from its first bytes; images re-encoded without their metadata (with `sharp`).
+   */
+  async upload(req: IncomingMessage, uploader: FileUploader): Promise<UploadAck['file']> {
+    if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+      throw new ChatError('VALIDATION', 'Send the file as multipart/form-data, in a part named "file"');
+    }
+    const length = Number(req.headers['content-length']);
+    if (Number.isFinite(length) && length > this.#options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw this.#tooLarge();
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 0, parts: 1, headerPairs: 20, fileSize: this.#options.maxBytes + 1 } });
+    } catch (error) {
+      throw new ChatError('VALIDATION', 'The upload is not valid multipart/form-data', { cause: error });
+    }
+    const received = new Promise<UploadAck['file']>((resolve, reject) => {
+      let taken = false;
+      parser.on('file', (_field, stream, info) => {
+        if (taken) {
+          stream.resume();
+          return;
+        }
+        taken = true;
+        this.#take(stream, info.filename ?? '', info.mimeType, uploader).then(resolve, reject);
+      });
+      parser.on('error', (error) => reject(new ChatError('VALIDATION', 'The upload is not valid multipart/form-data', { cause: error })));
+      parser.on('close', () => {
+        if (!taken) reject(new ChatError('VALIDATION', 'The upload has no file'));
+      });
+    });
+    req.on('aborted', () => parser.destroy(new Error('The upload was aborted')));
+    req.pipe(parser);
+    return received;
+  }
+
+  /**
+   * Claims files for a message: each must have been uploaded by `uploaderId` and not sent yet, or
+   * sent by this same message (a retry). Resolves with them as messages carry them, in order.
+   */
+  async claim(ids: readonly string[], uploaderId: string, message: { where: string; clientId: string }): Promise<ChatFile[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length !== ids.length) throw new ChatError('VALIDATION', 'A file is given twice');
+    const claimed = await this.#records.claim(unique, uploaderId, `${uploaderId}\n${message.where}\n${message.clientId}`);
+    if (claimed.length !== unique.length) {
+      throw new ChatError('VALIDATION', 'A file was not found: upload it again (files not sent within 10 minutes are deleted)');
+    }
+    const byId = new Map(claimed.map((record) => [record.id, record]));
+    return unique.map((id) => fileOfRecord(byId.get(id)!));
+  }
+
+  /** The record of a file, once a message took it (files not sent are nobody's to read). */
+  async sent(id: string): Promise<FileRecord | null> {
+    const record = await this.#records.get(id);
+    return record && record.claim !== null ? record : null;
+  }
+
+  /** Reads a file's bytes (or its thumbnail's), whole or a range. */
+  read(record: FileRecord, thumbnail: boolean, range?: { start: number; end: number }): Promise<Readable | null> {
+    return this.#store.get(thumbnail ? thumbnailId(record.id) : record.id, range);
+  }
+
+  /** A URL of the store's own to send the reader to (S3's presigned URLs), when it makes them. */
+  async directUrl(record: FileRecord, thumbnail: boolean): Promise<string | null> {
+    if (!this.#store.url) return null;
+    return this.#store.url(thumbnail ? thumbnailId(record.id) : record.id, {
+      type: thumbnail ? 'image/webp' : record.type,
+      name: record.name,
+      disposition: contentDisposition(record, thumbnail),
+      expiresInSeconds: 300,
+    });
+  }
+
+  /** Deletes the files no message took within 10 minutes of their upload; returns how many. */
+  async sweep(now = Date.now()): Promise<number> {
+    const before = new Date(now - UNCLAIMED_FILE_MS);
+    let deleted = 0;
+    for (const record of await this.#records.unclaimed(before, SWEEP_BATCH)) {
+      // The record goes first, and only while still unclaimed: a message sending it this instant wins.
+      if (!(await this.#records.deleteUnclaimed(record.id, before))) continue;
+      await this.#deleteBytes(record.id, record.thumbnail);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  async #take(source: Readable, filename: string, declared: string, uploader: FileUploader): Promise<UploadAck['file']> {
+    const id = randomBytes(16).toString('base64url');
+    const name = cleanFileName(filename);
+    const maxBytes = this.#options.maxBytes;
+    const chunks = limited(source, maxBytes, () => this.#tooLarge());
+    // The first bytes, for the type: held back, then sent on with the rest.
+    const head: Buffer[] = [];
+    let headLength = 0;
+    let next = await chunks.next();
+    while (!next.done) {
+      head.push(next.value);
+      headLength += next.value.length;
+      if (headLength >= SNIFF_BYTES) break;
+      next = await chunks.next();
+    }
+    if (headLength === 0) {
+      throw new ChatError('VALIDATION', 'The file is empty');
+    }
+    let type: string;
+    try {
+      type = await sniffType(Buffer.concat(head), name, declared, this.#options.types);
+    } catch (error) {
+      // The rest is not read: the answer closes the connection (see the route).
+      void chunks.return(undefined);
+      throw error;
+    }
+    const body = Readable.from(
+      (async function* () {
+        yield* head;
+        if (next.done) return;
+        for (let more = await chunks.next(); !more.done; more = await chunks.next()) yield more.value;
+      })(),
+    );
+
+    const sharp = INLINE_IMAGES.has(type) ? await this.#loadSharp() : null;
+    let size = 0;
+    let dimensions: { width?: number; height?: number } = {};
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    let stored: Readable = body;
+    if (sharp) {
+      const image = sharp({ animated: type === 'image/gif' || type === 'image/webp', limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' });
+      // JPEG's orientation is metadata: applied to the pixels before the metadata goes.
+      const cleaned = (type === 'image/jpeg' ? image.rotate() : image).toFormat(FORMATS[type]!);
+      cleaned.on('info', (info: { width?: number; height?: number; pageHeight?: number }) => {
+        dimensions = { width: info.width, height: info.pageHeight ?? info.height };
+      });
+      body.on('error', (error) => cleaned.destroy(error));
+      stored = body.pipe(cleaned);
+    }
+    stored.on('error', (error) => counter.destroy(error));
+    try {
+      await this.#store.put(id, stored.pipe(counter), { type, name });
+    } catch (error) {
+      void chunks.return(undefined);
+      await this.#deleteBytes(id, false);
+      throw error instanceof ChatError ? error : sharp ? new ChatError('VALIDATION', 'The image could not be read', { cause: error }) : error;
+    }
+
+    let thumbnail = false;
+    try {
+      if (sharp) thumbnail = await this.#thumbnail(sharp, id);
+      if (this.#options.beforeStore) {
+        const stream = await this.#store.get(id);
+        if (!stream) throw new Error(`parley-chat: the file store lost file ${id} as it was stored`);
+        await this.#options.beforeStore({ name, type, size, stream, uploader: { ...uploader } });
+      }
+      await this.#records.create({ id, name, type, size, ...dimensions, thumbnail, uploaderId: uploader.id, claim: null, createdAt: new Date() });
+    } catch (error) {
+      await this.#deleteBytes(id, thumbnail);
+      throw error;
+    }
+    return { id, name, type, size, ...(dimensions.width && dimensions.height ? { width: dimensions.width, height: dimensions.height } : {}) };
+  }
+
+  /** A small WebP of the stored image, beside it; false when the image cannot be made one. */
+  async #thumbnail(sharp: SharpModule, id: string): Promise<boolean> {
+    const original = await this.#store.get(id);
+    if (!original) return false;
+    const resize = sharp({ limitInputPixels: MAX_IMAGE_PIXELS })
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 75 });
+    original.on('error', (error) => resize.destroy(error));
+    try {
+      await this.#store.put(thumbnailId(id), original.pipe(resize), { type: 'image/webp', name: 'thumbnail.webp' });
+      return true;
+    } catch (error) {
+      this.#report(error);
+      await this.#store.delete(thumbnailId(id)).catch(() => undefined);
+      return false;
+    }
+  }
+
+  async #deleteBytes(id: string, thumbnail: boolean): Promise<void> {
+    await this.#store.delete(id).catch((error: unknown) => this.#report(error));
+    if (thumbnail) await this.#store.delete(thumbnailId(id)).catch((error: unknown) => this.#report(error));
+  }
+
+  #loadSharp(): Promise<SharpModule | null> {
+    this.#sharp ??= loadSharp();
+    return this.#sharp;
+  }
+
+  #tooLarge(): ChatError {
+    return new ChatError('TOO_LARGE', `Files are at most ${formatBytes(this.#options.maxBytes)}`);
+  }
+}
+
+const FORMATS: Record<string, 'png' | 'jpeg' | 'gif' | 'webp'> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
+
+export function thumbnailId(id: string): string {
+  return `${id}_thumbnail`;
+}
+
+/** Inline only for the images that are safe to show; everything else is downloaded, under its own name. */
+export function contentDisposition(record: Pick<FileRecord, 'name' | 'type'>, thumbnail: boolean): string {
+  const inline = thumbnail || INLINE_IMAGES.has(record.type);
+  const ascii = record.name.replace(/[^\x20-\x7E]|["\\%]/g, '_');
+  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(record.name)}`;
+}
+
+/** The source's chunks, failing with `tooLarge()` as soon as they pass `maxBytes` in all. */
+async function* limited(source: Readable, maxBytes: number, tooLarge: () => Error): AsyncGenerator<Buffer, void, undefined> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) throw tooLarge();
+    yield chunk as Buffer;
+  }
+  // busboy stops at its own limit (one byte more than ours) and says so.
+  if ((source as Readable & { truncated?: boolean }).truncated) throw tooLarge();
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}

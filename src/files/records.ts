@@ -1,0 +1,168 @@
+import type { Connection } from 'mongoose';
+import type { ChatFile } from '../protocol.js';
+
+/**
+ * What the chat knows of an uploaded file, beside its bytes in the FileStore. `claim` is null
+ * until a message takes the file; then it names that message (`<senderId>\n<where>\n<clientId>`),
+ * so that a retry of the same message takes it again and no other message can.
+ */
+export interface FileRecord {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  width?: number | undefined;
+  height?: number | undefined;
+  /** A thumbnail is stored beside it, as `<id>_thumbnail`. */
+  thumbnail: boolean;
+  uploaderId: string;
+  claim: string | null;
+  createdAt: Date;
+}
+
+/** Where the chat keeps its file records: the chat's MongoDB, or memory beside a MemoryStore. */
+export interface FileRecords {
+  init(): Promise<void>;
+  create(record: FileRecord): Promise<void>;
+  /**
+   * Claims the files `ids` for the message `claim`, if `uploaderId` uploaded them and no other
+   * message took them; returns the records so claimed (those of `ids` that could be).
+   */
+  claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]>;
+  get(id: string): Promise<FileRecord | null>;
+  /** Files no message took, uploaded before `before`. */
+  unclaimed(before: Date, limit: number): Promise<FileRecord[]>;
+  /** Deletes the record if it is still unclaimed and older than `before`; says whether it did. */
+  deleteUnclaimed(id: string, before: Date): Promise<boolean>;
+}
+
+/** A file as messages carry it: its URLs relative to the chat's base path until signed for a reader. */
+export function fileOfRecord(record: FileRecord): ChatFile {
+  return {
+    id: record.id,
+    name: record.name,
+    type: record.type,
+    size: record.size,
+    ...(record.width && record.height ? { width: record.width, height: record.height } : {}),
+    url: `files/${record.id}`,
+    ...(record.thumbnail ? { thumbnailUrl: `files/${record.id}/thumbnail` } : {}),
+  };
+}
+
+export class MemoryFileRecords implements FileRecords {
+  readonly #records = new Map<string, FileRecord>();
+
+  async init(): Promise<void> {}
+
+  async create(record: FileRecord): Promise<void> {
+    this.#records.set(record.id, { ...record });
+  }
+
+  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]> {
+    const claimed: FileRecord[] = [];
+    for (const id of ids) {
+      const record = this.#records.get(id);
+      if (!record || record.uploaderId !== uploaderId || (record.claim !== null && record.claim !== claim)) continue;
+      record.claim = claim;
+      claimed.push({ ...record });
+    }
+    return claimed;
+  }
+
+  async get(id: string): Promise<FileRecord | null> {
+    const record = this.#records.get(id);
+    return record ? { ...record } : null;
+  }
+
+  async unclaimed(before: Date, limit: number): Promise<FileRecord[]> {
+    const found: FileRecord[] = [];
+    for (const record of this.#records.values()) {
+      if (found.length >= limit) break;
+      if (record.claim === null && record.createdAt < before) found.push({ ...record });
+    }
+    return found;
+  }
+
+  async deleteUnclaimed(id: string, before: Date): Promise<boolean> {
+    const record = this.#records.get(id);
+    if (!record || record.claim !== null || record.createdAt >= before) return false;
+    this.#records.delete(id);
+    return true;
+  }
+}
+
+interface FileRecordDoc extends Omit<FileRecord, 'id'> {
+  _id: string;
+}
+
+/** File records in the chat's MongoDB (`<prefix>file_records`), through the raw driver with the chat's timeouts. */
+export class MongoFileRecords implements FileRecords {
+  readonly #connection: Connection;
+  readonly #name: string;
+  readonly #timeoutMs: number;
+
+  constructor(connection: Connection, prefix: string, timeoutMs: number) {
+    this.#connection = connection;
+    this.#name = `${prefix}file_records`;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get #collection() {
+    return this.#connection.collection<FileRecordDoc>(this.#name);
+  }
+
+  async init(): Promise<void> {
+    // The sweep of files no message took: unclaimed, oldest first.
+    await this.#collection.createIndex({ claim: 1, createdAt: 1 }, { name: 'claim_createdAt' });
+  }
+
+  async create(record: FileRecord): Promise<void> {
+    const { id, ...rest } = record;
+    await this.#collection.insertOne({ _id: id, ...rest }, { maxTimeMS: this.#timeoutMs } as never);
+  }
+
+  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]> {
+    // Ids and the uploader are strings checked by the caller; the filter holds no operator from outside.
+    await this.#collection.updateMany(
+      { _id: { $in: [...ids] }, uploaderId, claim: null },
+      { $set: { claim } },
+      { maxTimeMS: this.#timeoutMs } as never,
+    );
+    const docs = await this.#collection.find({ _id: { $in: [...ids] } }, { maxTimeMS: this.#timeoutMs }).toArray();
+    return docs.filter((doc) => doc.uploaderId === uploaderId && doc.claim === claim).map(recordOfDoc);
+  }
+
+  async get(id: string): Promise<FileRecord | null> {
+    const doc = await this.#collection.findOne({ _id: id }, { maxTimeMS: this.#timeoutMs });
+    return doc ? recordOfDoc(doc) : null;
+  }
+
+  async unclaimed(before: Date, limit: number): Promise<FileRecord[]> {
+    const docs = await this.#collection
+      .find({ claim: null, createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs })
+      .sort({ createdAt: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(recordOfDoc);
+  }
+
+  async deleteUnclaimed(id: string, before: Date): Promise<boolean> {
+    const result = await this.#collection.deleteOne({ _id: id, claim: null, createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs } as never);
+    return result.deletedCount === 1;
+  }
+}
+
+function recordOfDoc(doc: FileRecordDoc): FileRecord {
+  return {
+    id: String(doc._id),
+    name: doc.name,
+    type: doc.type,
+    size: doc.size,
+    width: doc.width ?? undefined,
+    height: doc.height ?? undefined,
+    thumbnail: doc.thumbnail === true,
+    uploaderId: doc.uploaderId,
+    claim: doc.claim ?? null,
+    createdAt: new Date(doc.createdAt),
+  };
+}
