@@ -5,10 +5,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChatFile, MessageAck } from 'parley-chat';
+import { withDatabase } from '../../demo/mongodb.js';
 import type { FileStore } from '../../src/files/file-store.js';
-import { onCleanup } from '../support/harness.js';
+import { clientId, connectClient, mongoInfo, onCleanup, request } from '../support/harness.js';
+import { startNodeProcess } from '../support/processes.js';
 
 // The README's recipe for files on S3, run as written against s3rver: a local stand-in for S3 (the
 // real service cannot be reached from the tests). What s3rver does not do, and so what only real S3
@@ -243,5 +249,132 @@ describe('README recipe: files on S3 or an S3-compatible service (against s3rver
     const served = await fetch(brief);
     expect([served.status, served.headers.get('content-type'), served.headers.get('content-disposition')]).toEqual([200, 'image/png', 'inline']);
     await expect.poll(async () => (await fetch(brief)).status, { timeout: 5000, interval: 250 }).toBe(403);
+  });
+});
+
+/** A free port on this machine, for the README's server, which listens on process.env.PORT. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Uploads `bytes` as the one file of a multipart POST, as the widget does, with the visitor's token. */
+function upload(url: string, token: string, bytes: Buffer, name: string): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), name);
+  return fetch(`${url}/chat/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+}
+
+/** Follows the chat's redirect for a file's signed URL: where it sent the reader, and what was served there. */
+async function download(url: string, path: string) {
+  const redirect = await fetch(`${url}${path}`, { redirect: 'manual' });
+  const location = redirect.headers.get('location') ?? '';
+  const served = await fetch(location);
+  return {
+    status: redirect.status,
+    location,
+    served: served.status,
+    type: served.headers.get('content-type'),
+    disposition: served.headers.get('content-disposition'),
+    bytes: Buffer.from(await served.arrayBuffer()),
+  };
+}
+
+describe("README recipe: the chat's files on S3, the server as written (against s3rver)", () => {
+  let url: string;
+
+  beforeAll(async () => {
+    writeFileSync(`${recipeDir}/server.mjs`, readmeExample('files-s3'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const server = await startNodeProcess(`${recipeDir}/server.mjs`, [], {
+      env: {
+        MONGODB_URI: withDatabase(mongoInfo().uri, `parley_s3_${randomBytes(4).toString('hex')}`),
+        CHAT_SECRET: 'readme-secret-that-is-at-least-32-characters',
+        PORT: String(port),
+        S3_ENDPOINT: endpoint,
+        S3_BUCKET: BUCKET,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      },
+    });
+    for (const giveUp = Date.now() + 15_000; (await fetch(`${url}/chat/health`).catch(() => undefined))?.status !== 200; ) {
+      if (Date.now() > giveUp) throw new Error(`the README's server did not answer /chat/health within 15 s:\n${server.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+
+  it('stores uploads in the bucket through the recipe, and sends readers to presigned URLs that serve them', async () => {
+    const visitor = await connectClient(url);
+    expect(visitor.session.files).toMatchObject({ maxBytes: 10 * MiB });
+
+    // A PDF of 6 MiB: through the chat into the bucket in two parts, kept byte for byte.
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(6 * MiB), Buffer.from('\n%%EOF\n')]);
+    const uploaded = await upload(url, visitor.session.token, pdf, 'Invoice 1234.pdf');
+    expect(uploaded.status).toBe(200);
+    const { file } = (await uploaded.json()) as { file: { id: string } };
+    expect(file).toMatchObject({ name: 'Invoice 1234.pdf', type: 'application/pdf', size: pdf.length });
+    expect(requestsFor(file.id).filter((request) => request.method === 'PUT').length).toBe(2);
+
+    // An image: cleaned by the chat, with a thumbnail made from what the recipe's get reads back.
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c03' } }).png().toBuffer();
+    const image = (await (await upload(url, visitor.session.token, png, 'shot.png')).json()) as { file: { id: string } };
+    expect(image.file).toMatchObject({ type: 'image/png', width: 64, height: 48 });
+
+    await request(visitor, 'join', { room: 'lobby' });
+    const sent = await request<MessageAck>(visitor, 'message', {
+      room: 'lobby',
+      message: 'The invoice, and the error',
+      files: [file.id, image.file.id],
+      clientId: clientId(),
+    });
+    if (!sent.ok) throw new Error(`message refused: ${JSON.stringify(sent.error)}`);
+    const [invoice, shot] = sent.message.files as [ChatFile, ChatFile];
+
+    // The chat checks the signed URL, then redirects to the bucket; the presigned URL serves the file.
+    const got = await download(url, invoice.url);
+    expect([302, 303, 307]).toContain(got.status);
+    expect(got.location.startsWith(`${endpoint}/${BUCKET}/chat-files/${file.id}?`)).toBe(true);
+    expect(got).toMatchObject({ served: 200, type: 'application/pdf' });
+    expect(got.disposition).toMatch(/^attachment; filename="Invoice 1234.pdf"/);
+    expect(got.bytes.equals(pdf)).toBe(true);
+
+    const picture = await download(url, shot.url);
+    expect(picture).toMatchObject({ served: 200, type: 'image/png' });
+    expect(picture.disposition).toMatch(/^inline; /);
+    expect((await sharp(picture.bytes).metadata()).format).toBe('png');
+    const thumbnail = await download(url, shot.thumbnailUrl!);
+    expect(thumbnail).toMatchObject({ served: 200, type: 'image/webp' });
+    expect((await sharp(thumbnail.bytes).metadata()).format).toBe('webp');
+
+    // Without the chat's signature, no redirect to the bucket.
+    const unsigned = await fetch(`${url}/chat/files/${file.id}`, { redirect: 'manual' });
+    expect(unsigned.headers.get('location')).toBeNull();
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers an upload cut at the limit 413 TOO_LARGE, its multipart upload aborted and nothing in the bucket', async () => {
+    const visitor = await connectClient(url);
+    const keys = async () => {
+      const { Contents = [] } = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+      return Contents.map((object) => object.Key).sort();
+    };
+    const before = await keys();
+    const since = requests.length;
+    // One byte over 10 MiB: within what the chat lets through by its declared length, so it is cut as it streams.
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(10 * MiB - 8)]);
+    const refused = await upload(url, visitor.session.token, pdf, 'huge.pdf');
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
+    // Parts were stored, then the upload aborted (s3rver answers that 405, S3 deletes the parts), never completed.
+    const asked = requests.slice(since).map(({ method, query }) => `${method} ${query.sort().join('&')}`);
+    expect(asked).toContain('POST uploads');
+    expect(asked).toContain('DELETE uploadId');
+    expect(asked).not.toContain('POST uploadId');
+    expect(await keys()).toEqual(before);
   });
 });
