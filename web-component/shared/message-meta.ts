@@ -10,7 +10,10 @@ export function clockTime(iso: string, lang: string): string {
 }
 
 
-/** The state of a message the server has not acknowledged: sending, or why it failed, with Retry when it may be. */
+/**
+ * The state of a message the server has not acknowledged: sending, or why it failed, with Retry
+ * when it may be (not with a file lost in a reload, which must be chosen again).
+ */
 export function outgoingState(
   entry: OutgoingMessage,
   text: { sending: string; failed: string; retry: string },
@@ -18,7 +21,7 @@ export function outgoingState(
 ): TemplateResult {
   const failed = entry.status === 'failed';
   return html`<span class="state">${failed ? `${text.failed}${entry.error ? `: ${entry.error.message}` : ''}` : text.sending}</span>
-    ${failed && retry ? html`<button type="button" class="link" @click=${() => retry(entry.clientId)}>${text.retry}</button>` : nothing}`;
+    ${failed && retry && !entry.files?.some((file) => file.lost) ? html`<button type="button" class="link" @click=${() => retry(entry.clientId)}>${text.retry}</button>` : nothing}`;
 }
 
 /** The line that starts a day in a thread, where `day` is set (see threadRows). */

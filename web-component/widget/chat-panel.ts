@@ -6,6 +6,7 @@ import { statusText } from '../clients/connection.js';
 import { panelCss } from './chat-panel.styles.js';
 import type { DetailsForm } from './chat-details.js';
 import type { AssistantView } from './chat-assistant.js';
+import type { FilesView } from './chat-files.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
 import { clockTime, dayLine, outgoingState, safeLocale } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
@@ -47,6 +48,9 @@ class ChatPanel implements PanelHandle {
   /** The assistant's and the hours' pieces, once their file has loaded (see #assistant). */
   #assistantView: AssistantView | undefined;
   #assistantLoading: Promise<unknown> | undefined;
+  /** Files in the chat, once their file has loaded (see #files). */
+  #filesView: FilesView | undefined;
+  #filesLoading: Promise<FilesView> | undefined;
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
@@ -148,6 +152,8 @@ class ChatPanel implements PanelHandle {
         details: (user) => this.#emit('chat-details', { user }),
       },
     );
+    // The files of a message upload before it goes, from the file view (loaded if it was not).
+    this.#client.uploadFiles = (entry) => this.#loadFiles().then((view) => view.upload(entry));
     this.#client.connect();
   }
 
@@ -244,8 +250,8 @@ class ChatPanel implements PanelHandle {
   }
 
   #sendDraft(): void {
-    if (!this.#client || this.#needsDetails || this.#refused || !this.#draft.trim()) return;
-    this.#client.send(this.#draft);
+    if (!this.#client || this.#needsDetails || this.#refused || !(this.#draft.trim() || this.#filesView?.attached)) return;
+    this.#client.send(this.#draft, this.#filesView?.take());
     this.#draft = '';
     this.#stickToBottom = true;
     this.#requestRender();
@@ -331,6 +337,7 @@ class ChatPanel implements PanelHandle {
         ${this.#settings.collectDetails === 'off' ? nothing : this.#renderDetails()}
         ${client && this.#assistant ? this.#assistant.bar(this.#assistantHost) : nothing}
         <form part="composer" class="composer" @submit=${this.#onSubmit}>
+          ${blocked ? nothing : this.#files?.composer()}
           <label for="message-input" class="visually-hidden">${text.messageLabel}</label>
           <textarea
             part="input"
@@ -343,7 +350,9 @@ class ChatPanel implements PanelHandle {
             @keydown=${this.#onInputKeydown}
             @input=${this.#onInput}
           ></textarea>
-          <button part="send-button" class="send" type="submit" ?disabled=${blocked || !this.#draft.trim()}>${text.send}</button>
+          <button part="send-button" class="send" type="submit" ?disabled=${blocked || !(this.#draft.trim() || this.#filesView?.attached)}>
+            ${text.send}
+          </button>
         </form>
       </section>
       <div part="preview" class="preview" role="status">${this.#renderPreview()}</div>
@@ -366,6 +375,34 @@ class ChatPanel implements PanelHandle {
       );
     }
     return this.#assistantView;
+  }
+
+  /**
+   * Files in the chat: their file loads once the chat says it takes files, or a message (sent or
+   * on its way) has some, and the window renders again.
+   */
+  get #files(): FilesView | undefined {
+    const client = this.#client;
+    if (!this.#filesLoading && client && (client.fileLimits || [...client.messages, ...client.outbox].some((message) => message.files))) void this.#loadFiles();
+    return this.#filesView;
+  }
+
+  #loadFiles(): Promise<FilesView> {
+    this.#filesLoading ??= import('./chat-files.js').then(
+      ({ createFilesView }) => {
+        this.#filesView = createFilesView({ html, nothing, render }, this.#container, () => ({ client: this.#client!, settings: this.#settings }), () => {
+          this.#requestRender();
+          return this.#rendered;
+        });
+        this.#requestRender();
+        return this.#filesView;
+      },
+      (error: unknown) => {
+        this.#filesLoading = undefined;
+        throw error;
+      },
+    );
+    return this.#filesLoading;
   }
 
   /** What the assistant's pieces read of the window: its strings are the language's and the page's, over English. */
@@ -463,9 +500,11 @@ class ChatPanel implements PanelHandle {
       own ? 'message message-own' : assistant ? 'message message-team message-assistant' : team ? 'message message-team' : 'message',
       row,
       html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}${view ? view.badge(this.#assistantHost) : nothing}`,
-      view
-        ? [view.replyText(message, renderText(message.message)), view.replyFooter(this.#assistantHost, message)]
-        : html`<p part="text" class="text">${renderText(message.message)}</p>`,
+      [
+        view ? view.replyText(message, renderText(message.message)) : html`<p part="text" class="text">${renderText(message.message)}</p>`,
+        this.#files?.thread(message),
+        view?.replyFooter(this.#assistantHost, message),
+      ],
       html`<time datetime=${message.timestamp}>${clockTime(message.timestamp, this.#settings.lang)}</time>
         ${own ? html`<span class="state">${seen ? text.seen : text.sent}</span>` : nothing}`,
     );
@@ -479,7 +518,7 @@ class ChatPanel implements PanelHandle {
       `message message-own message-${shown.status}`,
       { first: true, last: true },
       this.#text.you,
-      html`<p part="text" class="text">${renderText(entry.message)}</p>`,
+      [html`<p part="text" class="text">${renderText(entry.message)}</p>`, this.#files?.outgoing(entry)],
       outgoingState(shown, this.#text, this.#refused ? undefined : (clientId) => this.#client?.retry(clientId)),
     );
   }

@@ -1,5 +1,6 @@
 import { LAUNCHER_STRINGS } from './launcher-strings.js';
 import type { ChatStrings } from './strings.js';
+import { FILE_STRINGS_ES } from '../shared/file-strings-es.js';
 
 /** The widget in Spanish: a file of its own, which the launcher loads for `lang="es"` only. */
 export const strings: ChatStrings = {
@@ -53,4 +54,5 @@ export const strings: ChatStrings = {
   writing: 'Escribiendo…',
   sources: 'Fuentes',
   stopped: 'Interrumpido',
+  ...FILE_STRINGS_ES,
 };

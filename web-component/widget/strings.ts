@@ -1,12 +1,14 @@
 import type { AssistantStrings } from './assistant-strings.js';
+import type { FileStrings } from '../shared/file-strings.js';
 import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
 import { languageCode, resolveStringTable } from '../shared/strings.js';
 
 /**
  * Every piece of text the widget shows or announces; replace any of them through `strings`. The
- * assistant's and the hours' (see chat-assistant.ts) come with the file that shows them.
+ * assistant's and the hours' (see chat-assistant.ts), and those of files (chat-files.ts), come
+ * with the file that shows them.
  */
-export interface ChatStrings extends LauncherStrings, Partial<AssistantStrings> {
+export interface ChatStrings extends LauncherStrings, Partial<AssistantStrings>, Partial<FileStrings> {
   heading: string;
   closeChat: string;
   online: (count: number) => string;
