@@ -1,4 +1,6 @@
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+import { attachmentsCss } from '../shared/attachments.js';
+import { filesCss } from '../shared/file-view.js';
 import { baseStyles, bubbleStyles, messageStyles, themeTokens } from '../shared/theme.styles.js';
 
 export const inboxStyles = [
@@ -409,6 +411,17 @@ export const inboxStyles = [
       .item {
         transition: background-color 120ms ease;
       }
+    }
+  `,
+  unsafeCSS(filesCss + attachmentsCss),
+  css`
+    /* With files: the paperclip, the note switch, Send; the files and what was refused above, across. */
+    .composer.with-files {
+      grid-template-columns: auto 1fr auto;
+    }
+    .attachments,
+    .file-notice {
+      grid-column: 1 / -1;
     }
   `,
 ];

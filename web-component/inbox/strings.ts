@@ -1,7 +1,9 @@
+import { FILE_STRINGS, type FileStrings } from '../shared/file-strings.js';
+import { FILE_STRINGS_ES } from '../shared/file-strings-es.js';
 import { resolveStringTable } from '../shared/strings.js';
 
-/** Every piece of text the inbox shows or announces; replace any of them through `strings`. */
-export interface InboxStrings {
+/** Every piece of text the inbox shows or announces (files' too); replace any of them through `strings`. */
+export interface InboxStrings extends FileStrings {
   heading: string;
   connecting: string;
   connected: string;
@@ -129,6 +131,7 @@ const en: InboxStrings = {
   assistantBadge: 'AI',
   sources: 'Sources',
   stopped: 'Stopped',
+  ...FILE_STRINGS,
 };
 
 const es: InboxStrings = {
@@ -191,6 +194,7 @@ const es: InboxStrings = {
   assistantBadge: 'IA',
   sources: 'Fuentes',
   stopped: 'Interrumpida',
+  ...FILE_STRINGS_ES,
 };
 
 /** The built-in strings by language, English first (the fallback). */

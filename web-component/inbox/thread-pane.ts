@@ -28,6 +28,18 @@ export interface ThreadPaneHost {
   onInput(event: Event): void;
   sendDraft(): void;
   onLogScroll(): void;
+  /** Files: the composer's, each message's, and those of replies on their way. */
+  readonly files: {
+    /** There is text or a file to send. */
+    readonly canSend: boolean;
+    /** The chat takes files. */
+    readonly taken: boolean;
+    composer(): unknown;
+    thread(message: ChatMessage): unknown;
+    outgoing(entry: OutgoingMessage): unknown;
+    onPaste(event: ClipboardEvent): void;
+    onDrag(event: DragEvent): void;
+  };
 }
 
 /** The open conversation: the visitor and the actions, the messages and notes, and the reply composer. */
@@ -57,7 +69,17 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
     entries.map((message) => ({ key: `${message.note ? 'note' : message.sender.role}:${message.sender.id}`, at: message.timestamp })),
     host.lang,
   );
-  return html`<section part="thread-pane" class="thread-pane" aria-labelledby="thread-heading" @keydown=${(event: KeyboardEvent) => host.onThreadKeydown(event)}>
+  const drag = (event: DragEvent) => host.files.onDrag(event);
+  return html`<section
+    part="thread-pane"
+    class="thread-pane"
+    aria-labelledby="thread-heading"
+    @keydown=${(event: KeyboardEvent) => host.onThreadKeydown(event)}
+    @dragenter=${drag}
+    @dragover=${drag}
+    @dragleave=${drag}
+    @drop=${drag}
+  >
     <header part="thread-header" class="thread-header">
       <button type="button" class="link back" @click=${() => host.backToList()}>${text.back}</button>
       <div class="who">
@@ -127,10 +149,15 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
       </ol>
     </div>
     <p class="typing" aria-live="polite">${open.visitorTyping ? text.typing(name) : ''}</p>
-    <form part="composer" class=${host.noteMode ? 'composer note-mode' : 'composer'} @submit=${(event: Event) => {
-      event.preventDefault();
-      host.sendDraft();
-    }}>
+    <form
+      part="composer"
+      class="composer${host.noteMode ? ' note-mode' : ''}${host.files.taken && !refused ? ' with-files' : ''}"
+      @submit=${(event: Event) => {
+        event.preventDefault();
+        host.sendDraft();
+      }}
+      @paste=${(event: ClipboardEvent) => host.files.onPaste(event)}
+    >
       <label for="reply-input" class="visually-hidden">${host.noteMode ? text.noteLabel : text.reply}</label>
       <textarea
         part="input"
@@ -142,13 +169,14 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         @keydown=${(event: KeyboardEvent) => host.onInputKeydown(event)}
         @input=${(event: Event) => host.onInput(event)}
       ></textarea>
+      ${refused ? nothing : host.files.composer()}
       <label class="switch">
         <input part="note-switch" type="checkbox" .checked=${host.noteMode} @change=${(event: Event) => {
           host.setNoteMode((event.target as HTMLInputElement).checked);
         }} />
         ${text.note}
       </label>
-      <button part="send-button" class="send" type="submit" ?disabled=${refused || !host.draft.trim()}>${text.send}</button>
+      <button part="send-button" class="send" type="submit" ?disabled=${refused || !host.files.canSend}>${text.send}</button>
     </form>
   </section>`;
 }
@@ -171,6 +199,7 @@ function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: Conv
         html`<div class="text" aria-hidden="true">${renderText(message.message)}<span class="caret"></span></div>
           ${activity ? html`<p class="activity">${activity}…</p>` : nothing}`
       : html`<p class="text">${renderText(message.message)}</p>`}
+    ${host.files.thread(message)}
     ${message.status === 'interrupted' ? html`<p class="stopped">${text.stopped}</p>` : nothing}
     ${message.citations?.length
       ? html`<ul class="sources" aria-label=${text.sources}>
@@ -190,6 +219,7 @@ function renderPending(host: ThreadPaneHost, entry: OutgoingMessage): TemplateRe
   return html`<li part="message message-${kind}" class="message ${kind} end first last ${entry.status}">
     <span class=${entry.note ? 'sender' : 'sender visually-hidden'}>${entry.note ? `${text.note} · ` : ''}${text.you}</span>
     <p class="text">${renderText(entry.message)}</p>
+    ${host.files.outgoing(entry)}
     <span class="meta">${outgoingState(entry, text, host.client.status === 'refused' ? undefined : (clientId) => host.client.retry(clientId))}</span>
   </li>`;
 }
