@@ -227,7 +227,13 @@ export class ChatFiles {
       if (this.#options.beforeStore) {
         const stream = await this.#store.get(id);
         if (!stream) throw new Error(`parley-chat: the file store lost file ${id} as it was stored`);
-        await this.#options.beforeStore({ name, type, size, stream, uploader: { ...uploader } });
+        // The host may read it or not: what it leaves unread is closed, and its errors go nowhere.
+        stream.on('error', () => undefined);
+        try {
+          await this.#options.beforeStore({ name, type, size, stream, uploader: { ...uploader } });
+        } finally {
+          stream.destroy();
+        }
       }
       await this.#records.create({ id, name, type, size, ...dimensions, thumbnail, uploaderId: uploader.id, claim: null, createdAt: new Date() });
     } catch (error) {

@@ -172,8 +172,8 @@ export function createFileRoutes(ctx: FileRoutesContext) {
       if (query(req).has('s')) throw new ChatError('FORBIDDEN', 'This link to the file has expired or is not valid; reload the conversation for a new one');
       throw new ChatError('UNAUTHORIZED', 'Open the file from its message: its link is signed for you');
     }
-    // The team's link, asked with an operator's session: that operator must be of the inbox.
-    if (reader.startsWith('t:') && ctx.operatorOfRequest && req.headers.cookie) {
+    // The team's link, asked by someone the host knows as an operator: they must be of the inbox.
+    if (reader.startsWith('t:') && ctx.operatorOfRequest) {
       const operator = await ctx.operatorOfRequest(req, res).catch(() => null);
       const inbox = reader.slice(2);
       if (operator && operator.inboxes !== '*' && !operator.inboxes.includes(inbox)) throw new ChatError('FORBIDDEN', 'This file is not in your inboxes');

@@ -63,6 +63,8 @@ export interface ChatServer {
   readonly assistant: AssistantApi;
   /** The team's business hours (the `hours` option): whether the team is in, and when it is next. */
   readonly hours: HoursApi;
+  /** Files in messages (see `files`): `sweep()` deletes now the files not sent within 10 minutes of their upload, as every node does each minute, and says how many. */
+  readonly files: { sweep(): Promise<number> };
   /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
@@ -115,6 +117,7 @@ class ChatServerImpl implements ChatServer {
   readonly conversations: ConversationsApi;
   readonly assistant: AssistantApi;
   readonly hours: HoursApi;
+  readonly files: { sweep(): Promise<number> };
 
   readonly #options: ResolvedOptions;
   readonly #lifecycle: Lifecycle;
@@ -215,6 +218,7 @@ class ChatServerImpl implements ChatServer {
     this.conversations = createConversationsApi(ctx, this.#conversations?.service);
     this.assistant = createAssistantApi(this.#conversations?.service);
     this.hours = createHoursApi(options);
+    this.files = { sweep: async () => (files ? files.sweep() : 0) };
     this.#visitorEvents = new VisitorEvents(ctx, this.#rooms, visitorSide);
 
     const httpRoutes = createHttpRoutes({
