@@ -86,6 +86,11 @@ const LANGUAGE_PACKS: Record<string, () => Promise<{ strings: ChatStrings }>> = 
  * @csspart input - The message input.
  * @csspart send-button - The Send button.
  * @csspart preview - A new reply from the team, shown beside the launcher while the window is closed.
+ * @csspart attach-button - The paperclip, when the chat takes files.
+ * @csspart attachments - The files attached to the message being written.
+ * @csspart files - The files of a message: thumbnails that open the viewer, chips that download.
+ * @csspart progress - The progress bar of a message's files as they upload.
+ * @csspart viewer - The image viewer, a modal dialog.
  *
  * @cssproperty --chat-accent - Launcher, own messages and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.
