@@ -162,7 +162,9 @@ export class ChatFiles {
     const id = randomBytes(16).toString('base64url');
     const name = cleanFileName(filename);
     const maxBytes = this.#options.maxBytes;
-    const chunks = limited(source, maxBytes, () => this.#tooLarge());
+    // Why the chat cut the stream, if it did: that is the answer, whatever the store then says.
+    let cutWith: ChatError | undefined;
+    const chunks = limited(source, maxBytes, () => (cutWith = this.#tooLarge()));
     // The first bytes, for the type: held back, then sent on with the rest.
     const head: Buffer[] = [];
     let headLength = 0;
@@ -202,6 +204,7 @@ export class ChatFiles {
       },
     });
     let stored: Readable = body;
+    let unreadable: unknown;
     if (sharp) {
       const image = sharp({ animated: type === 'image/gif' || type === 'image/webp', limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' });
       // JPEG's orientation is metadata: applied to the pixels before the metadata goes.
@@ -210,6 +213,7 @@ export class ChatFiles {
         dimensions = { width: info.width, height: info.pageHeight ?? info.height };
       });
       body.on('error', (error) => cleaned.destroy(error));
+      cleaned.on('error', (error) => (unreadable ??= error));
       stored = body.pipe(cleaned);
     }
     stored.on('error', (error) => counter.destroy(error));
@@ -218,7 +222,11 @@ export class ChatFiles {
     } catch (error) {
       void chunks.return(undefined);
       await this.#deleteBytes(id, false);
-      throw error instanceof ChatError ? error : sharp ? new ChatError('VALIDATION', 'The image could not be read', { cause: error }) : error;
+      if (cutWith) throw cutWith;
+      if (error instanceof ChatError) throw error;
+      // sharp could not decode it: a broken or disguised image, the uploader's to fix.
+      if (unreadable !== undefined) throw new ChatError('VALIDATION', 'The image could not be read', { cause: unreadable });
+      throw error;
     }
 
     let thumbnail = false;

@@ -149,6 +149,9 @@ describe('uploads', () => {
     expect(zip.status).toBe(400);
     const binary = await upload(ann.session.token, Buffer.from([0, 1, 2, 3, 0, 0, 7]), 'blob.txt', 'text/plain');
     expect(binary.status).toBe(400);
+    // A PNG's signature over garbage: sharp cannot read it.
+    const broken = await upload(ann.session.token, Buffer.concat([PNG.subarray(0, 64), Buffer.alloc(5000, 7)]), 'broken.png', 'image/png');
+    expect(broken).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION', message: 'The image could not be read' } } });
     expect(await gridFsFiles()).toBe(before);
   });
 
