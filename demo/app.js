@@ -88,6 +88,8 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
         }
       : {}),
     ...(settings.hours ? { hours: settings.hours } : {}),
+    // Screenshots and files, in the demo's MongoDB (GridFS); sharp cleans and shrinks the pictures.
+    files: {},
     ...chatOptions,
   });
   app.use((_req, res, next) => {

@@ -28,6 +28,7 @@ export interface ChatFilesParts {
   records: FileRecords;
   links: FileLinks;
   report(error: unknown): void;
+  warn(message: string): void;
 }
 
 /**
@@ -40,6 +41,7 @@ export class ChatFiles {
   readonly #store: FileStore;
   readonly #records: FileRecords;
   readonly #report: (error: unknown) => void;
+  readonly #warn: (message: string) => void;
   #sharp: Promise<SharpModule | null> | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
 
@@ -49,6 +51,7 @@ export class ChatFiles {
     this.#store = parts.store;
     this.#records = parts.records;
     this.#report = parts.report;
+    this.#warn = parts.warn;
   }
 
   get limits(): FileLimits {
@@ -57,6 +60,10 @@ export class ChatFiles {
 
   async init(): Promise<void> {
     await this.#records.init();
+    // Once: init runs again each time storage comes back.
+    if (!this.#sweep && this.#options.types.some((type) => INLINE_IMAGES.has(type)) && !(await this.hasSharp())) {
+      this.#warn('parley-chat: sharp is not installed, so images are kept as uploaded, with their metadata (EXIF, GPS) and no thumbnails; `npm install sharp` to clean them');
+    }
     this.#sweep ??= setInterval(() => void this.sweep().catch((error: unknown) => this.#report(error)), SWEEP_EVERY_MS);
     this.#sweep.unref();
   }

@@ -147,6 +147,7 @@ class ChatServerImpl implements ChatServer {
           records: options.files.records,
           links: new FileLinks(options.secret, options.basePath, options.files.urlTtlMs),
           report,
+          warn: (message) => options.logger.warn(message),
         })
       : undefined;
     this.#files = files;

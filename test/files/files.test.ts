@@ -228,6 +228,19 @@ describe('uploads', () => {
     expect(await gridFsFiles()).toBe(before);
   });
 
+  it('counts uploads against the visitor’s message rate limit', async () => {
+    const limited = await startChat({ mongoose: db, files: {}, limits: { messageRate: { max: 2, perMs: 60_000 } } });
+    const dan = await limited.connect();
+    expect((await upload(dan.session.token, 'one', 'a.txt', 'text/plain', {}, limited)).status).toBe(200);
+    expect((await upload(dan.session.token, 'two', 'b.txt', 'text/plain', {}, limited)).status).toBe(200);
+    const form = new FormData();
+    form.append('file', new Blob(['three']), 'c.txt');
+    const third = await fetch(`${limited.url}/chat/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${dan.session.token}` } });
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await third.json()).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+  });
+
   it('refuses uploads without a token, with a bad token, without a file, and not as multipart', async () => {
     const ann = await visitor();
     expect((await upload(null, PNG, 'a.png')).status).toBe(401);
