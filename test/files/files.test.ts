@@ -319,6 +319,10 @@ describe('messages with files', () => {
     const reply = nextMessage(ann);
     const sent = await request(olga, 'message', { conversationId: conversation.id, message: 'Try this', clientId: clientId(), files: [guide.body.file.id] });
     expect(sent.ok).toBe(true);
+    // The inbox's list can say what a message of files was.
+    const listed = await request(olga, 'inbox', { inbox: 'support' });
+    const summary = listed.conversations.find((item: { id: string }) => item.id === conversation.id);
+    expect(summary.lastMessage.files).toEqual([expect.objectContaining({ id: guide.body.file.id, name: 'guide.txt' })]);
     const received = await reply;
     expect(received.files[0].url).toMatch(/\?r=v%3A/);
     expect(await (await get(received.files[0].url)).text()).toBe('Step 1: restart.\n');

@@ -51,6 +51,8 @@ export interface LastMessageDoc {
   clientId: string;
   timestamp: Date;
   status?: ReplyStatus;
+  /** What the inbox's list shows of a message of files alone. */
+  files?: StoredFileDoc[];
 }
 
 /**
@@ -156,6 +158,18 @@ export interface ChatModels {
 export function chatModels(connection: Connection, prefix: string): ChatModels {
   const { Schema } = connection.base;
 
+  const storedFileSchema = new Schema<StoredFileDoc>(
+    {
+      id: { type: String, required: true },
+      name: { type: String, required: true },
+      type: { type: String, required: true },
+      size: { type: Number, required: true },
+      width: { type: Number },
+      height: { type: Number },
+      thumbnail: { type: Boolean },
+    },
+    { ...SCHEMA_OPTIONS, _id: false },
+  );
   const messageSchema = new Schema<MessageDoc>(
     {
       room: { type: String, required: true },
@@ -172,21 +186,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       status: { type: String, enum: ['streaming', 'complete', 'interrupted', 'handoff'] },
       citations: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }],
       movedAt: { type: Date },
-      files: {
-        type: [
-          {
-            _id: false,
-            id: { type: String, required: true },
-            name: { type: String, required: true },
-            type: { type: String, required: true },
-            size: { type: Number, required: true },
-            width: { type: Number },
-            height: { type: Number },
-            thumbnail: { type: Boolean },
-          },
-        ],
-        default: undefined,
-      },
+      files: { type: [storedFileSchema], default: undefined },
     },
     SCHEMA_OPTIONS,
   );
@@ -217,6 +217,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       clientId: { type: String, required: true },
       timestamp: { type: Date, required: true },
       status: { type: String },
+      files: { type: [storedFileSchema], default: undefined },
     },
     { ...SCHEMA_OPTIONS, _id: false },
   );
@@ -379,7 +380,7 @@ export function docOfFile(file: ChatFile): StoredFileDoc {
   };
 }
 
-export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId' | 'status'>, timestamp: Date): LastMessageDoc {
+export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId' | 'status' | 'files'>, timestamp: Date): LastMessageDoc {
   return {
     id: message.id,
     sender: { id: message.sender.id, name: message.sender.name, role: message.sender.role },
@@ -387,6 +388,7 @@ export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'm
     clientId: message.clientId,
     timestamp,
     ...(message.status ? { status: message.status } : {}),
+    ...(message.files?.length ? { files: message.files.map(docOfFile) } : {}),
   };
 }
 
@@ -410,6 +412,7 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
       timestamp: new Date(last.timestamp).toISOString(),
       clientId: last.clientId,
       ...(last.status ? { status: last.status } : {}),
+      ...(last.files?.length ? { files: last.files.map(fileOfDoc) } : {}),
     },
     unread: doc.unread,
     visitorReadSeq: doc.visitorReadSeq,
