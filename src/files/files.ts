@@ -87,6 +87,10 @@ export class ChatFiles {
     if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
       throw new ChatError('VALIDATION', 'Send the file as multipart/form-data, in a part named "file"');
     }
+    // A body parser of the host's that ran first has read it all: waiting for it would hang.
+    if (req.readableEnded || (req as IncomingMessage & { _body?: unknown })._body !== undefined) {
+      throw new ChatError('VALIDATION', "The upload was read before the chat got it: mount the chat's routes before body parsers");
+    }
     const length = Number(req.headers['content-length']);
     if (Number.isFinite(length) && length > this.#options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw this.#tooLarge();
     let parser: busboy.Busboy;

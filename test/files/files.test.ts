@@ -241,6 +241,25 @@ describe('uploads', () => {
     expect(await third.json()).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
   });
 
+  it('answers at once, not hangs, when a body parser of the host read the upload first', async () => {
+    const ann = await visitor();
+    const { createServer } = await import('node:http');
+    const host = createServer((req, res) => {
+      // The host's parser reads the body before the chat's handler sees the request.
+      req.resume();
+      req.on('end', () => running.chat.handler(req, res));
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const { port } = host.address() as { port: number };
+    const form = new FormData();
+    form.append('file', new Blob(['hello']), 'a.txt');
+    const response = await fetch(`http://127.0.0.1:${port}/chat/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${ann.session.token}` }, signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'VALIDATION', message: expect.stringContaining('before body parsers') } });
+    host.closeAllConnections();
+    await new Promise((resolve) => host.close(resolve));
+  });
+
   it('refuses uploads without a token, with a bad token, without a file, and not as multipart', async () => {
     const ann = await visitor();
     expect((await upload(null, PNG, 'a.png')).status).toBe(401);
