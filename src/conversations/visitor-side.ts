@@ -1,5 +1,5 @@
 import { forReader, oneForReader } from '../files/links.js';
-import { uploaderOf } from '../files/routes.js';
+import { uploaderOf } from '../files/records.js';
 import type { ChatMessage, InboxTypingPayload, VisitorDetails } from '../protocol.js';
 import { visitorOf, type VisitorSocket } from '../rooms/rooms.js';
 import { channels, inboxesIn } from '../server/channels.js';

@@ -20,6 +20,15 @@ export interface FileRecord {
   createdAt: Date;
 }
 
+/**
+ * Who uploaded a file and the message that took it, as claims name them: `v:<visitorId>` or
+ * `o:<operatorId>`, then where the message went: `room:<room>`, `inbox:<inbox>` (a visitor's own
+ * conversation), `c:<conversationId>` or `n:<conversationId>` (an operator's message or note).
+ */
+export function uploaderOf(visitorOrOperator: { visitorId: string } | { operatorId: string }): string {
+  return 'visitorId' in visitorOrOperator ? `v:${visitorOrOperator.visitorId}` : `o:${visitorOrOperator.operatorId}`;
+}
+
 /** Where the chat keeps its file records: the chat's MongoDB, or memory beside a MemoryStore. */
 export interface FileRecords {
   init(): Promise<void>;
@@ -37,7 +46,7 @@ export interface FileRecords {
 }
 
 /** A file as messages carry it: its URLs relative to the chat's base path until signed for a reader. */
-export function fileOfRecord(record: FileRecord): ChatFile {
+export function fileOfRecord(record: Pick<FileRecord, 'id' | 'name' | 'type' | 'size' | 'width' | 'height'> & { thumbnail?: boolean | undefined }): ChatFile {
   return {
     id: record.id,
     name: record.name,

@@ -6,7 +6,7 @@ import type { OperatorIdentityOf } from '../server/handshake.js';
 import type { Visitor } from '../server/options.js';
 import { contentDisposition, type ChatFiles } from './files.js';
 import type { FileReader } from './links.js';
-import type { FileRecord } from './records.js';
+import { uploaderOf, type FileRecord } from './records.js';
 
 export interface FileRoutesContext {
   basePath: string;
@@ -24,14 +24,6 @@ export interface FileRoutesContext {
   conversationVisitor(conversationId: string): Promise<string | null>;
 }
 
-/**
- * Who uploaded a file and the message that took it, as claims name them: `v:<visitorId>` or
- * `o:<operatorId>`, then where the message went: `room:<room>`, `inbox:<inbox>` (a visitor's own
- * conversation), `c:<conversationId>` or `n:<conversationId>` (an operator's message or note).
- */
-export function uploaderOf(visitorOrOperator: { visitorId: string } | { operatorId: string }): string {
-  return 'visitorId' in visitorOrOperator ? `v:${visitorOrOperator.visitorId}` : `o:${visitorOrOperator.operatorId}`;
-}
 
 /**
  * `POST <basePath>/files` (one file, multipart) and `GET <basePath>/files/<id>` and

@@ -1,5 +1,5 @@
 import { forReader, oneForReader } from '../files/links.js';
-import { uploaderOf } from '../files/routes.js';
+import { uploaderOf } from '../files/records.js';
 import type { Socket } from 'socket.io';
 import type { InterServerEvents } from '../cluster/inter-node-events.js';
 import { RoomPresence } from '../cluster/room-presence.js';

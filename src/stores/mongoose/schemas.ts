@@ -1,3 +1,4 @@
+import { fileOfRecord } from '../../files/records.js';
 import type { Connection, Model, Schema } from 'mongoose';
 import type { ChatFile, ChatMessage, Citation, ReplyStatus, SenderRole } from '../../protocol.js';
 import { threadKey } from '../conversation-rules.js';
@@ -351,20 +352,7 @@ export function toChatMessage(doc: MessageDoc): ChatMessage {
     timestamp: new Date(doc.timestamp).toISOString(),
     clientId: doc.clientId,
     ...(doc.status ? { status: doc.status, citations: (doc.citations ?? []).map(({ title, url }) => ({ title, url })) } : {}),
-    ...(doc.files?.length ? { files: doc.files.map(fileOfDoc) } : {}),
-  };
-}
-
-/** A stored file as messages carry it, its URLs relative to the chat's base path until signed for a reader. */
-export function fileOfDoc(doc: StoredFileDoc): ChatFile {
-  return {
-    id: doc.id,
-    name: doc.name,
-    type: doc.type,
-    size: doc.size,
-    ...(doc.width && doc.height ? { width: doc.width, height: doc.height } : {}),
-    url: `files/${doc.id}`,
-    ...(doc.thumbnail ? { thumbnailUrl: `files/${doc.id}/thumbnail` } : {}),
+    ...(doc.files?.length ? { files: doc.files.map(fileOfRecord) } : {}),
   };
 }
 
@@ -412,7 +400,7 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
       timestamp: new Date(last.timestamp).toISOString(),
       clientId: last.clientId,
       ...(last.status ? { status: last.status } : {}),
-      ...(last.files?.length ? { files: last.files.map(fileOfDoc) } : {}),
+      ...(last.files?.length ? { files: last.files.map(fileOfRecord) } : {}),
     },
     unread: doc.unread,
     visitorReadSeq: doc.visitorReadSeq,
