@@ -53,8 +53,8 @@ export function renderThreadFiles({ html }: Lit, files: readonly ChatFile[], hos
         <img
           src=${host.server + (file.thumbnailUrl ?? file.url)}
           alt=${file.name}
-          width=${file.width ?? 160}
-          height=${file.height ?? 120}
+          width=${thumbnailSize(file)[0]}
+          height=${thumbnailSize(file)[1]}
           loading="lazy"
           referrerpolicy="no-referrer"
           @error=${(event: Event) => host.expired(event.target as HTMLImageElement)}
@@ -63,6 +63,19 @@ export function renderThreadFiles({ html }: Lit, files: readonly ChatFile[], hos
     )}
     ${others.map((file) => renderChip(html, host.server + file.url, file, host))}
   </div>`;
+}
+
+/** The largest box a thumbnail fills, in CSS pixels. */
+const THUMBNAIL_BOX = [220, 160] as const;
+
+/**
+ * A thumbnail's size on screen, from the image's own when the server knows it: given before the
+ * image loads, so the thread does not jump (and the log stays at its newest message) when it does.
+ */
+function thumbnailSize({ width, height }: Pick<ChatFile, 'width' | 'height'>): [number, number] {
+  if (!width || !height) return [THUMBNAIL_BOX[0], THUMBNAIL_BOX[1]];
+  const scale = Math.min(1, THUMBNAIL_BOX[0] / width, THUMBNAIL_BOX[1] / height);
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
 }
 
 /** A file that is not shown: its name and size, a link that downloads it. */
@@ -178,8 +191,8 @@ export class FileViewer {
 /** The files' styles, in the widget and the inbox alike: plain text for either to add. */
 export const filesCss = `
 .files{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 2px}
-.file-thumb{display:block;min-width:44px;min-height:44px;padding:0;border:1px solid var(--_border);border-radius:8px;background:var(--_background);overflow:hidden;cursor:zoom-in}
-.file-thumb img{display:block;max-width:min(220px,100%);max-height:160px;width:auto;height:auto;object-fit:cover}
+.file-thumb{display:block;min-width:44px;min-height:44px;max-width:100%;padding:0;border:1px solid var(--_border);border-radius:8px;background:var(--_background);overflow:hidden;cursor:zoom-in}
+.file-thumb img{display:block;max-width:100%;height:auto;object-fit:cover}
 .file-chip{display:inline-flex;align-items:center;gap:8px;min-height:44px;max-width:100%;padding:6px 10px;border:1px solid var(--_border);border-radius:8px;background:var(--_background);color:var(--_foreground);text-decoration:none}
 .file-chip:hover{text-decoration:underline}
 .file-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;min-width:0}

@@ -555,7 +555,7 @@ class ChatPanel implements PanelHandle {
         ${this.#renderAvatar(sender)}
         <span class="preview-body"
           ><span class="visually-hidden">${this.#text.newReply(sender.name)}:</span><b aria-hidden="true">${sender.name}</b>
-          <span class="preview-text">${reply.message}</span></span
+          <span class="preview-text">${reply.message || reply.files?.map((file) => file.name).join(', ')}</span></span
         >
       </button>
       <button
