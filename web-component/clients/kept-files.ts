@@ -10,6 +10,8 @@ const STORE = 'files';
 export interface KeptFiles {
   put(key: string, file: Blob): Promise<void>;
   get(key: string): Promise<Blob | undefined>;
+  /** Forgets these files. */
+  forget(keys: readonly string[]): Promise<void>;
   /** Forgets every file of this outbox whose key is not in `keep`. */
   sweep(keep: ReadonlySet<string>): Promise<void>;
 }
@@ -37,6 +39,9 @@ export async function openKeptFiles(outboxKey: string): Promise<KeptFiles | unde
     get: async (key) => {
       const found = await run('readonly', (store) => store.get(prefix + key));
       return found instanceof Blob ? found : undefined;
+    },
+    forget: async (keys) => {
+      await Promise.all(keys.map((key) => run('readwrite', (store) => store.delete(prefix + key))));
     },
     sweep: async (keep) => {
       const keys = (await run('readonly', (store) => store.getAllKeys(range))) ?? [];

@@ -94,15 +94,19 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
     }
     return kept;
   };
-  /** Which kept files are still wanted, last swept. */
-  let swept = '';
+  /**
+   * The files of the outbox when last looked at. The first look forgets kept files no message
+   * needs (their messages were sent, or taken back, on an earlier page); after that, only those of
+   * messages that left this page's outbox, so the files another tab of the same chat just kept stay.
+   */
+  let known: Set<string> | undefined;
   const sweep = () => {
     const keys = new Set(host().client.outbox.flatMap((entry) => entry.files?.map((file) => file.key) ?? []));
-    const signature = [...keys].join();
-    if (signature === swept) return;
-    swept = signature;
-    attachments.forgetAllBut(keys);
-    void keptFiles().then((files) => files?.sweep(keys));
+    const gone = known ? [...known].filter((key) => !keys.has(key)) : undefined;
+    if (!known) void keptFiles().then((files) => files?.sweep(keys));
+    else if (gone?.length) void keptFiles().then((files) => files?.forget(gone));
+    if (!known || gone?.length || keys.size !== known.size) attachments.forgetAllBut(keys);
+    known = keys;
   };
 
   const uploads = new FileUploads({
