@@ -1,13 +1,10 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { Assignee, ChatErrorPayload, ChatMessage, ConversationSummary } from '../../src/protocol.js';
-import { FileUploads } from '../clients/file-upload.js';
 import { OperatorClient } from '../clients/operator-client.js';
-import type { OutgoingMessage } from '../clients/outbox.js';
-import { Attachments } from '../shared/attachments.js';
-import { FileViewer, renderThreadFiles, renewOnce, type ThreadFilesHost } from '../shared/file-view.js';
 import { InboxAlerts } from './alerts.js';
 import { inboxStyles } from './chat-inbox.styles.js';
+import { InboxFiles } from './inbox-files.js';
 import { FILTERS, renderListPane, tabsOf, type ListPaneHost, type Tab } from './list-pane.js';
 import { resolveInboxStrings, type InboxStrings } from './strings.js';
 import { renderThreadPane, type ThreadPaneHost } from './thread-pane.js';
@@ -115,27 +112,25 @@ export class ChatInbox extends LitElement {
   private clock: ReturnType<typeof setInterval> | undefined;
   private readonly alerts = new InboxAlerts();
   private stickToBottom = true;
-  /** The files of the reply being written, and of replies on their way (see attachments.ts). */
-  private readonly attachments = new Attachments({
-    limits: () => this.client?.fileLimits,
-    text: () => this.text,
-    lang: () => this.lang,
-    changed: () => this.requestUpdate(),
-  });
-  private readonly uploads = new FileUploads({
-    url: () => `${this.server.replace(/\/+$/, '')}${this.basePath.replace(/\/+$/, '')}/files`,
-    // Operators upload with the host's session cookie, as their socket connects.
-    auth: () => ({ credentials: true }),
-    blob: (key) => this.attachments.blobs.get(key),
-    changed: () => this.requestUpdate(),
-  });
-  private readonly viewer = new FileViewer(
-    async () => {
+  /** Files in replies, notes and the thread (see inbox-files.ts). */
+  private readonly files = new InboxFiles({
+    state: () => ({
+      client: this.client,
+      server: this.server.replace(/\/+$/, ''),
+      basePath: this.basePath.replace(/\/+$/, ''),
+      lang: this.lang,
+      text: this.text,
+    }),
+    update: async () => {
       this.requestUpdate();
       await this.updateComplete;
     },
-    () => this.renderRoot.querySelector<HTMLDialogElement>('dialog.viewer'),
-  );
+    root: () => this.renderRoot,
+    putBack: (text) => {
+      if (!this.draft.trim()) this.draft = text;
+      this.input?.focus();
+    },
+  });
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -173,7 +168,7 @@ export class ChatInbox extends LitElement {
     if (client.open && this.view === 'thread' && document.visibilityState === 'visible') void client.markRead();
     if (this.log && this.stickToBottom) this.log.scrollTop = this.log.scrollHeight;
     // The files of replies no longer on their way (stored, or another conversation opened) are let go.
-    this.attachments.forgetAllBut(new Set(client.pending.flatMap((entry) => entry.files?.map((file) => file.key) ?? [])));
+    this.files.forgetSent();
   }
 
   private startClient(): void {
@@ -190,7 +185,7 @@ export class ChatInbox extends LitElement {
       },
     );
     this.client.filter = FILTERS[this.tab];
-    this.client.uploadFiles = (entry) => this.upload(entry);
+    this.client.uploadFiles = (entry) => this.files.upload(entry);
     this.client.connect();
   }
 
@@ -259,8 +254,7 @@ export class ChatInbox extends LitElement {
     this.view = 'thread';
     this.notice = '';
     this.draft = '';
-    this.attachments.items = [];
-    this.attachments.notice = '';
+    this.files.clear();
     this.noteMode = false;
     this.stickToBottom = true;
     await client.openConversation(id);
@@ -302,47 +296,10 @@ export class ChatInbox extends LitElement {
   }
 
   private sendDraft(): void {
-    if (!this.client?.open || this.client.status === 'refused' || !(this.draft.trim() || this.attachments.items.length)) return;
-    this.client.send(this.draft, this.noteMode, this.attachments.take());
+    if (!this.client?.open || this.client.status === 'refused' || !(this.draft.trim() || this.files.attached)) return;
+    this.client.send(this.draft, this.noteMode, this.files.take());
     this.draft = '';
     this.stickToBottom = true;
-    this.input?.focus();
-  }
-
-  /** Uploads the files of a reply on its way; a refusal is said in the composer's live region too. */
-  private async upload(entry: OutgoingMessage): Promise<Awaited<ReturnType<FileUploads['upload']>>> {
-    const ack = await this.uploads.upload(entry);
-    if (!ack.ok && this.client?.pending.includes(entry)) this.attachments.notice = ack.error.message;
-    return ack;
-  }
-
-  /** What the files of a message need of the inbox: the server's origin, and where to renew their URLs. */
-  private filesHost(message: ChatMessage | undefined): ThreadFilesHost {
-    return {
-      server: this.server.replace(/\/+$/, ''),
-      lang: this.lang,
-      text: this.text,
-      view: (file, trigger) => void this.viewer.open(file, trigger),
-      expired: (image) => {
-        const known = () => [...(this.client?.open?.messages.messages ?? []), ...(this.client?.open?.notes.messages ?? [])];
-        const target = message ?? known().find((candidate) => candidate.files?.some((file) => file.id === this.viewer.file?.id));
-        if (!target) return;
-        renewOnce(target.id, image, async () => {
-          await this.client?.renewFiles(target);
-          this.viewer.renewed(known().find((candidate) => candidate.id === target.id)?.files);
-          this.requestUpdate();
-          await this.updateComplete;
-        });
-      },
-    };
-  }
-
-  /** A reply taken back from the outbox (its upload cancelled): its text and files go back in the composer. */
-  private takeBack(entry: OutgoingMessage): void {
-    this.uploads.cancel(entry.clientId);
-    this.client?.unsend(entry.clientId);
-    this.attachments.restore(entry);
-    if (!this.draft.trim()) this.draft = entry.message;
     this.input?.focus();
   }
 
@@ -361,7 +318,7 @@ export class ChatInbox extends LitElement {
     const client = this.client;
     return html`<div part="base" class="base" data-view=${this.view}>
       ${renderListPane(this.listPane())} ${client?.open ? renderThreadPane(this.threadPane(client)) : this.renderNothingOpen()}
-      ${this.viewer.render({ html, nothing }, this.filesHost(undefined))}
+      ${this.files.renderViewer()}
     </div>`;
   }
 
@@ -407,19 +364,7 @@ export class ChatInbox extends LitElement {
       onInput: (event) => this.onInput(event),
       sendDraft: () => this.sendDraft(),
       onLogScroll: () => this.onLogScroll(),
-      files: {
-        canSend: this.draft.trim() !== '' || this.attachments.items.length > 0,
-        taken: Boolean(client.fileLimits),
-        composer: () => this.attachments.renderComposer({ html, nothing }),
-        thread: (message) => (message.files?.length ? renderThreadFiles({ html, nothing }, message.files, this.filesHost(message)) : nothing),
-        outgoing: (entry) =>
-          this.attachments.renderOutgoing({ html, nothing }, entry, this.uploads, {
-            cancel: (taken) => this.takeBack(taken),
-            chooseAgain: (taken) => this.takeBack(taken),
-          }),
-        onPaste: (event) => this.attachments.onPaste(event),
-        onDrag: (event) => this.attachments.onDrag(event),
-      },
+      files: this.files.pane(this.draft),
     };
   }
 
