@@ -1,6 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
-  AssistantActivity,
   Ack,
   FileLimits,
   Assignee,
@@ -10,7 +9,6 @@ import type {
   ConversationCounts,
   ConversationStatus,
   ConversationSummary,
-  ConversationVisitor,
   HistoryAck,
   OpenAck,
   OperatorClientToServerEvents,
@@ -21,13 +19,13 @@ import type {
 } from '../../src/protocol.js';
 import { followConnection, type ConnectionStatus } from './connection.js';
 import { ConversationList, type InboxFilter } from './conversation-list.js';
-import type { MessageLog } from './message-log.js';
-import { ACK_TIMEOUT_MS, type Outbox, type OutgoingFile, type OutgoingMessage } from './outbox.js';
-import { Thread, type ThreadPage } from './thread.js';
+import { OpenThread, type OpenConversation } from './open-thread.js';
+import { ACK_TIMEOUT_MS, type OutgoingFile, type OutgoingMessage } from './outbox.js';
+import type { ThreadPage } from './thread.js';
 import { HISTORY_PAGE } from './timing.js';
-import { TypingIndicators, TypingSignal } from './typing.js';
+import { TypingSignal } from './typing.js';
 
-export type { InboxFilter };
+export type { InboxFilter, OpenConversation };
 
 type OperatorSocket = Socket<OperatorServerToClientEvents, OperatorClientToServerEvents>;
 
@@ -47,42 +45,6 @@ export interface OperatorClientEvents {
   /** A message arrived, in any conversation of the inbox (from its summary) or in the open one. */
   message(message: ChatMessage, conversation: ConversationSummary | undefined): void;
   error(error: ChatErrorPayload): void;
-}
-
-/** The conversation an operator has open: its thread (messages, notes, outbox), its visitor, and their typing. */
-export interface OpenConversation {
-  id: string;
-  messages: MessageLog;
-  notes: MessageLog;
-  visitor: ConversationVisitor | undefined;
-  hasMore: boolean;
-  outbox: Outbox;
-  visitorTyping: boolean;
-  /** What the assistant is doing in the reply it is writing here (by the reply's id). */
-  activity: { id: string; activity: AssistantActivity } | undefined;
-}
-
-/** The open conversation: a thread (see thread.ts) with its visitor. */
-class OpenThread extends Thread implements OpenConversation {
-  readonly id: string;
-  visitor: ConversationVisitor | undefined;
-  activity: { id: string; activity: AssistantActivity } | undefined;
-  readonly typing: TypingIndicators;
-
-  constructor(id: string, options: ConstructorParameters<typeof Thread>[0], change: () => void) {
-    super(options);
-    this.id = id;
-    this.typing = new TypingIndicators(change);
-  }
-
-  get visitorTyping(): boolean {
-    return this.typing.names.length > 0;
-  }
-
-  override stop(): void {
-    super.stop();
-    this.typing.clear();
-  }
 }
 
 /**
