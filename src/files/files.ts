@@ -9,7 +9,7 @@ import { FileLinks } from './links.js';
 import type { FileUploader, ResolvedFiles } from './options.js';
 import { fileOfRecord, type FileRecord, type FileRecords } from './records.js';
 import { loadSharp, type SharpModule } from './sharp.js';
-import { cleanFileName, SNIFF_BYTES, sniffType } from './sniff.js';
+import { cleanFileName, SNIFF_BYTES, sniffType, textGuard, withExtensionOf } from './sniff.js';
 
 /** A file no message took this long after its upload is deleted. */
 export const UNCLAIMED_FILE_MS = 10 * 60 * 1000;
@@ -20,6 +20,14 @@ const MULTIPART_OVERHEAD_BYTES = 16 * 1024;
 /** Images larger than this many pixels are refused: decoding one would take the memory of a huge file. */
 const MAX_IMAGE_PIXELS = 50_000_000;
 const THUMBNAIL_SIZE = 320;
+/**
+ * Uploads in progress on this node, and per uploader: each may hold an image whole while sharp
+ * decodes it, so their number bounds the memory uploads can take.
+ */
+const MAX_UPLOADS = 16;
+const MAX_UPLOADS_PER_UPLOADER = 3;
+/** An upload that sends nothing for this long is given up. */
+const UPLOAD_IDLE_MS = 30_000;
 const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 export interface ChatFilesParts {
@@ -44,6 +52,8 @@ export class ChatFiles {
   readonly #warn: (message: string) => void;
   #sharp: Promise<SharpModule | null> | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
+  #uploads = 0;
+  readonly #uploadsBy = new Map<string, number>();
 
   constructor(parts: ChatFilesParts) {
     this.links = parts.links;
@@ -84,6 +94,23 @@ export class ChatFiles {
    * sniffed from its first bytes; images re-encoded without their metadata (with `sharp`).
    */
   async upload(req: IncomingMessage, uploader: FileUploader): Promise<UploadAck['file']> {
+    const mine = this.#uploadsBy.get(uploader.id) ?? 0;
+    if (this.#uploads >= MAX_UPLOADS || mine >= MAX_UPLOADS_PER_UPLOADER) {
+      throw new ChatError('RATE_LIMITED', 'Too many uploads at once; try again in a moment', { retryAfterMs: 1000 });
+    }
+    this.#uploads++;
+    this.#uploadsBy.set(uploader.id, mine + 1);
+    try {
+      return await this.#receive(req, uploader);
+    } finally {
+      this.#uploads--;
+      const left = (this.#uploadsBy.get(uploader.id) ?? 1) - 1;
+      if (left > 0) this.#uploadsBy.set(uploader.id, left);
+      else this.#uploadsBy.delete(uploader.id);
+    }
+  }
+
+  async #receive(req: IncomingMessage, uploader: FileUploader): Promise<UploadAck['file']> {
     if (!/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
       throw new ChatError('VALIDATION', 'Send the file as multipart/form-data, in a part named "file"');
     }
@@ -95,7 +122,8 @@ export class ChatFiles {
     if (Number.isFinite(length) && length > this.#options.maxBytes + MULTIPART_OVERHEAD_BYTES) throw this.#tooLarge();
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 0, parts: 1, headerPairs: 20, fileSize: this.#options.maxBytes + 1 } });
+      // UTF-8 names (busboy's default is Latin-1 for the part's parameters).
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 0, parts: 1, headerPairs: 20, fileSize: this.#options.maxBytes + 1 } });
     } catch (error) {
       throw new ChatError('VALIDATION', 'The upload is not valid multipart/form-data', { cause: error });
     }
@@ -115,6 +143,8 @@ export class ChatFiles {
       });
     });
     req.on('aborted', () => parser.destroy(new Error('The upload was aborted')));
+    // A client that stops sending holds its upload no longer than this.
+    req.setTimeout(UPLOAD_IDLE_MS, () => req.destroy(new Error('The upload stalled')));
     req.pipe(parser);
     return received;
   }
@@ -127,7 +157,7 @@ export class ChatFiles {
     const unique = [...new Set(ids)];
     if (unique.length !== ids.length) throw new ChatError('VALIDATION', 'A file is given twice');
     const claimed = await this.#records.claim(unique, uploaderId, `${uploaderId}\n${message.where}\n${message.clientId}`);
-    if (claimed.length !== unique.length) {
+    if (!claimed) {
       throw new ChatError('VALIDATION', 'A file was not found: upload it again (files not sent within 10 minutes are deleted)');
     }
     const byId = new Map(claimed.map((record) => [record.id, record]));
@@ -163,7 +193,8 @@ export class ChatFiles {
     for (const record of await this.#records.unclaimed(before, SWEEP_BATCH)) {
       // The record goes first, and only while still unclaimed: a message sending it this instant wins.
       if (!(await this.#records.deleteUnclaimed(record.id, before))) continue;
-      await this.#deleteBytes(record.id, record.thumbnail);
+      // A pending record's file may have a thumbnail it does not know of yet.
+      await this.#deleteBytes(record.id, true);
       deleted++;
     }
     return deleted;
@@ -171,11 +202,11 @@ export class ChatFiles {
 
   async #take(source: Readable, filename: string, declared: string, uploader: FileUploader): Promise<UploadAck['file']> {
     const id = randomBytes(16).toString('base64url');
-    const name = cleanFileName(filename);
     const maxBytes = this.#options.maxBytes;
-    // Why the chat cut the stream, if it did: that is the answer, whatever the store then says.
-    let cutWith: ChatError | undefined;
-    const chunks = limited(source, maxBytes, () => (cutWith = this.#tooLarge()));
+    // Why the chat refused the stream, if it did: that is the answer, whatever the store then says.
+    let refusedWith: ChatError | undefined;
+    const refuse = (error: ChatError) => (refusedWith ??= error);
+    const chunks = limited(source, maxBytes, () => refuse(this.#tooLarge()));
     // The first bytes, for the type: held back, then sent on with the rest.
     const head: Buffer[] = [];
     let headLength = 0;
@@ -191,12 +222,14 @@ export class ChatFiles {
     }
     let type: string;
     try {
-      type = await sniffType(Buffer.concat(head), name, declared, this.#options.types);
+      type = await sniffType(Buffer.concat(head), filename, declared, this.#options.types);
     } catch (error) {
       // The rest is not read: the answer closes the connection (see the route).
       void chunks.return(undefined);
       throw error;
     }
+    // Saved on a disk, a file opens by its name's extension: it must say what the content is.
+    const name = withExtensionOf(type, cleanFileName(filename));
     const body = Readable.from(
       (async function* () {
         yield* head;
@@ -208,14 +241,10 @@ export class ChatFiles {
     const sharp = INLINE_IMAGES.has(type) ? await this.#loadSharp() : null;
     let size = 0;
     let dimensions: { width?: number; height?: number } = {};
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    let stored: Readable = body;
     let unreadable: unknown;
+    let stored: Readable = body;
+    // Text is text to its end, not only in the bytes its type was told from.
+    if (type.startsWith('text/')) stored = through(stored, textGuard((error: ChatError) => refuse(error)));
     if (sharp) {
       const image = sharp({ animated: type === 'image/gif' || type === 'image/webp', limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' });
       // JPEG's orientation is metadata: applied to the pixels before the metadata goes.
@@ -223,17 +252,26 @@ export class ChatFiles {
       cleaned.on('info', (info: { width?: number; height?: number; pageHeight?: number }) => {
         dimensions = { width: info.width, height: info.pageHeight ?? info.height };
       });
-      body.on('error', (error) => cleaned.destroy(error));
       cleaned.on('error', (error) => (unreadable ??= error));
-      stored = body.pipe(cleaned);
+      stored = through(stored, cleaned);
     }
-    stored.on('error', (error) => counter.destroy(error));
+    const counted = through(
+      stored,
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          done(null, chunk);
+        },
+      }),
+    );
+    // The record first, pending: were this node to die before the end, the sweep finds the bytes.
+    await this.#records.create({ id, name, type, size: 0, thumbnail: false, uploaderId: uploader.id, claim: null, pending: true, createdAt: new Date() });
     try {
-      await this.#store.put(id, stored.pipe(counter), { type, name });
+      await this.#store.put(id, counted, { type, name });
     } catch (error) {
       void chunks.return(undefined);
-      await this.#deleteBytes(id, false);
-      if (cutWith) throw cutWith;
+      await this.#forget(id);
+      if (refusedWith) throw refusedWith;
       if (error instanceof ChatError) throw error;
       // sharp could not decode it: a broken or disguised image, the uploader's to fix.
       if (unreadable !== undefined) throw new ChatError('VALIDATION', 'The image could not be read', { cause: unreadable });
@@ -254,12 +292,18 @@ export class ChatFiles {
           stream.destroy();
         }
       }
-      await this.#records.create({ id, name, type, size, ...dimensions, thumbnail, uploaderId: uploader.id, claim: null, createdAt: new Date() });
+      await this.#records.complete(id, { size, ...dimensions, thumbnail });
     } catch (error) {
-      await this.#deleteBytes(id, thumbnail);
+      await this.#forget(id);
       throw error;
     }
     return { id, name, type, size, ...(dimensions.width && dimensions.height ? { width: dimensions.width, height: dimensions.height } : {}) };
+  }
+
+  /** A file that will not be: its bytes, its thumbnail's and its record. */
+  async #forget(id: string): Promise<void> {
+    await this.#deleteBytes(id, true);
+    await this.#records.delete(id).catch((error: unknown) => this.#report(error));
   }
 
   /** A small WebP of the stored image, beside it; false when the image cannot be made one. */
@@ -305,7 +349,15 @@ export function thumbnailId(id: string): string {
 export function contentDisposition(record: Pick<FileRecord, 'name' | 'type'>, thumbnail: boolean): string {
   const inline = thumbnail || INLINE_IMAGES.has(record.type);
   const ascii = record.name.replace(/[^\x20-\x7E]|["\\%]/g, '_');
-  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(record.name)}`;
+  // RFC 5987 leaves out ' ( ) * too, which encodeURIComponent keeps.
+  const encoded = encodeURIComponent(record.name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${inline ? 'inline' : 'attachment'}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** `source` piped into `next`, its errors carried on, so the end of the chain sees every failure. */
+function through<T extends NodeJS.ReadWriteStream & Readable>(source: Readable, next: T): T {
+  source.on('error', (error) => next.destroy(error));
+  return source.pipe(next);
 }
 
 /** The source's chunks, failing with `tooLarge()` as soon as they pass `maxBytes` in all. */

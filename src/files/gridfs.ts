@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, FileStore, StoredFileInfo } from './file-store.js';
 
@@ -10,16 +10,19 @@ import type { ByteRange, FileStore, StoredFileInfo } from './file-store.js';
 export class GridFsFileStore implements FileStore {
   readonly #connection: Connection;
   readonly #bucketName: string;
+  #cached: { db: unknown; bucket: InstanceType<Connection['base']['mongo']['GridFSBucket']> } | undefined;
 
   constructor(connection: Connection, options: { bucketName?: string } = {}) {
     this.#connection = connection;
     this.#bucketName = options.bucketName ?? 'chat_files';
   }
 
+  /** One bucket per database handle: a bucket checks its indexes once, before its first upload. */
   get #bucket() {
     const db = this.#connection.db;
     if (!db) throw new Error('parley-chat: the MongoDB connection is not open');
-    return new this.#connection.base.mongo.GridFSBucket(db, { bucketName: this.#bucketName });
+    if (this.#cached?.db !== db) this.#cached = { db, bucket: new this.#connection.base.mongo.GridFSBucket(db, { bucketName: this.#bucketName }) };
+    return this.#cached.bucket;
   }
 
   async put(id: string, stream: Readable, info: StoredFileInfo): Promise<void> {
@@ -37,11 +40,8 @@ export class GridFsFileStore implements FileStore {
     const bucket = this.#bucket;
     const found = await bucket.find({ _id: id as never }).limit(1).toArray();
     if (found.length === 0) return null;
-    const download = bucket.openDownloadStream(id as never, range ? { start: range.start, end: range.end + 1 } : {});
-    // A plain Readable for the caller, whatever the driver's stream class.
-    const out = new PassThrough();
-    download.on('error', (error) => out.destroy(error));
-    return download.pipe(out);
+    // The driver's own stream: destroying it, as a reader that goes away does, closes its cursor.
+    return bucket.openDownloadStream(id as never, range ? { start: range.start, end: range.end + 1 } : {});
   }
 
   async delete(id: string): Promise<void> {

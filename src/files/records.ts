@@ -17,8 +17,13 @@ export interface FileRecord {
   thumbnail: boolean;
   uploaderId: string;
   claim: string | null;
+  /** Still being uploaded (or its node died meanwhile): no message can take it yet. */
+  pending: boolean;
   createdAt: Date;
 }
+
+/** What an upload learns of its file once it is stored. */
+export type StoredDetails = Pick<FileRecord, 'size' | 'width' | 'height' | 'thumbnail'>;
 
 /**
  * Who uploaded a file and the message that took it, as claims name them: `v:<visitorId>` or
@@ -32,12 +37,17 @@ export function uploaderOf(visitorOrOperator: { visitorId: string } | { operator
 /** Where the chat keeps its file records: the chat's MongoDB, or memory beside a MemoryStore. */
 export interface FileRecords {
   init(): Promise<void>;
+  /** A pending record, made before the bytes are stored. */
   create(record: FileRecord): Promise<void>;
+  /** The upload is done: the record takes what it learnt and stops being pending. */
+  complete(id: string, details: StoredDetails): Promise<void>;
+  delete(id: string): Promise<void>;
   /**
-   * Claims the files `ids` for the message `claim`, if `uploaderId` uploaded them and no other
-   * message took them; returns the records so claimed (those of `ids` that could be).
+   * Claims the files `ids` for the message `claim`, all or none: each must have been uploaded by
+   * `uploaderId`, be stored, and not be taken by another message (taken by this one is fine: a
+   * retry). Returns the records, or null when any of them cannot be taken (and none is).
    */
-  claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]>;
+  claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[] | null>;
   get(id: string): Promise<FileRecord | null>;
   /** Files no message took, uploaded before `before`. */
   unclaimed(before: Date, limit: number): Promise<FileRecord[]>;
@@ -67,15 +77,20 @@ export class MemoryFileRecords implements FileRecords {
     this.#records.set(record.id, { ...record });
   }
 
-  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]> {
-    const claimed: FileRecord[] = [];
-    for (const id of ids) {
-      const record = this.#records.get(id);
-      if (!record || record.uploaderId !== uploaderId || (record.claim !== null && record.claim !== claim)) continue;
-      record.claim = claim;
-      claimed.push({ ...record });
-    }
-    return claimed;
+  async complete(id: string, details: StoredDetails): Promise<void> {
+    const record = this.#records.get(id);
+    if (record) Object.assign(record, details, { pending: false });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#records.delete(id);
+  }
+
+  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[] | null> {
+    const records = ids.map((id) => this.#records.get(id));
+    if (!records.every((record) => record && claimable(record, uploaderId, claim))) return null;
+    for (const record of records) record!.claim = claim;
+    return records.map((record) => ({ ...record! }));
   }
 
   async get(id: string): Promise<FileRecord | null> {
@@ -130,15 +145,37 @@ export class MongoFileRecords implements FileRecords {
     await this.#collection.insertOne({ _id: id, ...rest }, { maxTimeMS: this.#timeoutMs } as never);
   }
 
-  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[]> {
-    // Ids and the uploader are strings checked by the caller; the filter holds no operator from outside.
-    await this.#collection.updateMany(
-      { _id: { $in: [...ids] }, uploaderId, claim: null },
-      { $set: { claim } },
-      { maxTimeMS: this.#timeoutMs } as never,
-    );
-    const docs = await this.#collection.find({ _id: { $in: [...ids] } }, { maxTimeMS: this.#timeoutMs }).toArray();
-    return docs.filter((doc) => doc.uploaderId === uploaderId && doc.claim === claim).map(recordOfDoc);
+  async complete(id: string, details: StoredDetails): Promise<void> {
+    const set = { ...details, pending: false };
+    await this.#collection.updateOne({ _id: id }, { $set: set }, { maxTimeMS: this.#timeoutMs } as never);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#collection.deleteOne({ _id: id }, { maxTimeMS: this.#timeoutMs } as never);
+  }
+
+  async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[] | null> {
+    // Ids and the uploader are strings checked by the caller; the filters hold no operator from outside.
+    // Read from the primary: a secondary may not have the last upload or claim yet.
+    const read = async () =>
+      (await this.#collection.find({ _id: { $in: [...ids] } }, { maxTimeMS: this.#timeoutMs, readPreference: 'primary' }).toArray()).map(recordOfDoc);
+    const before = await read();
+    // Checked first, so that a message refused for one file takes none of the others.
+    if (before.length !== ids.length || !before.every((record) => claimable(record, uploaderId, claim))) return null;
+    const fresh = before.filter((record) => record.claim === null).map((record) => record.id);
+    if (fresh.length > 0) {
+      await this.#collection.updateMany(
+        { _id: { $in: fresh }, uploaderId, claim: null, pending: { $ne: true } },
+        { $set: { claim } },
+        { maxTimeMS: this.#timeoutMs } as never,
+      );
+    }
+    const after = await read();
+    if (after.length === ids.length && after.every((record) => record.claim === claim)) return ids.map((id) => after.find((record) => record.id === id)!);
+    // Another message took one in between: give back those this call took.
+    const taken = after.filter((record) => record.claim === claim && fresh.includes(record.id)).map((record) => record.id);
+    if (taken.length > 0) await this.#collection.updateMany({ _id: { $in: taken }, claim }, { $set: { claim: null } }, { maxTimeMS: this.#timeoutMs } as never);
+    return null;
   }
 
   async get(id: string): Promise<FileRecord | null> {
@@ -172,6 +209,12 @@ function recordOfDoc(doc: FileRecordDoc): FileRecord {
     thumbnail: doc.thumbnail === true,
     uploaderId: doc.uploaderId,
     claim: doc.claim ?? null,
+    pending: doc.pending === true,
     createdAt: new Date(doc.createdAt),
   };
+}
+
+/** Whether `uploaderId` may send the file in the message `claim`. */
+function claimable(record: FileRecord, uploaderId: string, claim: string): boolean {
+  return record.uploaderId === uploaderId && !record.pending && (record.claim === null || record.claim === claim);
 }

@@ -22,6 +22,8 @@ export interface FileRoutesContext {
   originAllowed(req: IncomingMessage, as: 'visitors' | 'operators'): boolean;
   /** The visitor of a conversation, to check a visitor's own token against a file sent in it. */
   conversationVisitor(conversationId: string): Promise<string | null>;
+  /** Throws unless the `rooms` policy lets the visitor read the room. */
+  checkRoomAccess(room: string, visitor: Visitor): Promise<void>;
 }
 
 
@@ -127,6 +129,13 @@ export function createFileRoutes(ctx: FileRoutesContext) {
       res.end();
       return;
     }
+    if (req.method === 'HEAD') {
+      res.statusCode = range ? 206 : 200;
+      if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
+      if (!thumbnail) res.setHeader('Content-Length', range ? range.end - range.start + 1 : record.size);
+      res.end();
+      return;
+    }
     const stream = await ctx.files.read(record, thumbnail, range);
     if (!stream) throw new ChatError('NOT_FOUND', 'There is no such file');
     if (range) {
@@ -136,11 +145,6 @@ export function createFileRoutes(ctx: FileRoutesContext) {
     } else {
       res.statusCode = 200;
       if (!thumbnail) res.setHeader('Content-Length', record.size);
-    }
-    if (req.method === 'HEAD') {
-      stream.destroy();
-      res.end();
-      return;
     }
     await pipeline(stream, res);
   }
@@ -158,6 +162,8 @@ export function createFileRoutes(ctx: FileRoutesContext) {
       if (isNew) throw new ChatError('UNAUTHORIZED', 'The visitor token is not valid');
       const mayRead = reader ? reader === `v:${visitor.id}` || reader.startsWith('r:') : await visitorMayRead(visitor.id, record, where);
       if (!mayRead) throw new ChatError('FORBIDDEN', 'This file is not yours to read');
+      // A room's file, to a visitor the `rooms` policy lets in (now, not when the link was made).
+      if (where.startsWith('room:')) await ctx.checkRoomAccess(where.slice('room:'.length), visitor);
       return;
     }
     if (!reader) {

@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { ChatError } from '../server/errors.js';
 
@@ -46,9 +47,67 @@ function decodeText(head: Uint8Array): string | null {
 export function cleanFileName(name: string | undefined): string {
   const base = String(name ?? '').split(/[\\/]/).pop() ?? '';
   const cleaned = base
-    .replace(/[\u0000-\u001F\u007F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '')
+    .replace(/[\u0000-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '')
     .trim();
   // By code point, so that a character is never cut in half.
   const short = Array.from(cleaned).slice(0, 200).join('');
   return short && short !== '.' && short !== '..' ? short : 'file';
+}
+
+const EXTENSIONS: Record<string, readonly string[]> = {
+  'image/png': ['.png'],
+  'image/jpeg': ['.jpg', '.jpeg', '.jfif'],
+  'image/gif': ['.gif'],
+  'image/webp': ['.webp'],
+  'image/avif': ['.avif'],
+  'application/pdf': ['.pdf'],
+  'application/zip': ['.zip'],
+  'text/plain': ['.txt', '.text', '.log', '.md'],
+  'text/csv': ['.csv'],
+};
+
+/** `name` with an extension its type has: `invoice.exe` holding text becomes `invoice.exe.txt`. */
+export function withExtensionOf(type: string, name: string): string {
+  const extensions = EXTENSIONS[type];
+  if (!extensions || extensions.some((extension) => name.toLowerCase().endsWith(extension))) return name;
+  return `${name}${extensions[0]}`;
+}
+
+/**
+ * Passes text on while it stays text: UTF-8, no control characters, no markup, across chunk
+ * boundaries too; otherwise fails with VALIDATION (and tells `refused`, so the answer is that).
+ */
+export function textGuard(refused: (error: ChatError) => void): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // The end of the last chunk, so markup cut in two by a boundary is still seen.
+  let tail = '';
+  const check = (text: string) => {
+    const seen = tail + text;
+    tail = seen.slice(-16);
+    if (CONTROL.test(text)) throw new ChatError('VALIDATION', 'The file is not text throughout');
+    if (MARKUP_ANYWHERE.test(seen)) throw new ChatError('VALIDATION', 'HTML, SVG and XML files are not accepted');
+  };
+  const fail = (error: unknown, done: (error?: Error | null) => void) => {
+    const refusal = error instanceof ChatError ? error : new ChatError('VALIDATION', 'The file is not text throughout', { cause: error });
+    refused(refusal);
+    done(refusal);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      try {
+        check(decoder.decode(chunk, { stream: true }));
+        done(null, chunk);
+      } catch (error) {
+        fail(error, done);
+      }
+    },
+    flush(done) {
+      try {
+        check(decoder.decode());
+        done();
+      } catch (error) {
+        fail(error, done);
+      }
+    },
+  });
 }

@@ -249,6 +249,7 @@ class ChatServerImpl implements ChatServer {
           originAllowed: (req, as) =>
             isOriginAllowed(req, as === 'operators' ? (options.operators?.allowedOrigins ?? []) : options.allowedOrigins, options.trustedProxies),
           conversationVisitor: async (id) => (await options.store.getConversation(id))?.visitorId ?? null,
+          checkRoomAccess: (room, visitor) => this.#rooms.checkAccess(room, visitor),
         }),
     });
     this.routes = httpRoutes.paths;

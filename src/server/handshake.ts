@@ -110,7 +110,10 @@ export class Handshakes {
    */
   async operatorOfRequest(req: IncomingMessage, res: ServerResponse, senderId: (operatorId: string) => string): Promise<OperatorIdentityOf> {
     for (const middleware of this.#options.middleware) {
-      await new Promise<void>((resolve, reject) => middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+      // A middleware that answers the request itself never calls next: the wait ends all the same.
+      await this.#lifecycle.withinStorageTimeout(
+        new Promise<void>((resolve, reject) => middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()))),
+      );
     }
     return this.#operatorOf({ headers: req.headers, auth: {}, address: req.socket.remoteAddress ?? '', request: req }, senderId);
   }

@@ -149,10 +149,18 @@ describe('uploads', () => {
     expect(zip.status).toBe(400);
     const binary = await upload(ann.session.token, Buffer.from([0, 1, 2, 3, 0, 0, 7]), 'blob.txt', 'text/plain');
     expect(binary.status).toBe(400);
+    // Text at first, something else later: refused, however far in.
+    const laterBinary = await upload(ann.session.token, Buffer.concat([Buffer.alloc(400_000, 'a'), Buffer.from('MZ\u0000\u0003binary')]), 'invoice.txt', 'text/plain');
+    expect(laterBinary).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION', message: 'The file is not text throughout' } } });
+    const laterScript = await upload(ann.session.token, `${'a'.repeat(9000)}<scr` + 'ipt>alert(1)</script>', 'notes.txt', 'text/plain');
+    expect(laterScript).toMatchObject({ status: 400, body: { error: { message: 'HTML, SVG and XML files are not accepted' } } });
     // A PNG's signature over garbage: sharp cannot read it.
     const broken = await upload(ann.session.token, Buffer.concat([PNG.subarray(0, 64), Buffer.alloc(5000, 7)]), 'broken.png', 'image/png');
     expect(broken).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION', message: 'The image could not be read' } } });
     expect(await gridFsFiles()).toBe(before);
+    // Text named like a program is saved as text; a name in any script stays as it was written.
+    expect((await uploaded(ann, 'just text', 'invoice.exe', 'application/octet-stream')).name).toBe('invoice.exe.txt');
+    expect((await uploaded(ann, 'строка', 'отчёт.txt', 'text/plain')).name).toBe('отчёт.txt');
   });
 
   it('removes the metadata of photos (EXIF GPS) and turns them upright', async () => {
@@ -296,6 +304,8 @@ describe('messages with files', () => {
     expect(await send(ann, ['a', 'b', 'c', 'd'])).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { files: 'At most 3 files per message' } } });
     expect(await send(ann, [annsFile.id, annsFile.id])).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     expect(await send(ann, [])).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { message: 'The message is empty' } } });
+    // A message refused for one of its files takes none of them.
+    expect(await send(ann, [annsFile.id, 'AAAAAAAAAAAAAAAAAAAAAA'])).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     // Nothing was stored by any of these: Ann can still send her file.
     expect((await send(ann, [annsFile.id])).ok).toBe(true);
 
@@ -394,6 +404,22 @@ describe('who may read a file', () => {
     expect(await request(sam, 'open', { conversationId: conversation.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('follows the rooms policy when a visitor reads a room’s file with their token', async () => {
+    const allowed = new Set<string>();
+    const guarded = await startChat({ mongoose: db, files: {}, rooms: (_room, visitor) => allowed.has(visitor.id) });
+    const ann = await guarded.connect();
+    const eve = await guarded.connect();
+    allowed.add(ann.session.visitorId);
+    await request(ann, 'join', { room: 'members' });
+    const fileOfAnn = await upload(ann.session.token, PNG, 'members-only.png', 'image/png', {}, guarded);
+    const ack = await request(ann, 'message', { room: 'members', message: '', clientId: clientId(), files: [fileOfAnn.body.file.id] });
+    expect(ack.ok).toBe(true);
+    const byId = `/chat/files/${fileOfAnn.body.file.id}`;
+    expect((await get(byId, { authorization: `Bearer ${ann.session.token}` }, guarded)).status).toBe(200);
+    expect((await get(byId, { authorization: `Bearer ${eve.session.token}` }, guarded)).status).toBe(403);
+    expect((await get(ack.message.files[0].url, { authorization: `Bearer ${eve.session.token}` }, guarded)).status).toBe(403);
+  });
+
   it('deletes files never sent after 10 minutes; they cannot be sent then', async () => {
     const ann = await visitor();
     const kept = await uploaded(ann, PNG, 'kept.png');
@@ -424,6 +450,7 @@ describe('who may read a file', () => {
     const received = await seen;
     expect(received.files[0].url).toMatch(/\?r=r%3Alobby/);
     expect((await get(received.files[0].url, { authorization: `Bearer ${bob.session.token}` })).status).toBe(200);
+    expect((await get(received.files[0].url, { method: 'HEAD' } as never)).status).toBe(200);
     const other = await uploaded(bob, PNG, 'elsewhere.png');
     expect(await request(bob, 'message', { room: 'not-joined', message: '', clientId: clientId(), files: [other.id] })).toMatchObject({
       ok: false,
