@@ -63,6 +63,8 @@ function keptFileCount(page: Page): Promise<number> {
     () =>
       new Promise<number>((resolve) => {
         const opening = indexedDB.open('parley-chat-files', 1);
+        // Never hangs: a refusal counts as -1, which no poll waits for.
+        opening.onerror = opening.onblocked = () => resolve(-1);
         opening.onupgradeneeded = () => opening.result.createObjectStore('files');
         opening.onsuccess = () => {
           const counting = opening.result.transaction('files').objectStore('files').count();
