@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import {
 } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
 import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
+import { FILE_STRINGS } from '../web-component/shared/file-strings.js';
 import { ASSISTANT_STRINGS } from '../web-component/widget/assistant-strings.js';
 import { en as widgetStrings } from '../web-component/widget/strings.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat, type ChatClient } from './support/harness.js';
@@ -226,11 +228,36 @@ describe('README', () => {
     for (const [element, table] of [
       ['chat-widget', { ...widgetStrings, ...ASSISTANT_STRINGS }],
       ['chat-inbox', INBOX_STRINGS.en!],
+      ['chat-files', FILE_STRINGS],
     ] as const) {
       const section = readme.split(`<!-- strings:${element} -->`)[1]!.split('\n\n')[0]!;
       const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
       expect(listed, element).toEqual(Object.keys(table));
     }
+  });
+
+  it('the files example takes a screenshot, serves it to its reader, and its scan refuses the EICAR test file', async () => {
+    const { url } = await serve('files');
+    const visitor = connectSocket(url, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    onCleanup(() => visitor.disconnect());
+    const session = await new Promise<{ token: string; files?: unknown }>((resolve) => visitor.once('session', resolve));
+    expect(session.files).toMatchObject({ maxBytes: 10 * 1024 * 1024, maxPerMessage: 5 });
+    const uploadAs = async (bytes: Uint8Array | string, name: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), name);
+      const response = await fetch(`${url}/chat/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${session.token}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#123' } }).png().toBuffer();
+    const screenshot = await uploadAs(png, 'screenshot.png');
+    expect(screenshot).toMatchObject({ status: 200, body: { ok: true, file: { type: 'image/png', width: 40, height: 30 } } });
+    expect(await visitor.timeout(5000).emitWithAck('join', { room: 'lobby' })).toMatchObject({ ok: true });
+    const sent = await visitor.timeout(5000).emitWithAck('message', { room: 'lobby', message: '', clientId: 'readme-files-1', files: [screenshot.body.file.id] });
+    const served = await fetch(`${url}${sent.message.files[0].url}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    const eicar = await uploadAs('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'eicar.txt');
+    expect(eicar).toMatchObject({ status: 400, body: { ok: false, error: { code: 'VALIDATION', message: 'The file did not pass the virus scan' } } });
   });
 
   it('marks every JavaScript block, so none escapes these tests', () => {

@@ -66,6 +66,8 @@ export function createFileRoutes(ctx: FileRoutesContext) {
     const origin = req.headers.origin;
     if (!origin) return;
     res.setHeader('Vary', 'Origin');
+    // The upload's client reads how long to wait when it is refused for now.
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
     if (ctx.originAllowed(req, 'visitors')) {
       res.setHeader('Access-Control-Allow-Origin', origin);
     } else if (ctx.operatorOfRequest && ctx.originAllowed(req, 'operators')) {
