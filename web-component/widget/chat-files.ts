@@ -25,7 +25,8 @@ export interface Lit {
 
 /** What the file view reads of the window, as it is now: its connection and its settings. */
 export interface FilesHost {
-  readonly client: ChatClient;
+  /** None once the window let its connection go (a second widget took the chat over). */
+  readonly client: ChatClient | undefined;
   readonly settings: PanelSettings;
 }
 
@@ -77,7 +78,7 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
   );
 
   const attachments = new Attachments({
-    limits: () => host().client.fileLimits,
+    limits: () => host().client?.fileLimits,
     text,
     lang,
     changed: () => void rerender(),
@@ -101,7 +102,9 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
    */
   let known: Set<string> | undefined;
   const sweep = () => {
-    const keys = new Set(host().client.outbox.flatMap((entry) => entry.files?.map((file) => file.key) ?? []));
+    const client = host().client;
+    if (!client) return;
+    const keys = new Set(client.outbox.flatMap((entry) => entry.files?.map((file) => file.key) ?? []));
     const gone = known ? [...known].filter((key) => !keys.has(key)) : undefined;
     if (!known) void keptFiles().then((files) => files?.sweep(keys));
     else if (gone?.length) void keptFiles().then((files) => files?.forget(gone));
@@ -114,9 +117,9 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
       const { server, basePath } = connection();
       return `${server}${basePath}/files`;
     },
-    auth: () => ({ token: host().client.token }),
+    auth: () => ({ token: host().client?.token }),
     blob: async (key) => attachments.blobs.get(key) ?? (await keptFiles())?.get(key),
-    changed: (save) => (save ? host().client.outboxChanged() : void rerender()),
+    changed: (save) => (save ? host().client?.outboxChanged() : void rerender()),
   });
 
   const input = () => container.querySelector<HTMLTextAreaElement>('textarea');
@@ -136,11 +139,12 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
     text: text(),
     view: (file, trigger) => void viewer.open(file, trigger),
     expired: (image) => {
-      const target = message ?? host().client.messages.find((candidate) => candidate.files?.some((file) => file.id === viewer.file?.id));
-      if (!target) return;
+      const client = host().client;
+      const target = message ?? client?.messages.find((candidate) => candidate.files?.some((file) => file.id === viewer.file?.id));
+      if (!client || !target) return;
       renewOnce(target.id, image, async () => {
-        await host().client.renewFiles(target);
-        viewer.renewed(host().client.messages.find((candidate) => candidate.id === target.id)?.files);
+        await client.renewFiles(target);
+        viewer.renewed(client.messages.find((candidate) => candidate.id === target.id)?.files);
         renderViewer();
         await rerender();
       });
@@ -173,12 +177,12 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
       return attachments.renderOutgoing(lit, entry, uploads, {
         cancel: (taken) => {
           uploads.cancel(taken.clientId);
-          host().client.unsend(taken.clientId);
+          host().client?.unsend(taken.clientId);
           attachments.restore(taken);
           restoreDraft(taken);
         },
         chooseAgain: (taken) => {
-          host().client.unsend(taken.clientId);
+          host().client?.unsend(taken.clientId);
           attachments.restore(taken);
           restoreDraft(taken);
           container.querySelector<HTMLInputElement>('.file-input')?.click();
@@ -199,7 +203,7 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
     async upload(entry) {
       const ack = await uploads.upload(entry);
       // Said in the live region too: a failed upload is easy to miss in the thread.
-      if (!ack.ok && host().client.outbox.includes(entry)) {
+      if (!ack.ok && host().client?.outbox.includes(entry)) {
         attachments.notice = entry.files?.some((file) => file.lost)
           ? entry.files.filter((file) => file.lost).map((file) => text().fileLost(file.name)).join(' ')
           : ack.error.message;

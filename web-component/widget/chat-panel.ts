@@ -390,7 +390,7 @@ class ChatPanel implements PanelHandle {
   #loadFiles(): Promise<FilesView> {
     this.#filesLoading ??= import('./chat-files.js').then(
       ({ createFilesView }) => {
-        this.#filesView = createFilesView({ html, nothing, render }, this.#container, () => ({ client: this.#client!, settings: this.#settings }), () => {
+        this.#filesView = createFilesView({ html, nothing, render }, this.#container, () => ({ client: this.#client, settings: this.#settings }), () => {
           this.#requestRender();
           return this.#rendered;
         });
