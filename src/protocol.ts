@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'STORAGE_UNAVAILABLE',
   'CONFLICT',
   'INTERNAL',
+  'CONSENT_REQUIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -396,7 +397,26 @@ export interface SessionEvent {
   user?: VisitorDetails;
   /** What may be uploaded (`POST <basePath>/files`), when the chat takes files; absent otherwise. */
   files?: FileLimits;
+  /** The chat's terms, when the host set `privacy.consent`: whether this visitor agreed to the current version. */
+  consent?: ConsentState;
 }
+
+/** The chat's terms and this visitor's answer: send `consent { version }` to agree. */
+export interface ConsentState {
+  /** Messages and details are refused (`CONSENT_REQUIRED`) until the visitor agreed. */
+  required: boolean;
+  version: string;
+  given: boolean;
+  /** What to show with the checkbox. */
+  text?: string;
+}
+
+export interface ConsentPayload {
+  /** The version agreed to: the session's `consent.version`. */
+  version: string;
+}
+
+export type ConsentAck = { ok: true; consent: ConsentState } | AckError;
 
 /** The chat's limits on files, for clients to check before uploading. */
 export interface FileLimits {
@@ -455,6 +475,8 @@ export interface ClientToServerEvents {
   message(payload: MessagePayload | InboxMessagePayload, ack: (res: MessageAck | InboxMessageAck) => void): void;
   history(payload: HistoryPayload | InboxHistoryPayload, ack: (res: HistoryAck) => void): void;
   userDetails(payload: UserDetailsPayload, ack: (res: UserDetailsAck) => void): void;
+  /** Agrees to the chat's terms (see `SessionEvent.consent`). */
+  consent(payload: ConsentPayload, ack: (res: ConsentAck) => void): void;
   read(payload: ReadPayload, ack: (res: ReadAck) => void): void;
   typing(payload: TypingPayload | InboxTypingPayload): void;
   /** "Talk to a person": the team answers from now on, not the assistant. */

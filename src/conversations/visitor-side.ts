@@ -62,6 +62,7 @@ export class VisitorConversations {
     if (!socket.rooms.has(channels.conversationVisitor(inbox, socket.data.visitorId))) {
       throw new ChatError('FORBIDDEN', 'Join the inbox before writing to it');
     }
+    await this.#ctx.consent?.check(socket);
     const sender = visitorOf(socket);
     const { hooks } = this.#ctx.options;
     if (hooks.beforeMessage) await hooks.beforeMessage({ room: inbox, inbox, message, sender });

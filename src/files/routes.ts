@@ -24,6 +24,8 @@ export interface FileRoutesContext {
   conversationVisitor(conversationId: string): Promise<string | null>;
   /** Throws unless the `rooms` policy lets the visitor read the room. */
   checkRoomAccess(room: string, visitor: Visitor): Promise<void>;
+  /** Throws CONSENT_REQUIRED for a visitor who has not agreed to the chat's terms, when they must. */
+  checkConsent(visitorId: string): Promise<void>;
 }
 
 
@@ -84,6 +86,7 @@ export function createFileRoutes(ctx: FileRoutesContext) {
       if (!ctx.originAllowed(req, 'visitors')) throw new ChatError('FORBIDDEN', 'This chat does not take files from pages on this site');
       const { visitor, isNew } = await ctx.visitorOfRequest(req);
       if (isNew) throw new ChatError('UNAUTHORIZED', 'The visitor token is not valid; connect to the chat first');
+      await ctx.checkConsent(visitor.id);
       uploader = { id: uploaderOf({ visitorId: visitor.id }), role: 'visitor' };
     } else {
       if (!ctx.operatorOfRequest) throw new ChatError('UNAUTHORIZED', "Send the visitor's token as Authorization: Bearer <token>");

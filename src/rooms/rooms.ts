@@ -63,6 +63,7 @@ export class Rooms {
       throw new ChatError('FORBIDDEN', 'Join the room before sending messages to it');
     }
     const { options, files } = this.#ctx;
+    await this.#ctx.consent?.check(socket);
     const sender = visitorOf(socket);
     // Awaited only when configured: an `await` of nothing still costs every message a turn.
     const { beforeMessage } = options.hooks;

@@ -1,3 +1,4 @@
+import { Consent } from '../privacy/consent.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server } from 'socket.io';
@@ -151,6 +152,7 @@ class ChatServerImpl implements ChatServer {
         })
       : undefined;
     this.#files = files;
+    const consent = options.consent && new Consent(options.consent, options.store);
     this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs, files && (() => files.init()));
     const rateLimits = new RateLimits(limits);
     const tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
@@ -208,6 +210,7 @@ class ChatServerImpl implements ChatServer {
           .catch((error: unknown) => options.logger.error(`parley-chat: hooks.${name} failed`, error));
       },
       files,
+      consent,
     };
     this.#rooms = new Rooms(ctx);
     let visitorSide: VisitorConversations | undefined;
@@ -250,6 +253,7 @@ class ChatServerImpl implements ChatServer {
             isOriginAllowed(req, as === 'operators' ? (options.operators?.allowedOrigins ?? []) : options.allowedOrigins, options.trustedProxies),
           conversationVisitor: async (id) => (await options.store.getConversation(id))?.visitorId ?? null,
           checkRoomAccess: (room, visitor) => this.#rooms.checkAccess(room, visitor),
+          checkConsent: async (visitorId) => consent?.check({ data: { visitorId } }),
         }),
     });
     this.routes = httpRoutes.paths;

@@ -1,3 +1,4 @@
+import type { Consent } from '../privacy/consent.js';
 import type { Namespace, Server } from 'socket.io';
 import type { InterNode, InterServerEvents } from '../cluster/inter-node-events.js';
 import type {
@@ -59,4 +60,6 @@ export interface ChatContext {
   runHook(name: string, hook: () => void | Promise<void> | undefined): void;
   /** Files in messages, when the host takes them. */
   readonly files: ChatFiles | undefined;
+  /** Consent to the chat's terms, when the host asks for it. */
+  readonly consent: Consent | undefined;
 }

@@ -11,6 +11,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   STORAGE_UNAVAILABLE: 503,
   CONFLICT: 409,
   INTERNAL: 500,
+  CONSENT_REQUIRED: 403,
 };
 
 export interface ChatErrorOptions {

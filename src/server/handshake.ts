@@ -226,7 +226,9 @@ export class Handshakes {
    */
   async #socketData(identity: Identity, address: string): Promise<SocketData> {
     const { visitorId, verified, hostName } = identity;
-    const user = await this.#options.store.getUser(visitorId);
+    const { store, consent } = this.#options;
+    // Whether they agreed to the chat's terms, read beside their details (only when there are terms).
+    const [user, consents] = await Promise.all([store.getUser(visitorId), consent ? store.consents(visitorId) : undefined]);
     const data: SocketData = {
       visitorId,
       senderId: this.#tokens.publicId(visitorId),
@@ -235,6 +237,7 @@ export class Handshakes {
       address,
     };
     if (user) data.details = toVisitorDetails(user);
+    if (consent) data.consentGiven = consents?.[0]?.version === consent.version;
     return data;
   }
 

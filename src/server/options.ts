@@ -1,3 +1,4 @@
+import type { ConsentOptions } from '../privacy/consent.js';
 import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
@@ -266,6 +267,8 @@ export interface ChatServerOptions {
   hours?: HoursOptions;
   /** Files and screenshots in messages (`POST <basePath>/files`). @default none: messages are text only */
   files?: FilesOptions;
+  /** What the chat does for visitors' privacy: `consent` to its terms before they write. @default none */
+  privacy?: PrivacyOptions;
   /** @default none */
   hooks?: ChatHooks;
   /**
@@ -310,3 +313,8 @@ export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
   maxUnsentBytes: 1_048_576,
   storageTimeoutMs: 5000,
 };
+
+export interface PrivacyOptions {
+  /** Visitors agree to the chat's terms (this version of them) before they write; every consent is recorded. */
+  consent?: ConsentOptions;
+}

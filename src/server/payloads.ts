@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
 import { z } from 'zod';
 import type {
+  ConsentPayload,
   AssignPayload,
   ChangesPayload,
   ClosePayload,
@@ -194,7 +195,9 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     close: z.object({ conversationId }) satisfies z.ZodType<ClosePayload>,
   };
 
-  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, inboxOnly, operators };
+  const consent = z.object({ version: z.string().min(1).max(64) }) satisfies z.ZodType<ConsentPayload>;
+
+  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, inboxOnly, consent, operators };
 }
 
 /** Whether a visitor event names an inbox (the visitor's conversation) rather than a room. */

@@ -1,3 +1,4 @@
+import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -44,6 +45,8 @@ export interface ResolvedOptions {
   hours: BusinessHours | undefined;
   /** Files, when the host takes them: the limits, and where bytes and records go. */
   files: (ResolvedFiles & { fileStore: FileStore; records: FileRecords }) | undefined;
+  /** The chat's terms visitors agree to, when the host set them. */
+  consent: ConsentOptions | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -129,6 +132,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
       fileStore: files.store ?? (connection ? new GridFsFileStore(connection) : new MemoryFileStore()),
       records: connection ? new MongoFileRecords(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs) : new MemoryFileRecords(),
     },
+    consent: resolveConsent(options.privacy?.consent),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),

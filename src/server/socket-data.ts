@@ -22,6 +22,8 @@ export interface SocketData {
   conversations?: Record<string, { id: string; status: ConversationStatus } | null>;
   /** Who the visitor chose to answer them, by inbox, before their conversation opened (see AssistantReplies.choose). */
   choices?: Record<string, 'assistant' | 'person'>;
+  /** Whether the visitor agreed to the current version of the chat's terms (see `privacy.consent`). */
+  consentGiven?: boolean;
 }
 
 /** What an operator's socket carries (`socket.data` on `/operators`). */

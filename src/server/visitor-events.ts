@@ -49,7 +49,15 @@ export class VisitorEvents {
     // A recovered connection is back in its rooms without joining them again.
     if (socket.recovered) for (const room of roomsIn(socket.rooms)) this.#rooms.presence.joined(room, visitorId);
     const files = this.#ctx.files?.limits;
-    socket.emit('session', { visitorId, senderId, token: this.#ctx.tokens.issue(visitorId), ...(details ? { user: details } : {}), ...(files ? { files } : {}) });
+    const consent = this.#ctx.consent?.state(socket.data.consentGiven === true);
+    socket.emit('session', {
+      visitorId,
+      senderId,
+      token: this.#ctx.tokens.issue(visitorId),
+      ...(details ? { user: details } : {}),
+      ...(files ? { files } : {}),
+      ...(consent ? { consent } : {}),
+    });
 
     for (const [event, listener] of this.#listeners) socket.on(event, listener as () => void);
     socket.onAny(this.#unknown);
@@ -107,6 +115,7 @@ export class VisitorEvents {
       ['handoff', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'person'))],
       ['assistant', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'assistant'))],
       ['userDetails', acked(limitEvents, (socket, payload) => this.#saveDetails(socket, payload))],
+      ['consent', acked(limitEvents, (socket, payload) => this.#consent(socket, payload))],
       ['typing', typingListener<VisitorSocket, TypingPayload | InboxTypingPayload>(
         ctx,
         (socket) => socket.data.visitorId,
@@ -122,7 +131,22 @@ export class VisitorEvents {
     ];
   }
 
+  /** The visitor agreed to the chat's terms: recorded, and this node's tabs of theirs know it. */
+  async #consent(socket: VisitorSocket, payload: unknown) {
+    const consent = this.#ctx.consent;
+    if (!consent) throw new ChatError('NOT_FOUND', 'This chat asks for no consent');
+    const { version } = parsePayload(this.#ctx.payloads.consent, payload);
+    const state = await consent.give(socket.data.visitorId, version);
+    const namespace = this.#ctx.visitorNamespace();
+    for (const socketId of namespace.adapter.rooms.get(channels.visitor(socket.data.visitorId)) ?? []) {
+      const tab = namespace.sockets.get(socketId);
+      if (tab) tab.data.consentGiven = true;
+    }
+    return { consent: state };
+  }
+
   async #saveDetails(socket: VisitorSocket, payload: unknown) {
+    await this.#ctx.consent?.check(socket);
     const { store, payloads, tokens, options } = this.#ctx;
     const details = parsePayload(payloads.userDetails, payload);
     const record = await store.saveUserDetails(socket.data.visitorId, details);

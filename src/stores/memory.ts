@@ -6,6 +6,7 @@ import type {
   AppendOptions,
   AppendResult,
   ChatStore,
+  ConsentRecord,
   ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
@@ -47,6 +48,7 @@ export class MemoryStore implements ChatStore {
   /** One frozen sender object per person, shared by their messages. */
   readonly #senders = new Map<string, Sender>();
   readonly #users = new Map<string, UserRecord>();
+  readonly #consents = new Map<string, ConsentRecord[]>();
   readonly #conversations = new Map<string, ConversationRecord>();
   readonly #conversationByVisitor = new Map<string, string>();
   /** inbox → count key → conversations (see conversation-rules.ts). */
@@ -140,6 +142,16 @@ export class MemoryStore implements ChatStore {
   async getUser(visitorId: string): Promise<UserRecord | null> {
     const record = this.#users.get(visitorId);
     return record ? copied(record) : null;
+  }
+
+  async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
+    const given = this.#consents.get(visitorId) ?? [];
+    given.unshift({ version: consent.version, givenAt: new Date(consent.givenAt) });
+    this.#consents.set(visitorId, given);
+  }
+
+  async consents(visitorId: string): Promise<ConsentRecord[]> {
+    return copied(this.#consents.get(visitorId) ?? []);
   }
 
   async appendToConversation(

@@ -116,6 +116,12 @@ export interface UserRecord extends UserDetails {
   updatedAt: Date;
 }
 
+/** A visitor's consent to a version of the chat's terms (`privacy.consent`), and when it was given. */
+export interface ConsentRecord {
+  version: string;
+  givenAt: Date;
+}
+
 /** A support conversation as stored: one per (inbox, visitor). */
 export interface ConversationRecord {
   /** Random and unguessable; every access is still checked against who asks. */
@@ -243,6 +249,10 @@ export interface ChatStore {
   countMessages(query: { room: string; after: number; role: SenderRole }): Promise<number>;
   saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord>;
   getUser(visitorId: string): Promise<UserRecord | null>;
+  /** Records that the visitor consented to `version` of the chat's terms (each consent kept). */
+  recordConsent(visitorId: string, consent: ConsentRecord): Promise<void>;
+  /** The visitor's consents, newest first. */
+  consents(visitorId: string): Promise<ConsentRecord[]>;
   /** Resolves when storage is reachable; rejects otherwise (at once when it knows it is unreachable). */
   ping(): Promise<void>;
 

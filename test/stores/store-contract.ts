@@ -135,6 +135,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
       expect(await store.getUser(visitorId)).toEqual(second);
     });
 
+    it('keeps every consent a visitor gave, newest first, and no one else’s', async () => {
+      const visitorId = `v_consent_${room}`;
+      expect(await store.consents(visitorId)).toEqual([]);
+      await store.recordConsent(visitorId, { version: '2026-01', givenAt: new Date('2026-01-02T10:00:00Z') });
+      await store.recordConsent(visitorId, { version: '2026-12', givenAt: new Date('2026-12-06T10:00:00Z') });
+      await store.recordConsent(`${visitorId}_other`, { version: '2026-12', givenAt: new Date('2026-12-06T11:00:00Z') });
+      expect(await store.consents(visitorId)).toEqual([
+        { version: '2026-12', givenAt: new Date('2026-12-06T10:00:00Z') },
+        { version: '2026-01', givenAt: new Date('2026-01-02T10:00:00Z') },
+      ]);
+      expect(await store.consents({ $ne: '' } as unknown as string).catch(() => [])).toEqual([]);
+    });
+
     it('never matches a record for an operator object smuggled in as an id', async () => {
       await store.saveUserDetails(`v_${room}`, { name: 'Ada', email: 'ada@example.com', phone: '' });
       const found = await store.getUser({ $ne: '' } as unknown as string).catch(() => null);

@@ -75,6 +75,12 @@ export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & {
   reopenedBy: string | null;
 };
 
+export interface ConsentDoc {
+  visitorId: string;
+  version: string;
+  givenAt: Date;
+}
+
 export interface UserDoc {
   visitorId: string;
   name: string;
@@ -146,6 +152,7 @@ export function operationOptions(timeoutMs: number) {
 export interface ChatModels {
   messages: Model<MessageDoc>;
   users: Model<UserDoc>;
+  consents: Model<ConsentDoc>;
   conversations: Model<ConversationDoc>;
   counters: Model<CounterDoc>;
   counts: Model<CountDoc>;
@@ -205,6 +212,17 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     },
     { ...SCHEMA_OPTIONS, timestamps: true },
   );
+
+  // One document per consent given: a new version asks again, and every answer is kept.
+  const consentSchema = new Schema<ConsentDoc>(
+    {
+      visitorId: { type: String, required: true },
+      version: { type: String, required: true },
+      givenAt: { type: Date, required: true },
+    },
+    SCHEMA_OPTIONS,
+  );
+  consentSchema.index({ visitorId: 1, givenAt: -1 });
 
   const lastMessageSchema = new Schema<LastMessageDoc>(
     {
@@ -301,6 +319,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   return {
     messages: ownModel(connection, `${prefix}messages`, messageSchema),
     users: ownModel(connection, `${prefix}users`, userSchema),
+    consents: ownModel(connection, `${prefix}consents`, consentSchema),
     conversations: ownModel(connection, `${prefix}conversations`, conversationSchema),
     counters: ownModel(connection, `${prefix}counters`, counterSchema),
     counts: ownModel(connection, `${prefix}counts`, countSchema),

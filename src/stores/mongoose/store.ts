@@ -3,6 +3,7 @@ import type { ChatMessage, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import type {
   AppendOptions,
+  ConsentRecord,
   AppendResult,
   ChatStore,
   ConversationAppendResult,
@@ -23,7 +24,7 @@ import type {
 } from '../types.js';
 import { MongoConversations } from './conversations.js';
 import { MongoMessageLog } from './message-log.js';
-import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type UserDoc } from './schemas.js';
+import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type ConsentDoc, type UserDoc } from './schemas.js';
 
 export interface MongooseStoreOptions {
   /**
@@ -84,6 +85,7 @@ export class MongooseStore implements ChatStore {
     this.#assertConnected();
     await ensureIndexes(this.#models.messages);
     await ensureIndexes(this.#models.users);
+    await ensureIndexes(this.#models.consents);
     await ensureIndexes(this.#models.conversations);
     await ensureIndexes(this.#models.counts);
     if (await this.#conversations.countsMissing()) await this.#conversations.recount();
@@ -134,6 +136,22 @@ export class MongooseStore implements ChatStore {
     this.#assertConnected();
     const doc = await this.#models.users.findOne({ visitorId }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<UserDoc>();
     return doc ? toUserRecord(doc) : null;
+  }
+
+  async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
+    this.#assertConnected();
+    await this.#models.consents.collection.insertOne({ visitorId, version: consent.version, givenAt: consent.givenAt } as never, this.#ops.write());
+  }
+
+  async consents(visitorId: string): Promise<ConsentRecord[]> {
+    this.#assertConnected();
+    const docs = await this.#models.consents
+      .find({ visitorId })
+      .sort({ givenAt: -1 })
+      .limit(100)
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .lean<ConsentDoc[]>();
+    return docs.map((doc) => ({ version: doc.version, givenAt: new Date(doc.givenAt) }));
   }
 
   async appendToConversation(

@@ -1,0 +1,107 @@
+import type mongoose from 'mongoose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clientId, connectMongo, request, startChat, type ChatClient, type RunningChat } from '../support/harness.js';
+import { operatorsOptions } from '../support/operators.js';
+
+// Consent to the chat's terms, through real sockets and the chat's MongoDB (the jongodb emulator
+// on machines without mongod).
+
+let db: mongoose.Connection;
+let running: RunningChat;
+let otherNode: RunningChat;
+const TERMS = { required: true, version: '2026-12', text: 'We keep this conversation for a year. See our privacy notice.' };
+
+beforeAll(async () => {
+  db = await connectMongo();
+  const options = { mongoose: db, operators: operatorsOptions(), files: {}, privacy: { consent: TERMS } };
+  running = await startChat(options);
+  otherNode = await startChat(options);
+});
+
+const say = (client: ChatClient, message = 'hello') => request(client, 'message', { inbox: 'support', message, clientId: clientId() });
+const consentRows = (visitorId: string) => db.collection('chat_consents').find({ visitorId }).toArray();
+
+async function inSupport(chat = running, options = {}): Promise<ChatClient> {
+  const client = await chat.connect(options);
+  await request(client, 'join', { inbox: 'support' });
+  await request(client, 'join', { room: 'lobby' });
+  return client;
+}
+
+describe('consent to the chat’s terms', () => {
+  it('refuses messages, details and uploads with CONSENT_REQUIRED until the visitor agrees, then records it', async () => {
+    const ann = await inSupport();
+    expect(ann.session.consent).toEqual({ required: true, version: '2026-12', given: false, text: TERMS.text });
+
+    expect(await say(ann)).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    expect(await request(ann, 'message', { room: 'lobby', message: 'hi all', clientId: clientId() })).toMatchObject({
+      ok: false,
+      error: { code: 'CONSENT_REQUIRED' },
+    });
+    expect(await request(ann, 'userDetails', { name: 'Ann', email: 'ann@example.com' })).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    const form = new FormData();
+    form.append('file', new Blob(['notes']), 'notes.txt');
+    const upload = await fetch(`${running.url}/chat/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${ann.session.token}` } });
+    expect(upload.status).toBe(403);
+    expect(await upload.json()).toMatchObject({ error: { code: 'CONSENT_REQUIRED' } });
+    // Nothing was stored: no conversation, no details.
+    expect(await db.collection('chat_conversations').countDocuments({ visitorId: ann.session.visitorId })).toBe(0);
+    expect(await db.collection('chat_users').countDocuments({ visitorId: ann.session.visitorId })).toBe(0);
+
+    // An old version, a hostile payload: refused, nothing recorded.
+    expect(await request(ann, 'consent', { version: '2025-01' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await request(ann, 'consent', { version: { $ne: null } })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await request(ann, 'consent', {})).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await consentRows(ann.session.visitorId)).toEqual([]);
+
+    const before = Date.now();
+    expect(await request(ann, 'consent', { version: '2026-12' })).toEqual({ ok: true, consent: { ...TERMS, given: true } });
+    const [row] = await consentRows(ann.session.visitorId);
+    expect(row).toMatchObject({ version: '2026-12' });
+    expect(new Date(row!.givenAt).getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+    expect(await say(ann)).toMatchObject({ ok: true });
+    expect(await request(ann, 'userDetails', { name: 'Ann', email: 'ann@example.com' })).toMatchObject({ ok: true });
+  });
+
+  it('knows the consent on every tab: a new tab, and one already open on another node', async () => {
+    const bob = await inSupport();
+    const elsewhere = await inSupport(otherNode, { auth: { token: bob.session.token } });
+    expect(elsewhere.session.consent?.given).toBe(false);
+    expect((await request(bob, 'consent', { version: '2026-12' })).ok).toBe(true);
+    // The tab on the other node learns it from the store when it writes.
+    expect(await say(elsewhere, 'from the other tab')).toMatchObject({ ok: true });
+    const later = await inSupport(running, { auth: { token: bob.session.token } });
+    expect(later.session.consent?.given).toBe(true);
+  });
+
+  it('asks again for a new version of the terms, keeping the earlier consent on record', async () => {
+    const cleo = await inSupport();
+    expect((await request(cleo, 'consent', { version: '2026-12' })).ok).toBe(true);
+    const renewed = await startChat({ mongoose: db, operators: operatorsOptions(), privacy: { consent: { required: true, version: '2027-01' } } });
+    const again = await inSupport(renewed, { auth: { token: cleo.session.token } });
+    expect(again.session.consent).toEqual({ required: true, version: '2027-01', given: false });
+    expect(await say(again)).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    expect((await request(again, 'consent', { version: '2027-01' })).ok).toBe(true);
+    expect(await say(again)).toMatchObject({ ok: true });
+    expect((await consentRows(cleo.session.visitorId)).map((row) => row.version).sort()).toEqual(['2026-12', '2027-01']);
+  });
+
+  it('records consent without requiring it when `required` is false, and has no consent event without terms', async () => {
+    const optional = await startChat({ mongoose: db, operators: operatorsOptions(), privacy: { consent: { required: false, version: 'v1' } } });
+    const dan = await inSupport(optional);
+    expect(dan.session.consent).toEqual({ required: false, version: 'v1', given: false });
+    expect(await say(dan)).toMatchObject({ ok: true });
+    expect((await request(dan, 'consent', { version: 'v1' })).ok).toBe(true);
+
+    const plain = await startChat({ mongoose: db, operators: operatorsOptions() });
+    const eve = await inSupport(plain);
+    expect(eve.session.consent).toBeUndefined();
+    expect(await request(eve, 'consent', { version: 'v1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('refuses terms the host got wrong at start, with the fix in the message', async () => {
+    await expect(startChat({ mongoose: db, privacy: { consent: { required: true, version: '' } } })).rejects.toThrow(/privacy.consent.version/);
+    await expect(startChat({ mongoose: db, privacy: { consent: { required: 'yes', version: 'v1' } as never } })).rejects.toThrow(/privacy.consent.required/);
+  });
+});
