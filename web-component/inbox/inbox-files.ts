@@ -4,7 +4,7 @@ import { FileUploads } from '../clients/file-upload.js';
 import type { OperatorClient } from '../clients/operator-client.js';
 import type { OutgoingFile, OutgoingMessage } from '../clients/outbox.js';
 import { Attachments } from '../shared/attachments.js';
-import { FileViewer, renderThreadFiles, renewOnce, type ThreadFilesHost } from '../shared/file-view.js';
+import { FileViewer, renderThreadFiles, renewOnce, type Lit, type ThreadFilesHost } from '../shared/file-view.js';
 import type { InboxStrings } from './strings.js';
 import type { ThreadPaneHost } from './thread-pane.js';
 
@@ -83,7 +83,7 @@ export class InboxFiles {
 
   /** The thread pane's pieces of files. */
   pane(draft: string): ThreadPaneHost['files'] {
-    const lit = { html, nothing };
+    const lit: Lit = { html, nothing };
     return {
       canSend: draft.trim() !== '' || this.attached,
       taken: Boolean(this.#host.state().client?.fileLimits),
@@ -100,7 +100,7 @@ export class InboxFiles {
   }
 
   /** The image viewer, when an image is open. */
-  renderViewer(): TemplateResult | typeof nothing {
+  renderViewer(): ReturnType<FileViewer['render']> {
     return this.#viewer.render({ html, nothing }, this.#threadHost(undefined));
   }
 
