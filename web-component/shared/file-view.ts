@@ -18,10 +18,12 @@ const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export const isImage = (type: string): boolean => IMAGE_TYPES.includes(type);
 
-/** A file's size as the page's language writes it: "820 kB", "2.4 MB". */
+/** A file's size as the page's language writes it: "15 bytes", "820 kB", "2.4 MB". */
 export function fileSize(bytes: number, lang: string): string {
   const [unit, divisor] = bytes < 1000 ? (['byte', 1] as const) : bytes < 1e6 ? (['kilobyte', 1e3] as const) : (['megabyte', 1e6] as const);
-  return new Intl.NumberFormat(safeLocale(lang), { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: bytes < 1e7 && unit !== 'byte' ? 1 : 0 }).format(
+  // Bytes in full: the short form is "15 byte" in English.
+  const unitDisplay = unit === 'byte' ? 'long' : 'short';
+  return new Intl.NumberFormat(safeLocale(lang), { style: 'unit', unit, unitDisplay, maximumFractionDigits: bytes < 1e7 && unit !== 'byte' ? 1 : 0 }).format(
     bytes / divisor,
   );
 }
