@@ -66,12 +66,12 @@ export class Consent {
     throw new ChatError('CONSENT_REQUIRED', 'Please agree to the terms of this chat before writing');
   }
 
-  /** The visitor agreed to `version`: recorded, if it is the current one. */
-  async give(visitorId: string, version: string): Promise<ConsentState> {
+  /** The visitor agreed to `version`: recorded (with where from, as `privacy.ipAddresses` allows), if it is the current one. */
+  async give(visitorId: string, version: string, address?: string): Promise<ConsentState> {
     if (version !== this.#options.version) {
       throw new ChatError('VALIDATION', 'These terms have changed; agree to the current version', { fields: { version: `The current version is ${this.#options.version}` } });
     }
-    await this.#store.recordConsent(visitorId, { version, givenAt: new Date() });
+    await this.#store.recordConsent(visitorId, { version, givenAt: new Date(), ...(address ? { address } : {}) });
     return this.state(true);
   }
 }

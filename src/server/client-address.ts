@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 
 /**
  * The address rate limits count a client by. Without trusted proxies it is the TCP peer. Behind
@@ -14,6 +14,11 @@ export function clientAddress(
   forwardedFor: string | string[] | undefined,
   trustedProxies: number,
 ): string {
+  return rateLimitKey(peerAddress(remoteAddress, forwardedFor, trustedProxies));
+}
+
+/** The client's own address, by the same rules, whole. */
+export function peerAddress(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: number): string {
   let address = remoteAddress ?? '';
   if (trustedProxies > 0 && forwardedFor !== undefined) {
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
@@ -22,7 +27,23 @@ export function clientAddress(
       .filter(Boolean);
     if (hops.length > 0) address = hops[Math.max(0, hops.length - trustedProxies)]!;
   }
-  return rateLimitKey(address);
+  return address;
+}
+
+/** What `privacy.ipAddresses` lets the chat keep of an address. */
+export type IpAddressPolicy = 'none' | 'truncated' | 'full';
+
+/**
+ * An address as the chat may store or log it: nothing, its network (IPv4 /24, IPv6 /48), or
+ * whole. What is not an IP address is kept only whole.
+ */
+export function storableAddress(address: string, policy: IpAddressPolicy): string | undefined {
+  if (policy === 'none' || !address) return undefined;
+  const bare = address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address.replace(/^\[|\](:\d+)?$/g, '').split('%', 1)[0]!;
+  if (policy === 'full') return bare;
+  if (isIPv4(bare)) return `${bare.split('.').slice(0, 3).join('.')}.0/24`;
+  if (isIPv6(bare)) return `${expandIPv6(bare).slice(0, 3).join(':')}::/48`;
+  return undefined;
 }
 
 function rateLimitKey(address: string): string {

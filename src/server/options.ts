@@ -1,3 +1,4 @@
+import type { IpAddressPolicy } from './client-address.js';
 import type { ConsentOptions } from '../privacy/consent.js';
 import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -317,4 +318,11 @@ export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
 export interface PrivacyOptions {
   /** Visitors agree to the chat's terms (this version of them) before they write; every consent is recorded. */
   consent?: ConsentOptions;
+  /**
+   * What the chat keeps of visitors' IP addresses wherever it stores one (a consent's record):
+   * nothing, their network (IPv4 /24, IPv6 /48), or the whole address. Rate limits use whole
+   * addresses in memory only.
+   * @default 'truncated'
+   */
+  ipAddresses?: IpAddressPolicy;
 }

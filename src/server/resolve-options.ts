@@ -1,3 +1,4 @@
+import type { IpAddressPolicy } from './client-address.js';
 import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -47,6 +48,8 @@ export interface ResolvedOptions {
   files: (ResolvedFiles & { fileStore: FileStore; records: FileRecords }) | undefined;
   /** The chat's terms visitors agree to, when the host set them. */
   consent: ConsentOptions | undefined;
+  /** What the chat keeps of an IP address it stores (see `privacy.ipAddresses`). */
+  ipAddresses: IpAddressPolicy;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -133,6 +136,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
       records: connection ? new MongoFileRecords(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs) : new MemoryFileRecords(),
     },
     consent: resolveConsent(options.privacy?.consent),
+    ipAddresses: resolveIpAddresses(options.privacy?.ipAddresses),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
@@ -245,4 +249,10 @@ function checkLimits(limits: ChatLimits): void {
       throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);
     }
   }
+}
+
+function resolveIpAddresses(policy: unknown): IpAddressPolicy {
+  if (policy === undefined) return 'truncated';
+  if (policy === 'none' || policy === 'truncated' || policy === 'full') return policy;
+  throw new TypeError(`parley-chat: privacy.ipAddresses is 'none', 'truncated' or 'full'; not ${JSON.stringify(policy)}`);
 }

@@ -1,3 +1,4 @@
+import { peerAddress, storableAddress } from './client-address.js';
 import type { ClientToServerEvents, InboxTypingPayload, TypingPayload, VisitorDetails } from '../protocol.js';
 import type { VisitorConversations } from '../conversations/visitor-side.js';
 import { visitorOf, type Rooms, type VisitorSocket } from '../rooms/rooms.js';
@@ -136,7 +137,10 @@ export class VisitorEvents {
     const consent = this.#ctx.consent;
     if (!consent) throw new ChatError('NOT_FOUND', 'This chat asks for no consent');
     const { version } = parsePayload(this.#ctx.payloads.consent, payload);
-    const state = await consent.give(socket.data.visitorId, version);
+    const { handshake } = socket;
+    const { trustedProxies, ipAddresses } = this.#ctx.options;
+    const from = storableAddress(peerAddress(handshake.address, handshake.headers['x-forwarded-for'], trustedProxies), ipAddresses);
+    const state = await consent.give(socket.data.visitorId, version, from);
     const namespace = this.#ctx.visitorNamespace();
     for (const socketId of namespace.adapter.rooms.get(channels.visitor(socket.data.visitorId)) ?? []) {
       const tab = namespace.sockets.get(socketId);

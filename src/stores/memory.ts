@@ -146,7 +146,7 @@ export class MemoryStore implements ChatStore {
 
   async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
     const given = this.#consents.get(visitorId) ?? [];
-    given.unshift({ version: consent.version, givenAt: new Date(consent.givenAt) });
+    given.unshift({ version: consent.version, givenAt: new Date(consent.givenAt), ...(consent.address ? { address: consent.address } : {}) });
     this.#consents.set(visitorId, given);
   }
 

@@ -120,6 +120,8 @@ export interface UserRecord extends UserDetails {
 export interface ConsentRecord {
   version: string;
   givenAt: Date;
+  /** Where it was given from, as far as `privacy.ipAddresses` lets the chat keep it. */
+  address?: string | undefined;
 }
 
 /** A support conversation as stored: one per (inbox, visitor). */

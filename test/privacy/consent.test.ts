@@ -57,7 +57,8 @@ describe('consent to the chat’s terms', () => {
     const before = Date.now();
     expect(await request(ann, 'consent', { version: '2026-12' })).toEqual({ ok: true, consent: { ...TERMS, given: true } });
     const [row] = await consentRows(ann.session.visitorId);
-    expect(row).toMatchObject({ version: '2026-12' });
+    // Where from, to its /24 (privacy.ipAddresses is 'truncated' by default).
+    expect(row).toMatchObject({ version: '2026-12', address: '127.0.0.0/24' });
     expect(new Date(row!.givenAt).getTime()).toBeGreaterThanOrEqual(before - 1000);
 
     expect(await say(ann)).toMatchObject({ ok: true });
@@ -98,6 +99,17 @@ describe('consent to the chat’s terms', () => {
     const eve = await inSupport(plain);
     expect(eve.session.consent).toBeUndefined();
     expect(await request(eve, 'consent', { version: 'v1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('keeps the whole address, or none, as privacy.ipAddresses says', async () => {
+    for (const [ipAddresses, expected] of [['full', '127.0.0.1'], ['none', undefined]] as const) {
+      const chat = await startChat({ mongoose: db, privacy: { consent: { required: true, version: 'v1' }, ipAddresses } });
+      const visitor = await chat.connect();
+      expect((await request(visitor, 'consent', { version: 'v1' })).ok).toBe(true);
+      const [row] = await consentRows(visitor.session.visitorId);
+      expect(row?.address).toBe(expected);
+    }
+    await expect(startChat({ mongoose: db, privacy: { ipAddresses: 'hashed' as never } })).rejects.toThrow(/privacy.ipAddresses/);
   });
 
   it('refuses terms the host got wrong at start, with the fix in the message', async () => {

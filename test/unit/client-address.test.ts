@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress } from '../../src/server/client-address.js';
+import { clientAddress, peerAddress, storableAddress } from '../../src/server/client-address.js';
 
 describe('clientAddress', () => {
   it('is the TCP peer without trusted proxies, whatever X-Forwarded-For says', () => {
@@ -28,5 +28,26 @@ describe('clientAddress', () => {
   it('keeps anything it cannot read as it is', () => {
     expect(clientAddress(undefined, undefined, 0)).toBe('unknown');
     expect(clientAddress('10.0.0.1', 'not-an-address', 1)).toBe('not-an-address');
+  });
+});
+
+describe('what the chat may keep of an address (privacy.ipAddresses)', () => {
+  it('keeps IPv4 to its /24 and IPv6 to its /48 when truncated, nothing when none, the address when full', () => {
+    expect(storableAddress('203.0.113.77', 'truncated')).toBe('203.0.113.0/24');
+    expect(storableAddress('::ffff:203.0.113.77', 'truncated')).toBe('203.0.113.0/24');
+    expect(storableAddress('2001:db8:abcd:12:1:2:3:4', 'truncated')).toBe('2001:db8:abcd::/48');
+    expect(storableAddress('[2001:db8::1]:443', 'truncated')).toBe('2001:db8:0::/48');
+    expect(storableAddress('203.0.113.77', 'none')).toBeUndefined();
+    expect(storableAddress('203.0.113.77', 'full')).toBe('203.0.113.77');
+    expect(storableAddress('fe80::1%eth0', 'full')).toBe('fe80::1');
+    // Not an address at all: nothing is kept of it when truncated.
+    expect(storableAddress('unknown', 'truncated')).toBeUndefined();
+    expect(storableAddress('', 'full')).toBeUndefined();
+  });
+
+  it('truncates the address the proxy rules pick, not one the client wrote', () => {
+    const peer = peerAddress('10.0.0.1', '198.51.100.9, 203.0.113.77', 1);
+    expect(peer).toBe('203.0.113.77');
+    expect(storableAddress(peer, 'truncated')).toBe('203.0.113.0/24');
   });
 });

@@ -79,6 +79,7 @@ export interface ConsentDoc {
   visitorId: string;
   version: string;
   givenAt: Date;
+  address?: string;
 }
 
 export interface UserDoc {
@@ -219,6 +220,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       visitorId: { type: String, required: true },
       version: { type: String, required: true },
       givenAt: { type: Date, required: true },
+      address: { type: String },
     },
     SCHEMA_OPTIONS,
   );

@@ -140,7 +140,8 @@ export class MongooseStore implements ChatStore {
 
   async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
     this.#assertConnected();
-    await this.#models.consents.collection.insertOne({ visitorId, version: consent.version, givenAt: consent.givenAt } as never, this.#ops.write());
+    const doc = { visitorId, version: consent.version, givenAt: consent.givenAt, ...(consent.address ? { address: consent.address } : {}) };
+    await this.#models.consents.collection.insertOne(doc as never, this.#ops.write());
   }
 
   async consents(visitorId: string): Promise<ConsentRecord[]> {
@@ -151,7 +152,7 @@ export class MongooseStore implements ChatStore {
       .limit(100)
       .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
       .lean<ConsentDoc[]>();
-    return docs.map((doc) => ({ version: doc.version, givenAt: new Date(doc.givenAt) }));
+    return docs.map((doc) => ({ version: doc.version, givenAt: new Date(doc.givenAt), ...(doc.address ? { address: doc.address } : {}) }));
   }
 
   async appendToConversation(
