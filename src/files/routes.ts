@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { UploadAck } from '../protocol.js';
 import { ChatError } from '../server/errors.js';
+import { sendJson } from '../server/http-routes.js';
 import type { OperatorIdentityOf } from '../server/handshake.js';
 import type { Visitor } from '../server/options.js';
 import { contentDisposition, type ChatFiles } from './files.js';
@@ -101,7 +102,7 @@ export function createFileRoutes(ctx: FileRoutesContext) {
   async function download(req: IncomingMessage, res: ServerResponse, id: string, thumbnail: boolean, query: URLSearchParams): Promise<void> {
     const record = await ctx.files.sent(id);
     if (!record || (thumbnail && !record.thumbnail)) throw new ChatError('NOT_FOUND', 'There is no such file');
-    await checkReader(req, res, record, ctx.files.links.verify(id, query));
+    await checkReader(req, res, record, query, ctx.files.links.verify(id, query));
 
     const direct = await ctx.files.directUrl(record, thumbnail);
     if (direct) {
@@ -159,7 +160,7 @@ export function createFileRoutes(ctx: FileRoutesContext) {
    * it is must be the reader it was signed for. Without a signature, a visitor's token reads the
    * files of their own conversations and of public rooms.
    */
-  async function checkReader(req: IncomingMessage, res: ServerResponse, record: FileRecord, reader: FileReader | null): Promise<void> {
+  async function checkReader(req: IncomingMessage, res: ServerResponse, record: FileRecord, query: URLSearchParams, reader: FileReader | null): Promise<void> {
     const bearer = /^Bearer\s+\S+$/i.test(req.headers.authorization ?? '');
     const where = whereOf(record);
     if (bearer) {
@@ -172,7 +173,7 @@ export function createFileRoutes(ctx: FileRoutesContext) {
       return;
     }
     if (!reader) {
-      if (query(req).has('s')) throw new ChatError('FORBIDDEN', 'This link to the file has expired or is not valid; reload the conversation for a new one');
+      if (query.has('s')) throw new ChatError('FORBIDDEN', 'This link to the file has expired or is not valid; reload the conversation for a new one');
       throw new ChatError('UNAUTHORIZED', 'Open the file from its message: its link is signed for you');
     }
     // The team's link, asked by someone the host knows as an operator: they must be of the inbox.
@@ -198,11 +199,6 @@ function whereOf(record: FileRecord): string {
   return record.claim?.split('\n')[1] ?? '';
 }
 
-function query(req: IncomingMessage): URLSearchParams {
-  const at = (req.url ?? '').indexOf('?');
-  return new URLSearchParams(at === -1 ? '' : (req.url ?? '').slice(at + 1));
-}
-
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader('Allow', allow);
   sendJson(res, 405, { ok: false, error: { code: 'VALIDATION', message: `Only ${allow} here` } });
@@ -226,13 +222,4 @@ export function parseRange(header: string | undefined, size: number): { start: n
   }
   if (!Number.isSafeInteger(start) || start >= size || end < start) return 'unsatisfiable';
   return { start, end };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.end(json);
 }

@@ -194,7 +194,8 @@ function matchesETag(header: string | undefined, etag: string): boolean {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
+/** A JSON answer the chat's routes give, never cached. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headOnly = false): void {
   const json = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', JSON_TYPE);
