@@ -23,6 +23,12 @@ export class RateLimiter {
   readonly #limit: RateLimit;
   readonly #buckets = new Map<string, Bucket>();
   readonly #now: () => number;
+  /**
+   * The size at which the next sweep runs: SWEEP_ABOVE more keys than the last sweep left, so a
+   * flood of busy keys (which no sweep can drop) costs one sweep per SWEEP_ABOVE new keys, not one
+   * per request.
+   */
+  #sweepAt = SWEEP_ABOVE;
 
   constructor(limit: RateLimit, now: () => number = Date.now) {
     this.#limit = limit;
@@ -42,7 +48,7 @@ export class RateLimiter {
     }
     bucket.tokens -= 1;
     this.#buckets.set(key, bucket);
-    if (this.#buckets.size > SWEEP_ABOVE) this.#sweep(now);
+    if (this.#buckets.size > this.#sweepAt) this.#sweep(now);
     return 0;
   }
 
@@ -51,11 +57,13 @@ export class RateLimiter {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + ((now - bucket.updatedAt) * max) / perMs >= max) this.#buckets.delete(key);
     }
-    if (this.#buckets.size <= MAX_KEYS) return;
-    for (const key of this.#buckets.keys()) {
-      this.#buckets.delete(key);
-      if (this.#buckets.size <= SWEEP_ABOVE) break;
+    if (this.#buckets.size > MAX_KEYS) {
+      for (const key of this.#buckets.keys()) {
+        this.#buckets.delete(key);
+        if (this.#buckets.size <= SWEEP_ABOVE) break;
+      }
     }
+    this.#sweepAt = Math.min(MAX_KEYS, this.#buckets.size + SWEEP_ABOVE);
   }
 
   /** Keys tracked now (for tests of the bound). */
