@@ -117,6 +117,11 @@ export interface ChatMessage {
   citations?: Citation[];
   /** Files sent with the message (see `ChatFile`); absent when it has none. */
   files?: ChatFile[];
+  /**
+   * The message was erased (its sender's data was, see `chat.privacy.eraseVisitor`): it keeps its
+   * seq so catch-up stays exact, with `message` '', no files and the sender's name ''.
+   */
+  erased?: true;
 }
 
 /**
@@ -399,7 +404,27 @@ export interface SessionEvent {
   files?: FileLimits;
   /** The chat's terms, when the host set `privacy.consent`: whether this visitor agreed to the current version. */
   consent?: ConsentState;
+  /** True when the host lets visitors delete their conversations (`deleteConversation`). */
+  canDeleteConversation?: boolean;
 }
+
+/** Messages whose text was erased: show them as deleted (`ChatMessage.erased`). */
+export interface ErasedEvent {
+  /** The room, for a public room's messages. */
+  room?: string;
+  /** The inbox, for the visitor's own conversation. */
+  inbox?: string;
+  /** Operators: the conversation. */
+  conversationId?: string;
+  seqs: number[];
+}
+
+export interface DeleteConversationPayload {
+  inbox: string;
+}
+
+/** `deleted` is false when there was no conversation to delete. */
+export type DeleteConversationAck = Ack<{ deleted: boolean }>;
 
 /** The chat's terms and this visitor's answer: send `consent { version }` to agree. */
 export interface ConsentState {
@@ -483,6 +508,8 @@ export interface ClientToServerEvents {
   handoff(payload: { inbox: string }, ack: (res: HandlerAck) => void): void;
   /** Ask the assistant (again). */
   assistant(payload: { inbox: string }, ack: (res: HandlerAck) => void): void;
+  /** Deletes the visitor's conversation in `inbox`, when `session.canDeleteConversation`. */
+  deleteConversation(payload: DeleteConversationPayload, ack: (res: DeleteConversationAck) => void): void;
 }
 
 export interface ServerToClientEvents {
@@ -501,6 +528,18 @@ export interface ServerToClientEvents {
    * from the last contiguous seq of what you joined.
    */
   resync(): void;
+  /** Messages of a room (or of the visitor's conversation) were erased: drop their text. */
+  erased(event: ErasedEvent): void;
+  /**
+   * The visitor's conversation in `inbox` was deleted (by the visitor in another tab, or by the
+   * site's retention rules): drop its messages.
+   */
+  conversationDeleted(event: { inbox: string }): void;
+  /**
+   * Everything the chat held about this visitor was erased: forget the token and everything
+   * shown. The server disconnects the socket right after; connect again as a new visitor.
+   */
+  forgotten(): void;
 }
 
 // Support conversations, operator side: namespace `/operators`, same path. Operators are the host
@@ -518,7 +557,75 @@ export interface OperatorSessionEvent {
   assistant: { name: string; inboxes: string[] | '*' } | null;
   /** As in `SessionEvent`: what may be uploaded, when the chat takes files. */
   files?: FileLimits;
+  /** What else `identify` allows this operator: `'privacy'` for `exportVisitor` and `eraseVisitor`. */
+  can: OperatorPermission[];
 }
+
+/** Permissions `operators.identify` may grant beyond answering conversations. */
+export const OPERATOR_PERMISSIONS = ['privacy'] as const;
+export type OperatorPermission = (typeof OPERATOR_PERMISSIONS)[number];
+
+/** Names the visitor of a conversation the operator may read. */
+export interface VisitorOfConversationPayload {
+  conversationId: string;
+}
+
+export interface EraseVisitorPayload extends VisitorOfConversationPayload {
+  /** `delete` (default) removes their conversations whole; `anonymize` keeps them without the visitor. */
+  mode?: EraseMode;
+}
+
+export type EraseMode = 'delete' | 'anonymize';
+
+/** A message as an export holds it. */
+export interface ExportedMessage {
+  seq: number;
+  sender: { name: string; role: SenderRole };
+  message: string;
+  /** ISO 8601. */
+  timestamp: string;
+  files?: Array<{ id: string; name: string; type: string; size: number }>;
+}
+
+/** Everything the chat holds about one visitor (`chat.privacy.exportVisitor`, the `exportVisitor` event). */
+export interface VisitorExport {
+  visitorId: string;
+  /** ISO 8601. */
+  exportedAt: string;
+  /** The details they gave; null when they gave none. */
+  user: { name: string; email: string; phone: string; createdAt: string; updatedAt: string } | null;
+  /** Every consent to the chat's terms, newest first (`givenAt` ISO 8601). */
+  consents: Array<{ version: string; givenAt: string; address?: string }>;
+  /** Their support conversations, each with every message and the team's notes on it. */
+  conversations: Array<{
+    id: string;
+    inbox: string;
+    status: ConversationStatus;
+    createdAt: string;
+    updatedAt: string;
+    messages: ExportedMessage[];
+    notes: ExportedMessage[];
+  }>;
+  /** Messages they wrote in public rooms. */
+  roomMessages: Array<ExportedMessage & { room: string }>;
+  /** The files in all of the above, each with a signed URL that reads it until `urlExpiresAt`. */
+  files: Array<{ id: string; name: string; type: string; size: number; uploadedAt: string; url: string; urlExpiresAt: string }>;
+}
+
+/** What an erase removed (or anonymised); a second erase of the same visitor counts nothing. */
+export interface ErasedCounts {
+  /** Messages deleted or turned into tombstones. */
+  messages: number;
+  /** Conversations deleted (`delete`) or anonymised (`anonymize`). */
+  conversations: number;
+  files: number;
+  /** Saved details (0 or 1). */
+  users: number;
+  consents: number;
+}
+
+export type ExportVisitorAck = Ack<{ export: VisitorExport }>;
+export type EraseVisitorAck = Ack<{ removed: ErasedCounts }>;
 
 export type AssigneeFilter = 'me' | 'none' | 'any';
 
@@ -695,6 +802,10 @@ export interface OperatorClientToServerEvents {
   read(payload: OperatorReadPayload, ack: (res: ConversationAck) => void): void;
   close(payload: ClosePayload, ack: (res: Ack) => void): void;
   typing(payload: OperatorTypingPayload): void;
+  /** Needs `can: ['privacy']`: everything the chat holds about the conversation's visitor. */
+  exportVisitor(payload: VisitorOfConversationPayload, ack: (res: ExportVisitorAck) => void): void;
+  /** Needs `can: ['privacy']`: erases the conversation's visitor from the chat, in every inbox. */
+  eraseVisitor(payload: EraseVisitorPayload, ack: (res: EraseVisitorAck) => void): void;
 }
 
 export interface OperatorServerToClientEvents {
@@ -712,4 +823,8 @@ export interface OperatorServerToClientEvents {
   delta(event: DeltaEvent): void;
   /** Packets may have been lost: catch up with `changes`, and the open conversation from its last contiguous seq. */
   resync(): void;
+  /** To operators who have the conversation open: these messages were erased (`ChatMessage.erased`). */
+  erased(event: ErasedEvent & { conversationId: string }): void;
+  /** To every operator of the inbox: the conversation was deleted (erase, retention, or its visitor). */
+  conversationDeleted(event: { conversationId: string; inbox: string }): void;
 }

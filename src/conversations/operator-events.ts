@@ -62,6 +62,7 @@ export class OperatorEvents {
       inboxes: data.inboxes === '*' ? '*' : [...data.inboxes],
       assistant: this.#ctx.options.assistant ? { name: this.#ctx.options.assistant.name, inboxes: this.#ctx.options.assistant.inboxes ? [...this.#ctx.options.assistant.inboxes] : '*' } : null,
       ...(this.#ctx.files ? { files: this.#ctx.files.limits } : {}),
+      can: [...data.can],
     });
     void this.notifyTeam(data.inboxes);
 

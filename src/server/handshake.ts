@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'socket.io';
-import type { ChatErrorPayload, VisitorDetails } from '../protocol.js';
+import { OPERATOR_PERMISSIONS, type ChatErrorPayload, type OperatorPermission, type VisitorDetails } from '../protocol.js';
 import type { UserRecord } from '../stores/types.js';
 import { clientAddress } from './client-address.js';
 import { ChatError } from './errors.js';
@@ -123,7 +123,7 @@ export class Handshakes {
     if (!operator) throw new ChatError('UNAUTHORIZED', 'Only the team can connect here');
     // The host's answer is checked: a mistake there is a host bug, reported to the host as INTERNAL.
     const id = hostUserId(operator.id, 'operators.identify() must return { id: string (1–128 characters), name, inboxes? } or null');
-    const { name, inboxes, avatarUrl } = operator as { name: unknown; inboxes: unknown; avatarUrl: unknown };
+    const { name, inboxes, avatarUrl, can } = operator as { name: unknown; inboxes: unknown; avatarUrl: unknown; can: unknown };
     if (typeof name !== 'string' || !name.trim()) {
       throw new TypeError('parley-chat: operators.identify() must return a display name for the operator');
     }
@@ -138,12 +138,16 @@ export class Handshakes {
         `parley-chat: operators.identify() returned inboxes ${JSON.stringify(inboxes)}; give inbox names${listed ? ` from operators.inboxes (${listed.join(', ')})` : ''}, or leave inboxes out for every inbox`,
       );
     }
+    if (can !== undefined && (!Array.isArray(can) || can.some((permission) => !OPERATOR_PERMISSIONS.includes(permission)))) {
+      throw new TypeError(`parley-chat: operators.identify() returned can ${JSON.stringify(can)}; give a list of ${OPERATOR_PERMISSIONS.map((p) => `'${p}'`).join(', ')}, or leave it out`);
+    }
     return {
       operatorId: id,
       name: displayName(name),
       senderId: senderId(id),
       ...(this.#avatar(avatarUrl) ?? {}),
       inboxes: inboxes === undefined ? '*' : [...(inboxes as string[])],
+      can: can === undefined ? [] : [...new Set(can as OperatorPermission[])],
     };
   }
 

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
-import type { AssistantActivity, ChatMessage, Citation, ConversationSummary, ConversationVisitor } from '../protocol.js';
+import type { AssistantActivity, ChatMessage, Citation, ConversationSummary, ConversationVisitor, OperatorPermission } from '../protocol.js';
 import type { HoursOptions } from '../assistant/hours.js';
 import type { ChatStore, UserRecord } from '../stores/types.js';
 import type { RateLimit } from './rate-limiter.js';
@@ -108,6 +108,12 @@ export interface OperatorIdentity {
    * `''`), and instead of one they could not safely load, which the chat logs once.
    */
   avatarUrl?: string | null;
+  /**
+   * What else the operator may do: `'privacy'` lets them export and erase the data of the
+   * visitors of the conversations they can read (`<chat-inbox>` shows those actions to them only).
+   * @default []
+   */
+  can?: readonly OperatorPermission[];
 }
 
 export interface OperatorsOptions {

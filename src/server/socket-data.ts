@@ -1,4 +1,4 @@
-import type { ConversationStatus, VisitorDetails } from '../protocol.js';
+import type { ConversationStatus, OperatorPermission, VisitorDetails } from '../protocol.js';
 
 /** What the server keeps on each visitor socket (`socket.data`). */
 export interface SocketData {
@@ -35,6 +35,8 @@ export interface OperatorSocketData {
   /** The picture `identify` gave, checked. */
   avatarUrl?: string;
   inboxes: readonly string[] | '*';
+  /** What else `identify` allows (see `OperatorIdentity.can`). */
+  can: readonly OperatorPermission[];
   address: string;
   /** Conversations this socket opened: id → where typing goes. */
   opened: Map<string, { inbox: string; visitorId: string }>;
