@@ -28,12 +28,14 @@ const CONTENT_SECURITY_POLICY = [
 
 /**
  * The demo's team: a real app would check its own users. Each operator reads the support inbox;
- * visitors see Alex's picture, and Sam's initials.
+ * visitors see Alex's picture, and Sam's and Lee's initials. Lee leads the team, and is the one
+ * whom `can: ['privacy']` lets export and erase a visitor's data.
  * @type {Record<string, { password: string, operator: import('parley-chat').OperatorIdentity }>}
  */
 export const DEMO_OPERATORS = {
   alex: { password: 'alex-demo-pass', operator: { id: 'demo-alex', name: 'Alex', inboxes: ['support'], avatarUrl: '/avatars/alex.svg' } },
   sam: { password: 'sam-demo-pass', operator: { id: 'demo-sam', name: 'Sam', inboxes: ['support'] } },
+  lee: { password: 'lee-demo-pass', operator: { id: 'demo-lee', name: 'Lee', inboxes: ['support'], can: ['privacy'] } },
 };
 
 /**
@@ -283,7 +285,7 @@ function signInPage(error = '') {
     </header>
     <main>
       <h1>Team sign-in</h1>
-      <p>The team's inbox is for the shop's staff. In this demo, sign in as <strong>alex</strong> or <strong>sam</strong> (the passwords are printed when the demo starts).</p>
+      <p>The team's inbox is for the shop's staff. In this demo, sign in as <strong>alex</strong> or <strong>sam</strong>, or as <strong>lee</strong>, who leads the team and may also export and erase a visitor's data (the passwords are printed when the demo starts).</p>
       <form class="sign-in" method="post" action="/team/sign-in">
         ${error ? `<p class="form-error" role="alert">${error}</p>` : ''}
         <label for="username">Username</label>

@@ -20,7 +20,7 @@ const ELEMENTS = [
   {
     tagName: 'chat-inbox',
     module: 'dist/inbox.js',
-    sources: ['web-component/inbox/chat-inbox.ts', 'web-component/inbox/list-pane.ts', 'web-component/inbox/thread-pane.ts'],
+    sources: ['web-component/inbox/chat-inbox.ts', 'web-component/inbox/list-pane.ts', 'web-component/inbox/thread-pane.ts', 'web-component/inbox/inbox-privacy.ts'],
     styles: ['web-component/inbox/chat-inbox.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-conversation-open', 'chat-error', 'chat-inbox-message'],
     // part="message message-${kind}" for the kinds visitor, team and note.

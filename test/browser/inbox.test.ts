@@ -7,7 +7,7 @@ import { startDemo } from '../../demo/app.js';
 import { connectMongo, onCleanup } from '../support/harness.js';
 import { axeViolations, launchChromium, logTexts, openPage, openWidget, sendMessage } from './browser.js';
 import './locator-matchers.js';
-import { inbox, openInbox } from './team.js';
+import { inbox, openInbox, visitorAsks as askTeam } from './team.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let browser: Browser;
@@ -28,21 +28,7 @@ const thread = (page: Page) => inbox(page).locator('[part="log"]');
 const reply = (page: Page) => page.getByRole('textbox', { name: 'Reply' });
 
 /** A visitor of the shop who said something to the team, with the name they gave. */
-async function visitorAsks(text: string, name: string) {
-  const visitor = await openPage(browser, `${site.url}/`);
-  await openWidget(visitor.page);
-  // With nobody of the team online the form is already asked for; otherwise the visitor opens it.
-  // Which of the two is only known once the team's state has arrived.
-  await expect(widget(visitor.page).locator('[part="status"]')).toContainText(/typically reply|away/);
-  const nameField = visitor.page.getByRole('textbox', { name: 'Name' });
-  if (!(await nameField.isVisible())) await visitor.page.getByRole('button', { name: 'Add your details' }).click();
-  await nameField.fill(name);
-  await visitor.page.getByRole('textbox', { name: 'Email' }).fill(`${name.toLowerCase().replace(/\W/g, '')}@example.com`);
-  await visitor.page.getByRole('button', { name: 'Save details' }).click();
-  await sendMessage(visitor.page, text);
-  await expect(widget(visitor.page).locator('[part~="message-own"]', { hasText: text })).toContainText(/Sent|Seen/);
-  return visitor;
-}
+const visitorAsks = (text: string, name: string) => askTeam(browser, site.url, text, name);
 
 describe('<chat-inbox> and <chat-widget inbox> in Chromium, against the demo', () => {
   it('a visitor and two operators: live, taken, replies both ways with typing, Seen, a note, resolved and reopened', async () => {

@@ -4,7 +4,9 @@ import type { OperatorSessionEvent } from 'parley-chat';
 import { DEMO_OPERATORS } from '../../demo/app.js';
 import { onCleanup } from '../support/harness.js';
 import type { OperatorClient } from '../support/operators.js';
-import { openPage, type WidgetPage } from './browser.js';
+import { expect } from 'vitest';
+import { openPage, openWidget, sendMessage, type WidgetPage } from './browser.js';
+import './locator-matchers.js';
 
 /** Signs in on the demo's team page as `username`, and waits for the inbox to connect. */
 export async function openInbox(browser: Browser, siteUrl: string, username: keyof typeof DEMO_OPERATORS, options = {}): Promise<WidgetPage> {
@@ -41,4 +43,22 @@ export async function operatorSocket(siteUrl: string, username: keyof typeof DEM
     socket.once('connect_error', reject);
   });
   return socket;
+}
+
+/** A visitor of the demo's shop who said something to the team, with the name (and an email) they gave. */
+export async function visitorAsks(browser: Browser, siteUrl: string, text: string, name: string): Promise<WidgetPage> {
+  const visitor = await openPage(browser, `${siteUrl}/`);
+  const widget = visitor.page.locator('chat-widget');
+  await openWidget(visitor.page);
+  // With nobody of the team online the form is already asked for; otherwise the visitor opens it.
+  // Which of the two is only known once the team's state has arrived.
+  await expect(widget.locator('[part="status"]')).toContainText(/typically reply|away/);
+  const nameField = visitor.page.getByRole('textbox', { name: 'Name' });
+  if (!(await nameField.isVisible())) await visitor.page.getByRole('button', { name: 'Add your details' }).click();
+  await nameField.fill(name);
+  await visitor.page.getByRole('textbox', { name: 'Email' }).fill(`${name.toLowerCase().replace(/\W/g, '')}@example.com`);
+  await visitor.page.getByRole('button', { name: 'Save details' }).click();
+  await sendMessage(visitor.page, text);
+  await expect(widget.locator('[part~="message-own"]', { hasText: text })).toContainText(/Sent|Seen/);
+  return visitor;
 }

@@ -102,6 +102,13 @@ export class ConversationList {
     return this.keep(summary) && summary.lastMessage !== null && summary.lastMessage.id !== previous?.lastMessage?.id;
   }
 
+  /** A conversation was deleted: it leaves the list; returns what the list had of it. */
+  forget(conversationId: string): ConversationSummary | undefined {
+    const summary = this.#summaries.get(conversationId);
+    this.#summaries.delete(conversationId);
+    return summary;
+  }
+
   visitorOnline(conversationId: string, online: boolean): void {
     const summary = this.#summaries.get(conversationId);
     if (summary) this.#summaries.set(conversationId, { ...summary, visitor: { ...summary.visitor, online } });

@@ -1,4 +1,4 @@
-import type { AssistantActivity, ConversationVisitor } from '../../src/protocol.js';
+import type { AssistantActivity, ChatMessage, ConversationVisitor } from '../../src/protocol.js';
 import type { MessageLog } from './message-log.js';
 import type { Outbox } from './outbox.js';
 import { Thread } from './thread.js';
@@ -34,8 +34,30 @@ export class OpenThread extends Thread implements OpenConversation {
     return this.typing.names.length > 0;
   }
 
+  /**
+   * Messages the server erased (the `erased` event): each keeps its place as a tombstone, as the
+   * server now stores it, so the thread reads the same as after a reload.
+   */
+  eraseMessages(seqs: readonly number[]): void {
+    const erased = new Set(seqs);
+    this.messages.renew(this.messages.messages.filter((message) => erased.has(message.seq) && !message.erased).map(tombstoneOf));
+  }
+
+  /** Forgets what it showed, to be read again from the latest page (see OperatorClient); the outbox stays. */
+  forgetMessages(): void {
+    this.messages.clear();
+    this.notes.clear();
+    this.hasMore = false;
+  }
+
   override stop(): void {
     super.stop();
     this.typing.clear();
   }
+}
+
+/** What the server keeps of an erased message: its place (id, seq, time, role), nothing of what it said or who. */
+function tombstoneOf(message: ChatMessage): ChatMessage {
+  const { files: _files, citations: _citations, status: _status, ...kept } = message;
+  return { ...kept, message: '', sender: { id: '', name: '', role: message.sender.role }, erased: true };
 }

@@ -9,10 +9,14 @@ import type {
   ConversationCounts,
   ConversationStatus,
   ConversationSummary,
+  EraseMode,
+  EraseVisitorAck,
+  ExportVisitorAck,
   HistoryAck,
   OpenAck,
   OperatorClientToServerEvents,
   OperatorMessageAck,
+  OperatorPermission,
   OperatorsAck,
   OperatorServerToClientEvents,
   OperatorSessionEvent,
@@ -45,7 +49,15 @@ export interface OperatorClientEvents {
   /** A message arrived, in any conversation of the inbox (from its summary) or in the open one. */
   message(message: ChatMessage, conversation: ConversationSummary | undefined): void;
   error(error: ChatErrorPayload): void;
+  /**
+   * A conversation was deleted (its visitor erased, the retention rules, or the visitor): it has
+   * left the list, and was closed if it was the open one. `summary` is what the list knew of it.
+   */
+  deleted?(conversationId: string, summary: ConversationSummary | undefined, wasOpen: boolean): void;
 }
+
+/** An export or an erase reads or removes a visitor's whole history: it may take longer than a message. */
+const PRIVACY_ACK_TIMEOUT_MS = 60_000;
 
 /**
  * The team's connection to the chat, for `<chat-inbox>`: the conversation list (kept live by
@@ -142,6 +154,7 @@ export class OperatorClient {
     });
     socket.on('conversation', (summary) => {
       if (this.#list.changed(summary) && this.#open?.id !== summary.id) this.#listeners.message(summary.lastMessage!, summary);
+      if (this.#open?.id === summary.id && this.#openVisitorChanged()) void this.#reloadOpen();
       this.#listeners.change();
     });
     socket.on('message', (message) => {
@@ -164,6 +177,23 @@ export class OperatorClient {
       if (activity) open.activity = { id, activity };
       // A delta lost on the way: the reply's next state (every second, and its end) brings the rest.
       open.messages.applyDelta(id, offset, text);
+      this.#listeners.change();
+    });
+    socket.on('erased', ({ conversationId, seqs }) => {
+      const open = this.#open;
+      if (!open || conversationId !== open.id) return;
+      open.eraseMessages(seqs);
+      this.#listeners.change();
+    });
+    socket.on('conversationDeleted', ({ conversationId }) => {
+      const summary = this.#list.forget(conversationId);
+      const wasOpen = this.#open?.id === conversationId;
+      if (wasOpen) {
+        // Nothing is left to close on the server: it let go of the conversation with it.
+        this.#open!.stop();
+        this.#open = undefined;
+      }
+      this.#listeners.deleted?.(conversationId, summary, wasOpen);
       this.#listeners.change();
     });
     socket.on('counts', (counts) => {
@@ -221,6 +251,28 @@ export class OperatorClient {
     this.#open = open;
     this.#listeners.change();
     await this.#catchUpOpen();
+  }
+
+  /** Whether the operator's `identify` granted `permission` (the session's `can`). */
+  hasPermission(permission: OperatorPermission): boolean {
+    return this.me?.can?.includes(permission) ?? false;
+  }
+
+  /**
+   * Everything the chat holds about the visitor of a conversation (needs `can: ['privacy']`);
+   * undefined when the chat did not answer.
+   */
+  exportVisitor(conversationId: string): Promise<ExportVisitorAck | undefined> {
+    return this.#request<ExportVisitorAck>('exportVisitor', { conversationId }, PRIVACY_ACK_TIMEOUT_MS);
+  }
+
+  /**
+   * Erases the visitor of a conversation from the chat, in every inbox (needs `can: ['privacy']`):
+   * `delete` their conversations, or `anonymize` them. The list and the thread follow from the
+   * `conversationDeleted`, `erased` and `conversation` events. Undefined when the chat did not answer.
+   */
+  eraseVisitor(conversationId: string, mode: EraseMode): Promise<EraseVisitorAck | undefined> {
+    return this.#request<EraseVisitorAck>('eraseVisitor', { conversationId, mode }, PRIVACY_ACK_TIMEOUT_MS);
   }
 
   /** Stops showing the open conversation: its messages and typing no longer come. */
@@ -324,6 +376,28 @@ export class OperatorClient {
   async #onConnect(): Promise<void> {
     // After a reconnect or a sleep: what changed meanwhile, then the open thread from its last seq.
     await this.#list.refresh();
+    if (this.#openVisitorChanged()) await this.#reloadOpen();
+    else await this.#catchUpOpen();
+  }
+
+  /**
+   * The open conversation's visitor is no longer the one it was opened with: they were erased and
+   * the conversation anonymised, which also rewrote the team's words that named them.
+   */
+  #openVisitorChanged(): boolean {
+    const open = this.#open;
+    const listed = open && this.#list.get(open.id);
+    return Boolean(open?.visitor && listed && listed.visitor.id !== open.visitor.id);
+  }
+
+  /** Reads the open conversation again from its latest page, with its visitor as they are now; its outbox stays. */
+  async #reloadOpen(): Promise<void> {
+    const open = this.#open;
+    if (!open) return;
+    // Not read again while this reload is on its way.
+    open.visitor = undefined;
+    open.forgetMessages();
+    this.#listeners.change();
     await this.#catchUpOpen();
   }
 
@@ -368,11 +442,11 @@ export class OperatorClient {
     return ack;
   }
 
-  async #request<A extends Ack>(event: keyof OperatorClientToServerEvents, payload: object): Promise<A | undefined> {
+  async #request<A extends Ack>(event: keyof OperatorClientToServerEvents, payload: object, timeoutMs = ACK_TIMEOUT_MS): Promise<A | undefined> {
     const socket = this.#socket;
     if (!socket?.connected) return undefined;
     try {
-      return (await (socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+      return (await (socket.timeout(timeoutMs) as unknown as {
         emitWithAck(event: string, payload: object): Promise<A>;
       }).emitWithAck(event, payload)) as A;
     } catch {

@@ -1,6 +1,7 @@
 import { css, unsafeCSS } from 'lit';
 import { attachmentsCss } from '../shared/attachments.js';
 import { filesCss } from '../shared/file-view.js';
+import { privacyStyles } from './inbox-privacy.js';
 import { baseStyles, bubbleStyles, messageStyles, themeTokens } from '../shared/theme.styles.js';
 
 export const inboxStyles = [
@@ -424,4 +425,50 @@ export const inboxStyles = [
       grid-column: 1 / -1;
     }
   `,
+  css`
+    /* The status line spans the foot of both panes; it takes no room while it says nothing. */
+    .base {
+      grid-template-rows: minmax(0, 1fr) auto;
+    }
+    .announcement {
+      grid-column: 1 / -1;
+      grid-row: 2;
+      margin: 0;
+      padding: 6px 14px;
+      border-top: 1px solid var(--_border);
+      color: var(--_muted);
+      font-size: 13px;
+    }
+    .announcement:empty {
+      padding: 0;
+      border: 0;
+    }
+    .announcement.error {
+      color: var(--_error);
+    }
+
+    /* The visitor's details, and beside them (or below, when narrow) what a privacy operator may do. */
+    .visitor-band {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0 8px;
+      padding-right: 14px;
+      border-bottom: 1px solid var(--_border);
+    }
+    .visitor-band .details {
+      flex: 1 1 auto;
+      border-bottom: 0;
+    }
+    .message.erased {
+      border: 1px dashed var(--_border);
+      background: transparent;
+      color: var(--_muted);
+      font-style: italic;
+    }
+    .message.erased.end {
+      margin-left: auto;
+    }
+  `,
+  privacyStyles,
 ];

@@ -5,6 +5,7 @@ import { OperatorClient } from '../clients/operator-client.js';
 import { InboxAlerts } from './alerts.js';
 import { inboxStyles } from './chat-inbox.styles.js';
 import { InboxFiles } from './inbox-files.js';
+import { InboxPrivacy } from './inbox-privacy.js';
 import { FILTERS, renderListPane, tabsOf, type ListPaneHost, type Tab } from './list-pane.js';
 import { resolveInboxStrings, type InboxStrings } from './strings.js';
 import { renderThreadPane, type ThreadPaneHost } from './thread-pane.js';
@@ -56,6 +57,10 @@ const CLOCK_TICK_MS = 30_000;
  * @csspart files - The files of a message: thumbnails that open the viewer, chips that download.
  * @csspart progress - The progress bar of a reply's files as they upload.
  * @csspart viewer - The image viewer, a modal dialog.
+ * @csspart message-erased - Where an erased message was: "Message deleted".
+ * @csspart privacy-actions - Export visitor data and Erase visitor, for operators granted `can: ['privacy']`.
+ * @csspart erase-dialog - The confirmation of Erase visitor, a modal dialog.
+ * @csspart announcement - The inbox's status line: exports, erases, a deleted conversation.
  *
  * @cssproperty --chat-accent - Selected tab, team replies and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.
@@ -112,6 +117,11 @@ export class ChatInbox extends LitElement {
   private clock: ReturnType<typeof setInterval> | undefined;
   private readonly alerts = new InboxAlerts();
   private stickToBottom = true;
+  /** Renders again; resolves once that is on screen (for the helpers that render parts of the element). */
+  private readonly rerender = async (): Promise<void> => {
+    this.requestUpdate();
+    await this.updateComplete;
+  };
   /** Files in replies, notes and the thread (see inbox-files.ts). */
   private readonly files = new InboxFiles({
     state: () => ({
@@ -121,15 +131,19 @@ export class ChatInbox extends LitElement {
       lang: this.lang,
       text: this.text,
     }),
-    update: async () => {
-      this.requestUpdate();
-      await this.updateComplete;
-    },
+    update: this.rerender,
     root: () => this.renderRoot,
     putBack: (text) => {
       if (!this.draft.trim()) this.draft = text;
       this.input?.focus();
     },
+  });
+
+  /** Export and erase of a visitor's data (see inbox-privacy.ts). */
+  private readonly privacy = new InboxPrivacy({
+    state: () => ({ client: this.client, text: this.text }),
+    update: this.rerender,
+    root: () => this.renderRoot,
   });
 
   override connectedCallback(): void {
@@ -182,6 +196,9 @@ export class ChatInbox extends LitElement {
           this.notice = error.message;
           this.emit('chat-error', { error });
         },
+        deleted: (conversationId, summary, wasOpen) => {
+          if (wasOpen) void this.onOpenDeleted(conversationId, summary);
+        },
       },
     );
     this.client.filter = FILTERS[this.tab];
@@ -203,6 +220,19 @@ export class ChatInbox extends LitElement {
         if (conversation) void this.openConversation(conversation.id);
       });
     }
+  }
+
+  /** The open conversation was deleted (erased here or by a teammate, or by retention): back to the list, saying so. */
+  private async onOpenDeleted(conversationId: string, summary: ConversationSummary | undefined): Promise<void> {
+    const focusWasInThread = Boolean((this.renderRoot as ShadowRoot).activeElement?.closest('.thread-pane'));
+    this.draft = '';
+    this.noteMode = false;
+    this.notice = '';
+    this.files.clear();
+    // An erase from here says what it removed instead.
+    if (!this.privacy.erasedHere(conversationId)) this.privacy.announce(this.text.conversationDeleted(summary?.visitor.name ?? ''));
+    if (focusWasInThread) await this.backToList();
+    else this.view = 'list';
   }
 
   private async enableNotifications(): Promise<void> {
@@ -273,7 +303,7 @@ export class ChatInbox extends LitElement {
     this.view = 'list';
     await this.updateComplete;
     const item = id ? this.renderRoot.querySelector<HTMLElement>(`[data-id="${id}"]`) : null;
-    (item ?? this.renderRoot.querySelector<HTMLElement>('[role="option"]'))?.focus();
+    (item ?? this.renderRoot.querySelector<HTMLElement>('[role="option"]') ?? this.renderRoot.querySelector<HTMLElement>(`#tab-${this.tab}`))?.focus();
   }
 
   private onThreadKeydown(event: KeyboardEvent): void {
@@ -318,7 +348,7 @@ export class ChatInbox extends LitElement {
     const client = this.client;
     return html`<div part="base" class="base" data-view=${this.view}>
       ${renderListPane(this.listPane())} ${client?.open ? renderThreadPane(this.threadPane(client)) : this.renderNothingOpen()}
-      ${this.files.renderViewer()}
+      ${this.privacy.renderStatus()} ${this.files.renderViewer()} ${this.privacy.renderDialog()}
     </div>`;
   }
 
@@ -345,6 +375,7 @@ export class ChatInbox extends LitElement {
   }
 
   private threadPane(client: OperatorClient): ThreadPaneHost {
+    const openId = client.open!.id;
     return {
       text: this.text,
       lang: this.lang,
@@ -365,6 +396,7 @@ export class ChatInbox extends LitElement {
       sendDraft: () => this.sendDraft(),
       onLogScroll: () => this.onLogScroll(),
       files: this.files.pane(this.draft),
+      privacyActions: (name) => this.privacy.renderActions(openId, name),
     };
   }
 
@@ -373,7 +405,6 @@ export class ChatInbox extends LitElement {
       <p class="choose">${this.text.choose}</p>
     </section>`;
   }
-
 }
 
 declare global {

@@ -109,7 +109,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
   const selected = host.client?.open?.id === conversation.id;
   const last = conversation.lastMessage;
   // A message of files alone is told by their names.
-  const lastText = last ? last.message || last.files?.map((file) => file.name).join(', ') || '…' : '';
+  const lastText = last ? (last.erased ? text.messageDeleted : last.message || last.files?.map((file) => file.name).join(', ') || '…') : '';
   const waitingMinutes = conversation.waitingSince
     ? Math.max(0, Math.floor((host.now - new Date(conversation.waitingSince).getTime()) / 60_000))
     : undefined;
@@ -117,7 +117,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
     conversation.visitor.name,
     conversation.unread ? text.unread(conversation.unread) : '',
     waitingMinutes === undefined ? '' : text.waiting(waitingMinutes),
-    last ? `${last.sender.name}: ${lastText}` : '',
+    last ? (last.sender.name ? `${last.sender.name}: ${lastText}` : lastText) : '',
   ]
     .filter(Boolean)
     .join(', ');
@@ -136,6 +136,6 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
       ${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}
       ${conversation.unread ? html`<span part="unread" class="unread">${conversation.unread}</span>` : nothing}
     </span>
-    <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' ? '' : `${last.sender.name}: `}${lastText}` : ''}</span>
+    <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' || !last.sender.name ? '' : `${last.sender.name}: `}${lastText}` : ''}</span>
   </li>`;
 }

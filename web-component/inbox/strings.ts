@@ -1,3 +1,4 @@
+import type { ErasedCounts } from '../../src/protocol.js';
 import { FILE_STRINGS, type FileStrings } from '../shared/file-strings.js';
 import { FILE_STRINGS_ES } from '../shared/file-strings-es.js';
 import { resolveStringTable } from '../shared/strings.js';
@@ -69,6 +70,39 @@ export interface InboxStrings extends FileStrings {
   sources: string;
   /** Under a reply that stopped before it ended. */
   stopped: string;
+  /** Where an erased message was (a tombstone). */
+  messageDeleted: string;
+  /** The open conversation was deleted, here or elsewhere. */
+  conversationDeleted: (name: string) => string;
+  /** The label of the privacy actions, for operators granted `can: ['privacy']`. */
+  visitorData: string;
+  exportVisitor: string;
+  exporting: (name: string) => string;
+  /** The export was saved as `fileName`. */
+  exported: (fileName: string) => string;
+  exportFailed: (reason: string) => string;
+  eraseVisitor: string;
+  /** The erase dialog's heading. */
+  eraseTitle: (name: string) => string;
+  eraseWarning: (name: string) => string;
+  /** Above the choice of what becomes of the conversations. */
+  eraseChoice: string;
+  eraseDelete: string;
+  eraseAnonymize: string;
+  cancel: string;
+  /** Confirms the erase. */
+  erase: string;
+  erasing: (name: string) => string;
+  /** What the erase removed. */
+  erased: (counts: ErasedCounts) => string;
+  eraseFailed: (reason: string) => string;
+  /** Why an export or erase failed when the chat gave no answer. */
+  noAnswer: string;
+}
+
+/** "1 message", "12 messages": the words of the English and Spanish tables both take an -s. */
+function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 const en: InboxStrings = {
@@ -131,6 +165,27 @@ const en: InboxStrings = {
   assistantBadge: 'AI',
   sources: 'Sources',
   stopped: 'Stopped',
+  messageDeleted: 'Message deleted',
+  conversationDeleted: (name) => `The conversation with ${name} was deleted.`,
+  visitorData: "Visitor's data",
+  exportVisitor: 'Export visitor data',
+  exporting: (name) => `Exporting the data of ${name}…`,
+  exported: (fileName) => `Downloaded ${fileName}`,
+  exportFailed: (reason) => `Could not export the data: ${reason}`,
+  eraseVisitor: 'Erase visitor',
+  eraseTitle: (name) => `Erase ${name}?`,
+  eraseWarning: (name) =>
+    `Everything the chat holds about ${name} is erased, in every inbox: their details, consents, messages and files. This cannot be undone.`,
+  eraseChoice: 'Their conversations',
+  eraseDelete: 'Delete their conversations',
+  eraseAnonymize: 'Keep the conversations, anonymised',
+  cancel: 'Cancel',
+  erase: 'Erase',
+  erasing: (name) => `Erasing ${name}…`,
+  erased: (counts) =>
+    `Erased: ${counted(counts.messages, 'message', 'messages')}, ${counted(counts.conversations, 'conversation', 'conversations')}, ${counted(counts.files, 'file', 'files')}`,
+  eraseFailed: (reason) => `Could not erase: ${reason}`,
+  noAnswer: 'the chat did not answer; try again',
   ...FILE_STRINGS,
 };
 
@@ -194,6 +249,27 @@ const es: InboxStrings = {
   assistantBadge: 'IA',
   sources: 'Fuentes',
   stopped: 'Interrumpida',
+  messageDeleted: 'Mensaje eliminado',
+  conversationDeleted: (name) => `Se eliminó la conversación con ${name}.`,
+  visitorData: 'Datos del visitante',
+  exportVisitor: 'Exportar datos del visitante',
+  exporting: (name) => `Exportando los datos de ${name}…`,
+  exported: (fileName) => `Descargado ${fileName}`,
+  exportFailed: (reason) => `No se pudieron exportar los datos: ${reason}`,
+  eraseVisitor: 'Borrar visitante',
+  eraseTitle: (name) => `¿Borrar a ${name}?`,
+  eraseWarning: (name) =>
+    `Se borra todo lo que el chat guarda de ${name}, en todas las bandejas: sus datos, consentimientos, mensajes y archivos. No se puede deshacer.`,
+  eraseChoice: 'Sus conversaciones',
+  eraseDelete: 'Eliminar sus conversaciones',
+  eraseAnonymize: 'Conservar las conversaciones, anonimizadas',
+  cancel: 'Cancelar',
+  erase: 'Borrar',
+  erasing: (name) => `Borrando a ${name}…`,
+  erased: (counts) =>
+    `Borrado: ${counted(counts.messages, 'mensaje', 'mensajes')}, ${counted(counts.conversations, 'conversación', 'conversaciones')}, ${counted(counts.files, 'archivo', 'archivos')}`,
+  eraseFailed: (reason) => `No se pudo borrar: ${reason}`,
+  noAnswer: 'el chat no respondió; inténtalo de nuevo',
   ...FILE_STRINGS_ES,
 };
 

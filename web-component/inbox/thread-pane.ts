@@ -28,6 +28,8 @@ export interface ThreadPaneHost {
   onInput(event: Event): void;
   sendDraft(): void;
   onLogScroll(): void;
+  /** Export and erase of the visitor's data, for operators granted `privacy` (see inbox-privacy.ts). */
+  privacyActions(visitorName: string): unknown;
   /** Files: the composer's, each message's, and those of replies on their way. */
   readonly files: {
     /** There is text or a file to send. */
@@ -66,7 +68,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
     (a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq,
   );
   const rows = threadRows(
-    entries.map((message) => ({ key: `${message.note ? 'note' : message.sender.role}:${message.sender.id}`, at: message.timestamp })),
+    entries.map((message) => ({ key: message.erased ? 'erased' : `${message.note ? 'note' : message.sender.role}:${message.sender.id}`, at: message.timestamp })),
     host.lang,
   );
   const drag = (event: DragEvent) => host.files.onDrag(event);
@@ -126,16 +128,19 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
       </div>
       ${host.notice ? html`<p class="status" role="alert">${host.notice}</p>` : nothing}
     </header>
-    <dl part="visitor" class="details">
-      <div>
-        <dt>${text.email}</dt>
-        <dd>${visitor?.email ? html`<a class="link" href=${`mailto:${visitor.email}`}>${visitor.email}</a>` : text.none}</dd>
-      </div>
-      <div>
-        <dt>${text.phone}</dt>
-        <dd>${visitor?.phone ? html`<a class="link" href=${`tel:${visitor.phone}`}>${visitor.phoneDisplay || visitor.phone}</a>` : text.none}</dd>
-      </div>
-    </dl>
+    <div class="visitor-band">
+      <dl part="visitor" class="details">
+        <div>
+          <dt>${text.email}</dt>
+          <dd>${visitor?.email ? html`<a class="link" href=${`mailto:${visitor.email}`}>${visitor.email}</a>` : text.none}</dd>
+        </div>
+        <div>
+          <dt>${text.phone}</dt>
+          <dd>${visitor?.phone ? html`<a class="link" href=${`tel:${visitor.phone}`}>${visitor.phoneDisplay || visitor.phone}</a>` : text.none}</dd>
+        </div>
+      </dl>
+      ${host.privacyActions(name)}
+    </div>
     <div part="log" class="log" role="log" aria-live="polite" aria-label=${text.messages} tabindex="0" @scroll=${() => host.onLogScroll()}>
       <ol class="messages">
         ${open.hasMore
@@ -183,6 +188,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
 
 function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: ConversationSummary | undefined, row: ThreadRow): TemplateResult {
   const { text } = host;
+  if (message.erased) return renderTombstone(host, message, row);
   const kind = message.note ? 'note' : message.sender.role === 'visitor' ? 'visitor' : message.sender.role === 'assistant' ? 'assistant' : 'team';
   const own = message.sender.id === host.client.me?.senderId;
   const seen = (kind === 'team' || kind === 'assistant') && message.seq <= (summary?.visitorReadSeq ?? 0);
@@ -210,6 +216,15 @@ function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: Conv
       <time datetime=${message.timestamp}>${clockTime(message.timestamp, host.lang)}</time>
       ${seen ? html`<span>${text.seen}</span>` : nothing}
     </span>
+  </li>`;
+}
+
+/** An erased message keeps its place in the thread, saying only that it was deleted. */
+function renderTombstone(host: ThreadPaneHost, message: ChatMessage, row: ThreadRow): TemplateResult {
+  const side = message.sender.role === 'visitor' ? '' : ' end';
+  return html`<li part="message message-erased" class="message erased${side}${row.first ? ' first' : ''}${row.last ? ' last' : ''}">
+    <p class="text">${host.text.messageDeleted}</p>
+    <span class="meta"><time datetime=${message.timestamp}>${clockTime(message.timestamp, host.lang)}</time></span>
   </li>`;
 }
 
