@@ -24,11 +24,16 @@ export type {
   IdentifiedUser,
   OperatorIdentity,
   OperatorsOptions,
+  PrivacyOptions,
   RequestMiddleware,
   RoomPolicy,
   Visitor,
 } from './server/options.js';
 export type { RateLimit } from './server/rate-limiter.js';
+export type { PrivacyApi } from './privacy/api.js';
+export type { ConsentOptions } from './privacy/consent.js';
+export type { RetentionOptions, RetentionResult } from './privacy/retention.js';
+export type { IpAddressPolicy } from './server/client-address.js';
 export { guardRedisClient } from './cluster/redis-guard.js';
 export type { GuardableRedisClient, GuardRedisOptions } from './cluster/redis-guard.js';
 export { GridFsFileStore } from './files/gridfs.js';
@@ -44,6 +49,7 @@ export type {
   AppendOptions,
   AppendResult,
   ChatStore,
+  ConsentRecord,
   ConversationAppendResult,
   ConversationChange,
   ConversationChangesQuery,
@@ -57,8 +63,10 @@ export type {
   MessagePage,
   MessageQuery,
   ReplyUpdate,
+  PrivacyStore,
   UserDetails,
   UserRecord,
+  VisitorActivity,
 } from './stores/types.js';
 /** The thread key of a conversation: what its messages' `room` field holds. */
 export { threadKey as conversationRoom } from './stores/conversation-rules.js';

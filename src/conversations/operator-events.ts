@@ -11,6 +11,7 @@ import { ChatError } from '../server/errors.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingListener, typingSender } from '../server/typing.js';
 import type { InboxScope } from './inbox-list.js';
+import type { ChatPrivacy } from '../privacy/api.js';
 import type { ConversationService } from './service.js';
 
 /** The events this namespace serves; any other that asks for an answer gets NOT_FOUND. */
@@ -26,6 +27,8 @@ const OPERATOR_EVENTS: ReadonlyArray<keyof OperatorClientToServerEvents> = [
   'status',
   'read',
   'typing',
+  'exportVisitor',
+  'eraseVisitor',
 ];
 
 export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
@@ -39,11 +42,13 @@ export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServer
 export class OperatorEvents {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
+  readonly #privacy: ChatPrivacy;
   readonly #unknown: (this: OperatorSocket, event: string, ...args: unknown[]) => void;
 
-  constructor(ctx: ChatContext, service: ConversationService) {
+  constructor(ctx: ChatContext, service: ConversationService, privacy: ChatPrivacy) {
     this.#ctx = ctx;
     this.#service = service;
+    this.#privacy = privacy;
     this.#unknown = unknownEvents(
       OPERATOR_EVENTS,
       (socket: OperatorSocket) => ctx.limits.take('event', socket.data.operatorId),
@@ -124,6 +129,23 @@ export class OperatorEvents {
         notes: forReader(this.#ctx.files?.links, notes.messages, team),
         ...(notes.settledSeq === undefined ? {} : { notesSettledSeq: notes.settledSeq }),
       };
+    }));
+
+    // The privacy duties, for operators the host allows: about the visitor of a conversation they may read.
+    const privacyVisitor = async (payload: { conversationId: string }) => {
+      if (!data.can.includes('privacy')) throw new ChatError('FORBIDDEN', "Exporting and erasing visitors' data needs the privacy permission");
+      const { visitorId } = await this.#service.get(scope, payload.conversationId);
+      if (visitorId.startsWith('erased:')) throw new ChatError('NOT_FOUND', 'This visitor was erased');
+      return visitorId;
+    };
+    socket.on('exportVisitor', acked(limitEvents, async (_socket, payload) => {
+      const visitorId = await privacyVisitor(parsePayload(ops.exportVisitor, payload));
+      return { export: await this.#privacy.exportVisitor(visitorId) };
+    }));
+    socket.on('eraseVisitor', acked(limitEvents, async (_socket, payload) => {
+      const request = parsePayload(ops.eraseVisitor, payload);
+      const visitorId = await privacyVisitor(request);
+      return { removed: await this.#privacy.eraseVisitor(visitorId, { mode: request.mode ?? 'delete' }) };
     }));
 
     socket.on('close', acked(limitEvents, async (_socket, payload) => {

@@ -273,6 +273,11 @@ export class ConversationService {
     );
   }
 
+  /** A conversation was deleted (see privacy/erasure.ts): its inbox's counts moved. */
+  conversationDeleted(record: ConversationRecord): void {
+    this.#counts.changed(record.inbox);
+  }
+
   // Who is online ----------------------------------------------------------------------------------
 
   /** Operators of `inbox` online now, on every node (best effort), and the first few by name. */

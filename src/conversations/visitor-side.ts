@@ -9,6 +9,7 @@ import type { Visitor } from '../server/options.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingSender } from '../server/typing.js';
 import type { ConversationRecord } from '../stores/types.js';
+import type { Erasure } from '../privacy/erasure.js';
 import type { ConversationService } from './service.js';
 
 /**
@@ -19,10 +20,23 @@ import type { ConversationService } from './service.js';
 export class VisitorConversations {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
+  readonly #erasure: Erasure;
 
-  constructor(ctx: ChatContext, service: ConversationService) {
+  constructor(ctx: ChatContext, service: ConversationService, erasure: Erasure) {
     this.#ctx = ctx;
     this.#service = service;
+    this.#erasure = erasure;
+  }
+
+  /** The visitor deletes their conversation in an inbox, when the host lets them (`privacy.visitorsCanDeleteConversations`). */
+  async deleteConversation(socket: VisitorSocket, payload: unknown) {
+    const { inbox } = parsePayload(this.#ctx.payloads.inboxOnly, payload);
+    if (!this.#ctx.options.visitorsCanDeleteConversations) throw new ChatError('FORBIDDEN', 'This chat does not let visitors delete their conversations');
+    this.#service.inboxes.check(inbox);
+    const record = await this.#ctx.store.findConversation(inbox, socket.data.visitorId);
+    const { deleted } = record ? await this.#erasure.deleteConversation(record) : { deleted: false };
+    forgetConversation(this.#ctx, socket.data.visitorId, inbox);
+    return { deleted };
   }
 
   async join(socket: VisitorSocket, payload: unknown) {
@@ -135,4 +149,13 @@ export class VisitorConversations {
 function remember(socket: VisitorSocket, inbox: string, record: ConversationRecord | null): void {
   socket.data.conversations ??= {};
   socket.data.conversations[inbox] = record && { id: record.id, status: record.status };
+}
+
+/** This node's tabs of the visitor forget what they knew of a deleted conversation (only a hint elsewhere: see `posts.visitor`). */
+function forgetConversation(ctx: ChatContext, visitorId: string, inbox: string): void {
+  const namespace = ctx.visitorNamespace();
+  for (const socketId of namespace.adapter.rooms.get(channels.visitor(visitorId)) ?? []) {
+    const conversations = namespace.sockets.get(socketId)?.data.conversations;
+    if (conversations) delete conversations[inbox];
+  }
 }

@@ -200,6 +200,32 @@ export class ChatFiles {
     return deleted;
   }
 
+  /** The record of a file, sent or not. */
+  record(id: string): Promise<FileRecord | null> {
+    return this.#records.get(id);
+  }
+
+  /** Files `uploaderId` (see `uploaderOf`) uploaded, at most `limit`. */
+  uploadedBy(uploaderId: string, limit: number): Promise<FileRecord[]> {
+    return this.#records.uploadedBy(uploaderId, limit);
+  }
+
+  /** Files uploaded before `before`, at most `limit`. */
+  uploadedBefore(before: Date, limit: number): Promise<FileRecord[]> {
+    return this.#records.uploadedBefore(before, limit);
+  }
+
+  /**
+   * Deletes a file: its bytes and its thumbnail's first, then its record, so that a failure leaves
+   * the record for the next attempt to find. Messages that carried it keep its name; reading it
+   * answers 404.
+   */
+  async remove(id: string): Promise<void> {
+    await this.#store.delete(id);
+    await this.#store.delete(thumbnailId(id));
+    await this.#records.delete(id);
+  }
+
   async #take(source: Readable, filename: string, declared: string, uploader: FileUploader): Promise<UploadAck['file']> {
     const id = randomBytes(16).toString('base64url');
     const maxBytes = this.#options.maxBytes;

@@ -35,6 +35,12 @@ export class FileLinks {
     return message.files ? this.#signed(message, reader, this.#expiry()) : message;
   }
 
+  /** A URL of the file signed for `reader`, and when it expires (an export's links). */
+  fileUrl(file: ChatFile, reader: FileReader): { url: string; expires: number } {
+    const expires = this.#expiry();
+    return { url: this.#file(file, reader, expires).url, expires };
+  }
+
   /** The reader a URL's query was signed for, if the signature is good, for this file, and not expired. */
   verify(id: string, query: URLSearchParams, now = Date.now()): FileReader | null {
     const reader = query.get('r');

@@ -53,6 +53,10 @@ export interface FileRecords {
   unclaimed(before: Date, limit: number): Promise<FileRecord[]>;
   /** Deletes the record if it is still unclaimed and older than `before`; says whether it did. */
   deleteUnclaimed(id: string, before: Date): Promise<boolean>;
+  /** Files `uploaderId` uploaded, at most `limit` (for their erasure). */
+  uploadedBy(uploaderId: string, limit: number): Promise<FileRecord[]>;
+  /** Files uploaded before `before`, oldest first, at most `limit` (for retention). */
+  uploadedBefore(before: Date, limit: number): Promise<FileRecord[]>;
 }
 
 /** A file as messages carry it: its URLs relative to the chat's base path until signed for a reader. */
@@ -107,6 +111,23 @@ export class MemoryFileRecords implements FileRecords {
     return found;
   }
 
+  async uploadedBy(uploaderId: string, limit: number): Promise<FileRecord[]> {
+    return this.#find((record) => record.uploaderId === uploaderId, limit);
+  }
+
+  async uploadedBefore(before: Date, limit: number): Promise<FileRecord[]> {
+    return this.#find((record) => record.createdAt < before, limit);
+  }
+
+  #find(matches: (record: FileRecord) => boolean, limit: number): FileRecord[] {
+    const found: FileRecord[] = [];
+    for (const record of this.#records.values()) {
+      if (found.length >= limit) break;
+      if (matches(record)) found.push({ ...record });
+    }
+    return found;
+  }
+
   async deleteUnclaimed(id: string, before: Date): Promise<boolean> {
     const record = this.#records.get(id);
     if (!record || record.claim !== null || record.createdAt >= before) return false;
@@ -138,6 +159,9 @@ export class MongoFileRecords implements FileRecords {
   async init(): Promise<void> {
     // The sweep of files no message took: unclaimed, oldest first.
     await this.#collection.createIndex({ claim: 1, createdAt: 1 }, { name: 'claim_createdAt' });
+    // A visitor's files, for their erasure; every file by age, for retention.
+    await this.#collection.createIndex({ uploaderId: 1 }, { name: 'uploaderId' });
+    await this.#collection.createIndex({ createdAt: 1 }, { name: 'createdAt' });
   }
 
   async create(record: FileRecord): Promise<void> {
@@ -189,6 +213,16 @@ export class MongoFileRecords implements FileRecords {
       .sort({ createdAt: 1 })
       .limit(limit)
       .toArray();
+    return docs.map(recordOfDoc);
+  }
+
+  async uploadedBy(uploaderId: string, limit: number): Promise<FileRecord[]> {
+    const docs = await this.#collection.find({ uploaderId }, { maxTimeMS: this.#timeoutMs }).limit(limit).toArray();
+    return docs.map(recordOfDoc);
+  }
+
+  async uploadedBefore(before: Date, limit: number): Promise<FileRecord[]> {
+    const docs = await this.#collection.find({ createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs }).sort({ createdAt: 1 }).limit(limit).toArray();
     return docs.map(recordOfDoc);
   }
 

@@ -1,4 +1,5 @@
 import { Consent } from '../privacy/consent.js';
+import { ChatPrivacy, type PrivacyApi } from '../privacy/api.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server } from 'socket.io';
@@ -66,6 +67,8 @@ export interface ChatServer {
   readonly hours: HoursApi;
   /** Files in messages (see `files`): `sweep()` deletes now the files not sent within 10 minutes of their upload, as every node does each minute, and says how many. */
   readonly files: { sweep(): Promise<number> };
+  /** Export and erasure of a visitor's data, and `privacy.retention` on demand. */
+  readonly privacy: PrivacyApi;
   /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
@@ -119,6 +122,8 @@ class ChatServerImpl implements ChatServer {
   readonly assistant: AssistantApi;
   readonly hours: HoursApi;
   readonly files: { sweep(): Promise<number> };
+  /** Export and erasure of a visitor's data, and `privacy.retention` on demand. */
+  readonly privacy: PrivacyApi;
 
   readonly #options: ResolvedOptions;
   readonly #lifecycle: Lifecycle;
@@ -133,6 +138,7 @@ class ChatServerImpl implements ChatServer {
   readonly #interNode: InterNode;
   readonly #detachers: Array<() => void> = [];
   readonly #files: ChatFiles | undefined;
+  readonly #privacy: ChatPrivacy;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -214,10 +220,13 @@ class ChatServerImpl implements ChatServer {
     };
     this.#rooms = new Rooms(ctx);
     let visitorSide: VisitorConversations | undefined;
-    if (options.operators) {
-      const service = new ConversationService(ctx);
-      visitorSide = new VisitorConversations(ctx, service);
-      this.#conversations = { service, operatorEvents: new OperatorEvents(ctx, service) };
+    const service = options.operators ? new ConversationService(ctx) : undefined;
+    const privacy = new ChatPrivacy(ctx, service);
+    this.privacy = privacy;
+    this.#privacy = privacy;
+    if (service) {
+      visitorSide = new VisitorConversations(ctx, service, privacy.erasure);
+      this.#conversations = { service, operatorEvents: new OperatorEvents(ctx, service, privacy) };
     }
     this.conversations = createConversationsApi(ctx, this.#conversations?.service);
     this.assistant = createAssistantApi(this.#conversations?.service);
@@ -316,6 +325,7 @@ class ChatServerImpl implements ChatServer {
       await Promise.race([this.#conversations?.service.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       this.#rooms.presence.stop();
       this.#files?.close();
+      this.#privacy.stop();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
@@ -333,6 +343,8 @@ class ChatServerImpl implements ChatServer {
     if (this.#io) throw new Error('parley-chat: attach() to one Socket.IO server only; create another chat server');
     this.#io = io;
     if (io === this.#ownIo) io.bind(this.#engine);
+    // Serving now: the retention sweep's schedule starts (when the host set it).
+    this.#privacy.start();
     wireNamespaces(io, {
       handshakes: this.#handshakes,
       visitorEvents: this.#visitorEvents,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'socket.io';
 import { OPERATOR_PERMISSIONS, type ChatErrorPayload, type OperatorPermission, type VisitorDetails } from '../protocol.js';
-import type { UserRecord } from '../stores/types.js';
+import type { UserRecord, VisitorActivity } from '../stores/types.js';
 import { clientAddress } from './client-address.js';
 import { ChatError } from './errors.js';
 import { displayName, guestName, hostUserVisitorId, newVisitorId, verifyUserHash, type VisitorTokens } from './identity.js';
@@ -24,7 +24,12 @@ export interface Identity {
   isNew: boolean;
   /** The name the host's `identify` gave, if any. */
   hostName?: string;
+  /** What the store knew of a returning visitor when their token was checked (see `VisitorActivity`). */
+  activity?: VisitorActivity | null;
 }
+
+/** A returning visitor's last seen is written again once it is this old: retention counts in days. */
+const SEEN_REFRESH_MS = 12 * 60 * 60 * 1000;
 
 type HandshakeError = Error & { data: ChatErrorPayload };
 
@@ -214,7 +219,11 @@ export class Handshakes {
       return { visitorId: hostUserVisitorId(userId), verified: true, isNew: false };
     }
     const returning = this.#tokens.verify(auth.token);
-    return { visitorId: returning ?? newVisitorId(), verified: false, isNew: returning === null };
+    if (returning === null) return { visitorId: newVisitorId(), verified: false, isNew: true };
+    // An erased visitor's token stops working: whoever holds it starts afresh.
+    const activity = await this.#options.store.visitorActivity(returning);
+    if (activity?.erasedAt) return { visitorId: newVisitorId(), verified: false, isNew: true };
+    return { visitorId: returning, verified: false, isNew: false, activity };
   }
 
   /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
@@ -229,10 +238,15 @@ export class Handshakes {
    * show up under another name.
    */
   async #socketData(identity: Identity, address: string): Promise<SocketData> {
-    const { visitorId, verified, hostName } = identity;
+    const { visitorId, verified, hostName, isNew } = identity;
     const { store, consent } = this.#options;
-    // Whether they agreed to the chat's terms, read beside their details (only when there are terms).
-    const [user, consents] = await Promise.all([store.getUser(visitorId), consent ? store.consents(visitorId) : undefined]);
+    // Whether they agreed to the chat's terms, read beside their details (only when there are terms),
+    // and when a host user was last here (a returning visitor's was read with their token).
+    const [user, consents, activity] = await Promise.all([
+      isNew ? null : store.getUser(visitorId),
+      consent && !isNew ? store.consents(visitorId) : undefined,
+      isNew || identity.activity !== undefined ? identity.activity : store.visitorActivity(visitorId),
+    ]);
     const data: SocketData = {
       visitorId,
       senderId: this.#tokens.publicId(visitorId),
@@ -242,6 +256,13 @@ export class Handshakes {
     };
     if (user) data.details = toVisitorDetails(user);
     if (consent) data.consentGiven = consents?.[0]?.version === consent.version;
+    if (!isNew) {
+      data.seenRecorded = true;
+      const lastSeen = activity?.lastSeenAt?.getTime() ?? 0;
+      if (activity?.erasedAt || lastSeen < Date.now() - SEEN_REFRESH_MS) {
+        store.visitorSeen(visitorId, new Date()).catch((error: unknown) => this.#report(error));
+      }
+    }
     return data;
   }
 

@@ -1,5 +1,6 @@
 import type { IpAddressPolicy } from './client-address.js';
 import type { ConsentOptions } from '../privacy/consent.js';
+import type { RetentionOptions } from '../privacy/retention.js';
 import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
@@ -274,7 +275,11 @@ export interface ChatServerOptions {
   hours?: HoursOptions;
   /** Files and screenshots in messages (`POST <basePath>/files`). @default none: messages are text only */
   files?: FilesOptions;
-  /** What the chat does for visitors' privacy: `consent` to its terms before they write. @default none */
+  /**
+   * What the chat does for visitors' privacy: `consent` to its terms, what it keeps of IP
+   * addresses, `retention`, and whether visitors may delete their conversations. Export and
+   * erasure are always there (`chat.privacy`).
+   */
   privacy?: PrivacyOptions;
   /** @default none */
   hooks?: ChatHooks;
@@ -331,4 +336,12 @@ export interface PrivacyOptions {
    * @default 'truncated'
    */
   ipAddresses?: IpAddressPolicy;
+  /**
+   * How long the chat keeps what it stores, in days; each is off when left out. Every node runs
+   * the sweep hourly, one at a time (a lease in the store); `chat.privacy.sweep()` runs it now.
+   * @default none: nothing is deleted by age
+   */
+  retention?: RetentionOptions;
+  /** Visitors may delete their own conversations (the widget's "Delete this conversation"). @default false */
+  visitorsCanDeleteConversations?: boolean;
 }

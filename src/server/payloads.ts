@@ -2,6 +2,8 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { z } from 'zod';
 import type {
   ConsentPayload,
+  EraseVisitorPayload,
+  VisitorOfConversationPayload,
   AssignPayload,
   ChangesPayload,
   ClosePayload,
@@ -193,6 +195,8 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     read: z.object({ conversationId, seq }) satisfies z.ZodType<OperatorReadPayload>,
     typing: z.object({ conversationId, typing: z.boolean() }) satisfies z.ZodType<OperatorTypingPayload>,
     close: z.object({ conversationId }) satisfies z.ZodType<ClosePayload>,
+    exportVisitor: z.object({ conversationId }) satisfies z.ZodType<VisitorOfConversationPayload>,
+    eraseVisitor: z.object({ conversationId, mode: z.enum(['delete', 'anonymize']).optional() }) satisfies z.ZodType<EraseVisitorPayload>,
   };
 
   const consent = z.object({ version: z.string().min(1).max(64) }) satisfies z.ZodType<ConsentPayload>;

@@ -1,5 +1,6 @@
 import type { IpAddressPolicy } from './client-address.js';
 import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
+import { resolveRetention, type RetentionOptions } from '../privacy/retention.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,9 @@ export interface ResolvedOptions {
   consent: ConsentOptions | undefined;
   /** What the chat keeps of an IP address it stores (see `privacy.ipAddresses`). */
   ipAddresses: IpAddressPolicy;
+  /** How long the chat keeps what it stores, when the host set any of it. */
+  retention: RetentionOptions | undefined;
+  visitorsCanDeleteConversations: boolean;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -137,6 +141,8 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     },
     consent: resolveConsent(options.privacy?.consent),
     ipAddresses: resolveIpAddresses(options.privacy?.ipAddresses),
+    retention: resolveRetention(options.privacy?.retention),
+    visitorsCanDeleteConversations: resolveFlag(options.privacy?.visitorsCanDeleteConversations, 'privacy.visitorsCanDeleteConversations'),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
@@ -249,6 +255,12 @@ function checkLimits(limits: ChatLimits): void {
       throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);
     }
   }
+}
+
+function resolveFlag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`parley-chat: ${name} must be true or false`);
+  return value;
 }
 
 function resolveIpAddresses(policy: unknown): IpAddressPolicy {

@@ -24,6 +24,11 @@ export interface SocketData {
   choices?: Record<string, 'assistant' | 'person'>;
   /** Whether the visitor agreed to the current version of the chat's terms (see `privacy.consent`). */
   consentGiven?: boolean;
+  /**
+   * Whether the store knows the visitor was here lately (see `PrivacyStore.visitorSeen`): a new
+   * visitor is recorded when they first write, so that visitors who only look store nothing.
+   */
+  seenRecorded?: boolean;
 }
 
 /** What an operator's socket carries (`socket.data` on `/operators`). */

@@ -58,6 +58,7 @@ export class VisitorEvents {
       ...(details ? { user: details } : {}),
       ...(files ? { files } : {}),
       ...(consent ? { consent } : {}),
+      ...(this.#ctx.options.visitorsCanDeleteConversations && this.#conversations ? { canDeleteConversation: true } : {}),
     });
 
     for (const [event, listener] of this.#listeners) socket.on(event, listener as () => void);
@@ -98,15 +99,22 @@ export class VisitorEvents {
     const rooms = this.#rooms;
     const conversations = this.#conversations;
     const needConversations = () => conversations ?? throwNoInboxes();
+    // A new visitor is recorded as seen once they write (see `SocketData.seenRecorded`): one check per message.
+    const seen = (socket: VisitorSocket) => {
+      if (socket.data.seenRecorded) return;
+      socket.data.seenRecorded = true;
+      ctx.store.visitorSeen(socket.data.visitorId, new Date()).catch((error: unknown) => ctx.report(error));
+    };
 
     // join, message, history and typing name a public room or, with `inbox`, the visitor's conversation.
     return [
       ['join', acked(limitEvents, (socket, payload): Promise<object> =>
         namesInbox(payload) ? needConversations().join(socket, payload) : rooms.join(socket, payload),
       )],
-      ['message', acked(limitMessages, (socket, payload): Promise<object> =>
-        namesInbox(payload) ? needConversations().message(socket, payload) : rooms.message(socket, payload),
-      )],
+      ['message', acked(limitMessages, (socket, payload): Promise<object> => {
+        seen(socket);
+        return namesInbox(payload) ? needConversations().message(socket, payload) : rooms.message(socket, payload);
+      })],
       ['history', acked(limitEvents, (socket, payload): Promise<object> =>
         namesInbox(payload)
           ? needConversations().history(payload, visitorOf(socket))
@@ -115,8 +123,9 @@ export class VisitorEvents {
       ['read', acked(limitEvents, (socket, payload) => needConversations().read(socket, payload))],
       ['handoff', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'person'))],
       ['assistant', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'assistant'))],
-      ['userDetails', acked(limitEvents, (socket, payload) => this.#saveDetails(socket, payload))],
-      ['consent', acked(limitEvents, (socket, payload) => this.#consent(socket, payload))],
+      ['deleteConversation', acked(limitEvents, (socket, payload) => needConversations().deleteConversation(socket, payload))],
+      ['userDetails', acked(limitEvents, (socket, payload) => (seen(socket), this.#saveDetails(socket, payload)))],
+      ['consent', acked(limitEvents, (socket, payload) => (seen(socket), this.#consent(socket, payload)))],
       ['typing', typingListener<VisitorSocket, TypingPayload | InboxTypingPayload>(
         ctx,
         (socket) => socket.data.visitorId,

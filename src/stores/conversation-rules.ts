@@ -114,7 +114,8 @@ export function countKeys(record: Pick<ConversationRecord, 'status' | 'assignee'
 /** How the tab counts change when a conversation goes from `before` to `after`: +1 or -1 per key. */
 export function countChanges(
   before: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'> | null,
-  after: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'>,
+  /** null: the conversation was deleted. */
+  after: Pick<ConversationRecord, 'status' | 'assignee' | 'handler'> | null,
 ): Array<[key: string, change: 1 | -1]> {
   const was = countKeys(before);
   const is = countKeys(after);

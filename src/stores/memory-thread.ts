@@ -24,6 +24,8 @@ export class MemoryThread {
   readonly #replies = new Map<number, { status: ReplyStatus; citations: Citation[]; movedAt: number }>();
   /** The files sent with messages, by seq (few messages have any). */
   readonly #files = new Map<number, ChatFile[]>();
+  /** Seqs of the messages erased: tombstones. */
+  readonly #erased = new Set<number>();
 
   constructor(room: string) {
     this.room = room;
@@ -73,6 +75,36 @@ export class MemoryThread {
     this.#firstSeq += drop;
     for (const seq of this.#replies.keys()) if (seq < this.#firstSeq) this.#replies.delete(seq);
     for (const seq of this.#files.keys()) if (seq < this.#firstSeq) this.#files.delete(seq);
+    for (const seq of this.#erased) if (seq < this.#firstSeq) this.#erased.delete(seq);
+  }
+
+  /** How many of the oldest messages were stored before `time`. */
+  countBefore(time: number): number {
+    let count = 0;
+    while (count < this.#times.length && this.#times[count]! < time) count++;
+    return count;
+  }
+
+  senderIdAt(index: number): string {
+    return this.#senders[index]!.id;
+  }
+
+  isErased(index: number): boolean {
+    return this.#erased.has(this.#firstSeq + index);
+  }
+
+  /** Makes the message a tombstone: seq, time, clientId and role stay; text, files, reply state and sender go. */
+  erase(index: number): void {
+    const seq = this.#firstSeq + index;
+    this.#erased.add(seq);
+    this.#texts[index] = '';
+    this.#senders[index] = Object.freeze({ id: '', name: '', role: this.#senders[index]!.role });
+    this.#files.delete(seq);
+    this.#replies.delete(seq);
+  }
+
+  replaceText(index: number, text: string): void {
+    this.#texts[index] = text;
   }
 
   /** Index of the first held message with a seq above `seq`, clamped to the held range. */
@@ -122,6 +154,7 @@ export class MemoryThread {
     if (reply) Object.assign(message, { status: reply.status, citations: reply.citations.map((citation) => ({ ...citation })) });
     const files = this.#files.get(seq);
     if (files) message.files = files.map((file) => ({ ...file }));
+    if (this.#erased.size > 0 && this.#erased.has(seq)) message.erased = true;
     return message;
   }
 }

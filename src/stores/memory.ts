@@ -22,6 +22,7 @@ import type {
   ReplyUpdate,
   UserDetails,
   UserRecord,
+  VisitorActivity,
 } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -53,6 +54,8 @@ export class MemoryStore implements ChatStore {
   readonly #conversationByVisitor = new Map<string, string>();
   /** inbox → count key → conversations (see conversation-rules.ts). */
   readonly #counts = new Map<string, Map<string, number>>();
+  readonly #activity = new Map<string, VisitorActivity>();
+  readonly #leases = new Map<string, { holder: string; until: number }>();
 
   constructor({ maxMessagesPerRoom = 1000 }: MemoryStoreOptions = {}) {
     if (!Number.isInteger(maxMessagesPerRoom) || maxMessagesPerRoom < 1) {
@@ -210,6 +213,10 @@ export class MemoryStore implements ChatStore {
       updatedAt: new Date(),
       version: nextVersion(record.version),
     };
+    if (updated.visitorId !== record.visitorId) {
+      this.#conversationByVisitor.delete(JSON.stringify([record.inbox, record.visitorId]));
+      this.#conversationByVisitor.set(JSON.stringify([updated.inbox, updated.visitorId]), updated.id);
+    }
     this.#save(record, updated);
     return copied(updated);
   }
@@ -257,16 +264,133 @@ export class MemoryStore implements ChatStore {
     return names.map((inbox) => inboxCountsOf(inbox, this.#counts.get(inbox)!));
   }
 
+  async visitorActivity(visitorId: string): Promise<VisitorActivity | null> {
+    const activity = this.#activity.get(visitorId);
+    return activity ? copied(activity) : null;
+  }
+
+  async visitorSeen(visitorId: string, at: Date): Promise<void> {
+    this.#activity.set(visitorId, { lastSeenAt: new Date(at), erasedAt: null });
+  }
+
+  async markErased(visitorId: string, at: Date): Promise<void> {
+    this.#activity.set(visitorId, { lastSeenAt: null, erasedAt: new Date(at) });
+  }
+
+  async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
+    const inactive = [];
+    for (const [visitorId, { lastSeenAt, erasedAt }] of this.#activity) {
+      if (inactive.length >= limit) break;
+      if (!erasedAt && lastSeenAt && lastSeenAt < before) inactive.push(visitorId);
+    }
+    return inactive;
+  }
+
+  async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
+    const found: Array<[number, ChatMessage]> = [];
+    const afterNumber = after === undefined ? -1 : this.#number(after);
+    for (const log of this.#threads.values()) {
+      for (let i = 0; i < log.size; i++) {
+        if (!senderIds.includes(log.senderIdAt(i)) || log.isErased(i)) continue;
+        const message = log.messageAt(i, this.#idPrefix);
+        const number = this.#number(message.id);
+        if (number > afterNumber) found.push([number, message]);
+      }
+    }
+    return found.sort((a, b) => a[0] - b[0]).slice(0, limit).map(([, message]) => message);
+  }
+
+  async eraseMessages(ids: readonly string[]): Promise<number> {
+    let erased = 0;
+    for (const id of ids) {
+      const found = this.#messageById(id);
+      if (!found || found.log.isErased(found.index)) continue;
+      found.log.erase(found.index);
+      erased++;
+    }
+    return erased;
+  }
+
+  async rewriteMessage(id: string, message: string): Promise<void> {
+    const found = this.#messageById(id);
+    if (found) found.log.replaceText(found.index, message);
+  }
+
+  async deleteConversation(record: ConversationRecord): Promise<boolean> {
+    this.#threads.delete(threadKey(record));
+    this.#threads.delete(threadKey(record, true));
+    const current = this.#conversations.get(record.id);
+    if (!current || current.version !== record.version) return false;
+    this.#conversations.delete(record.id);
+    this.#conversationByVisitor.delete(JSON.stringify([current.inbox, current.visitorId]));
+    this.#save(current, null);
+    return true;
+  }
+
+  async deleteUser(visitorId: string): Promise<number> {
+    return this.#users.delete(visitorId) ? 1 : 0;
+  }
+
+  async deleteConsents(visitorId: string): Promise<number> {
+    const count = this.#consents.get(visitorId)?.length ?? 0;
+    this.#consents.delete(visitorId);
+    return count;
+  }
+
+  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+    const deleted: ChatMessage[] = [];
+    for (const [room, log] of this.#threads) {
+      const count = Math.min(log.countBefore(before.getTime()), limit - deleted.length);
+      if (count <= 0) continue;
+      for (let i = 0; i < count; i++) deleted.push(log.messageAt(i, this.#idPrefix));
+      if (count === log.size) this.#threads.delete(room);
+      else log.keepNewest(log.size - count);
+      if (deleted.length >= limit) break;
+    }
+    return deleted;
+  }
+
+  async resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    const due = [...this.#conversations.values()].filter((record) => record.status === 'resolved' && record.updatedAt < before);
+    return copied(due.slice(0, limit));
+  }
+
+  async forgetLastMessagesBefore(before: Date): Promise<void> {
+    for (const record of this.#conversations.values()) {
+      if (record.lastMessage && new Date(record.lastMessage.timestamp) < before) record.lastMessage = null;
+    }
+  }
+
+  async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    const current = this.#leases.get(name);
+    if (current && current.holder !== holder && current.until > now.getTime()) return false;
+    this.#leases.set(name, { holder, until: until.getTime() });
+    return true;
+  }
+
+  #number(id: string): number {
+    return id.startsWith(this.#idPrefix) ? Number.parseInt(id.slice(this.#idPrefix.length), 36) : -1;
+  }
+
+  #messageById(id: string): { log: MemoryThread; index: number } | undefined {
+    for (const log of this.#threads.values()) {
+      const index = log.indexOfId(id, this.#idPrefix);
+      if (index !== undefined) return { log, index };
+    }
+    return undefined;
+  }
+
   #byVisitor(inbox: string, visitorId: string): ConversationRecord | undefined {
     const id = this.#conversationByVisitor.get(JSON.stringify([inbox, visitorId]));
     return id === undefined ? undefined : this.#conversations.get(id);
   }
 
-  /** Stores a conversation's new state, and moves it between the tab counts. */
-  #save(before: ConversationRecord | null, after: ConversationRecord): void {
-    this.#conversations.set(after.id, after);
-    let counts = this.#counts.get(after.inbox);
-    if (!counts) this.#counts.set(after.inbox, (counts = new Map()));
+  /** Stores a conversation's new state (none: deleted), and moves it between the tab counts. */
+  #save(before: ConversationRecord | null, after: ConversationRecord | null): void {
+    const inbox = (after ?? before)!.inbox;
+    if (after) this.#conversations.set(after.id, after);
+    let counts = this.#counts.get(inbox);
+    if (!counts) this.#counts.set(inbox, (counts = new Map()));
     const changes = countChanges(before, after);
     for (const [key, change] of changes) {
       const count = (counts.get(key) ?? 0) + change;

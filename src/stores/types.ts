@@ -181,6 +181,9 @@ export interface InboxCounts {
 export type ConversationChange = Partial<
   Pick<
     ConversationRecord,
+    /** Only to anonymise a conversation (see `eraseVisitor`): the store then forgets which messages created or reopened it. */
+    | 'visitorId'
+    | 'visitorLastSeenAt'
     | 'visitorName'
     | 'status'
     | 'assignee'
@@ -225,13 +228,65 @@ export interface ConversationChangesQuery {
   limit: number;
 }
 
+/** What the chat knows of a visitor beside their details: when a tab of theirs last connected, and whether they were erased. */
+export interface VisitorActivity {
+  lastSeenAt: Date | null;
+  erasedAt: Date | null;
+}
+
+/**
+ * What `chat.privacy` needs of storage: finding everything of one visitor, erasing it, and deleting
+ * what the retention rules say is due, in bounded batches.
+ */
+export interface PrivacyStore {
+  visitorActivity(visitorId: string): Promise<VisitorActivity | null>;
+  /** A tab of the visitor connected at `at` (and a visitor erased before, a host user, is back). */
+  visitorSeen(visitorId: string, at: Date): Promise<void>;
+  /** The visitor was erased at `at`: their tokens stop working. */
+  markErased(visitorId: string, at: Date): Promise<void>;
+  /** Visitors not seen since `before` and not erased, at most `limit`. */
+  inactiveVisitors(before: Date, limit: number): Promise<string[]>;
+  /**
+   * Messages of any thread sent by one of `senderIds` and not erased yet, in the store's order:
+   * `after` is the `id` of the previous page's last message.
+   */
+  messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]>;
+  /**
+   * Turns messages into tombstones (`ChatMessage.erased`): no text, no files, no citations, the
+   * sender's id and name gone; seq, thread, time and role kept. Resolves how many it changed.
+   */
+  eraseMessages(ids: readonly string[]): Promise<number>;
+  /** Replaces a message's text (the team's words that named an erased visitor). */
+  rewriteMessage(id: string, message: string): Promise<void>;
+  /**
+   * Deletes a conversation whole: its messages and notes first, then the conversation and its
+   * place in the counts, if it still has `record.version`. Resolves false when it changed meanwhile
+   * (call again with what it is now) or is gone already.
+   */
+  deleteConversation(record: ConversationRecord): Promise<boolean>;
+  /** Deletes the visitor's details; resolves how many records (0 or 1). */
+  deleteUser(visitorId: string): Promise<number>;
+  deleteConsents(visitorId: string): Promise<number>;
+  /** Deletes up to `limit` messages (of any thread, notes included) stored before `before`; resolves them. */
+  deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]>;
+  /** Conversations resolved (and unchanged) since before `before`, at most `limit`. */
+  resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
+  /** Forgets the last message kept on conversations whose last message is from before `before`. */
+  forgetLastMessagesBefore(before: Date): Promise<void>;
+  /**
+   * Takes the lease `name` for `holder` until `until`, or renews it, unless another holder has it
+   * past `now`. Resolves whether `holder` has it.
+   */
+  lease(name: string, holder: string, now: Date, until: Date): Promise<boolean>;
+}
+
 /**
  * Storage under the chat server. Implementations store a message once per
  * `(thread, sender.id, clientId)` (a retry returns the original without taking a new seq) and give
  * each thread seqs 1, 2, 3, … Values passed in have been validated: strings are strings, numbers
  * are finite integers. `test/stores/store-contract.ts` is the contract every store passes.
  */
-export interface ChatStore {
+export interface ChatStore extends PrivacyStore {
   /**
    * Prepares storage (indexes) and checks it. The server calls it before accepting clients, and
    * again each time `onAvailable` reports storage back. While storage is unreachable it must

@@ -24,6 +24,10 @@ export const TEAM: Record<string, OperatorIdentity> = {
   otto: { id: 'u-otto', name: 'Otto' },
   // Reads the sales inbox only.
   sam: { id: 'u-sam', name: 'Sam', inboxes: ['sales'] },
+  // May export and erase visitors' data.
+  pia: { id: 'u-pia', name: 'Pia', can: ['privacy'] },
+  // The same, in the sales inbox only.
+  paz: { id: 'u-paz', name: 'Paz', inboxes: ['sales'], can: ['privacy'] },
 };
 
 export function teamIdentify({ headers }: ChatHandshake): OperatorIdentity | null {

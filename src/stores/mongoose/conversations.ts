@@ -129,6 +129,8 @@ export class MongoConversations {
   async update(id: string, expectedVersion: number, change: ConversationChange): Promise<ConversationRecord | null> {
     const { lastMessage, ...rest } = change;
     const set: Partial<ConversationDoc> = { ...rest, updatedAt: new Date(), version: nextVersion(expectedVersion) };
+    // Anonymised: the keys of the messages that created, reopened or last wrote to it name the visitor.
+    if (change.visitorId !== undefined) Object.assign(set, { createdBy: null, reopenedBy: null, lastKey: null });
     if (lastMessage) set.lastMessage = toLastMessageDoc(lastMessage, new Date(lastMessage.timestamp));
     for (const [field, value] of Object.entries(set)) if (value === undefined) delete set[field as keyof typeof set];
     const before = await this.#models.conversations
@@ -138,6 +140,38 @@ export class MongoConversations {
     const after: ConversationDoc = { ...before, ...set };
     await this.#count(after.inbox, countChanges(before, after));
     return toConversationRecord(after);
+  }
+
+  /** See `PrivacyStore.deleteConversation`. */
+  async delete(record: ConversationRecord): Promise<boolean> {
+    await this.#models.messages.deleteMany(
+      { room: this.#connection.base.trusted({ $in: [threadKey(record), threadKey(record, true)] }) },
+      { sanitizeFilter: true, ...this.#ops.write() },
+    );
+    const deleted = await this.#models.conversations.deleteOne({ _id: record.id, version: record.version }, { sanitizeFilter: true, ...this.#ops.write() });
+    if (deleted.deletedCount !== 1) return false;
+    // The version matched, so `record` is what was deleted.
+    await this.#count(record.inbox, countChanges(record, null));
+    return true;
+  }
+
+  async resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    const docs = await this.#models.conversations
+      .find({ status: 'resolved', updatedAt: this.#connection.base.trusted({ $lt: before }) })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<ConversationDoc[]>();
+    return docs.map(toConversationRecord);
+  }
+
+  async forgetLastMessagesBefore(before: Date): Promise<void> {
+    // Not a change the inbox is told of: its list drops the text when it next reads the conversation.
+    await this.#models.conversations.updateMany(
+      { 'lastMessage.timestamp': this.#connection.base.trusted({ $lt: before }) },
+      { $set: { lastMessage: null } },
+      { sanitizeFilter: true, ...this.#ops.write() },
+    );
   }
 
   async setVisitorLastSeen(id: string, at: Date): Promise<void> {

@@ -27,6 +27,8 @@ export interface MessageDoc {
   movedAt?: Date;
   /** Files sent with the message (see `StoredFileDoc`). */
   files?: StoredFileDoc[];
+  /** A tombstone: its sender was erased (see `PrivacyStore.eraseMessages`). */
+  erased?: boolean;
 }
 
 /** A file as a message keeps it: what readers are shown of it; its URLs are made when it is sent. */
@@ -74,6 +76,20 @@ export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & {
   createdBy: string | null;
   reopenedBy: string | null;
 };
+
+/** What the chat knows of a visitor beside their details (see `VisitorActivity`), by visitor id. */
+export interface VisitorDoc {
+  _id: string;
+  lastSeenAt?: Date | null;
+  erasedAt?: Date | null;
+}
+
+/** A lease: one node at a time does the job `_id` (the retention sweep). */
+export interface LeaseDoc {
+  _id: string;
+  holder: string;
+  until: Date;
+}
 
 export interface ConsentDoc {
   visitorId: string;
@@ -157,6 +173,8 @@ export interface ChatModels {
   conversations: Model<ConversationDoc>;
   counters: Model<CounterDoc>;
   counts: Model<CountDoc>;
+  visitors: Model<VisitorDoc>;
+  leases: Model<LeaseDoc>;
 }
 
 /**
@@ -196,10 +214,13 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       citations: [{ _id: false, title: { type: String, required: true }, url: { type: String, required: true } }],
       movedAt: { type: Date },
       files: { type: [storedFileSchema], default: undefined },
+      erased: { type: Boolean },
     },
     SCHEMA_OPTIONS,
   );
   messageSchema.index({ room: 1, seq: 1 }, { unique: true });
+  // A visitor's messages in every room and conversation, for their export and erasure.
+  messageSchema.index({ 'sender.id': 1, _id: 1 });
   messageSchema.index({ room: 1, 'sender.id': 1, clientId: 1 }, { unique: true });
   // The assistant's replies left streaming by a node that went away (only replies have a status).
   messageSchema.index({ status: 1, movedAt: 1 }, { sparse: true });
@@ -297,6 +318,8 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   conversationSchema.index({ status: 1, version: -1 });
   conversationSchema.index({ status: 1, 'assignee.id': 1, version: -1 });
   conversationSchema.index({ version: 1 });
+  // Retention: conversations resolved long enough ago.
+  conversationSchema.index({ status: 1, updatedAt: 1 });
 
   const counterSchema = new Schema<CounterDoc>(
     {
@@ -318,6 +341,17 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   );
   countSchema.index({ inbox: 1 });
 
+  const visitorSchema = new Schema<VisitorDoc>(
+    { _id: { type: String, required: true }, lastSeenAt: { type: Date, default: null }, erasedAt: { type: Date, default: null } },
+    SCHEMA_OPTIONS,
+  );
+  // Retention: visitors inactive long enough.
+  visitorSchema.index({ lastSeenAt: 1 });
+  const leaseSchema = new Schema<LeaseDoc>(
+    { _id: { type: String, required: true }, holder: { type: String, required: true }, until: { type: Date, required: true } },
+    SCHEMA_OPTIONS,
+  );
+
   return {
     messages: ownModel(connection, `${prefix}messages`, messageSchema),
     users: ownModel(connection, `${prefix}users`, userSchema),
@@ -325,6 +359,8 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     conversations: ownModel(connection, `${prefix}conversations`, conversationSchema),
     counters: ownModel(connection, `${prefix}counters`, counterSchema),
     counts: ownModel(connection, `${prefix}counts`, countSchema),
+    visitors: ownModel(connection, `${prefix}visitors`, visitorSchema),
+    leases: ownModel(connection, `${prefix}leases`, leaseSchema),
   };
 }
 
@@ -374,6 +410,7 @@ export function toChatMessage(doc: MessageDoc): ChatMessage {
     clientId: doc.clientId,
     ...(doc.status ? { status: doc.status, citations: (doc.citations ?? []).map(({ title, url }) => ({ title, url })) } : {}),
     ...(doc.files?.length ? { files: doc.files.map(fileOfRecord) } : {}),
+    ...(doc.erased ? { erased: true as const } : {}),
   };
 }
 

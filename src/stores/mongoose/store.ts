@@ -21,9 +21,11 @@ import type {
   ReplyUpdate,
   UserDetails,
   UserRecord,
+  VisitorActivity,
 } from '../types.js';
 import { MongoConversations } from './conversations.js';
 import { MongoMessageLog } from './message-log.js';
+import { MongoPrivacy } from './privacy.js';
 import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type ConsentDoc, type UserDoc } from './schemas.js';
 
 export interface MongooseStoreOptions {
@@ -59,6 +61,7 @@ export class MongooseStore implements ChatStore {
   readonly #models: ChatModels;
   readonly #messageLog: MongoMessageLog;
   readonly #conversations: MongoConversations;
+  readonly #privacy: MongoPrivacy;
   readonly #ops: ReturnType<typeof operationOptions>;
 
   constructor(options: MongooseStoreOptions) {
@@ -74,6 +77,7 @@ export class MongooseStore implements ChatStore {
     this.#ops = operationOptions(timeoutMs);
     this.#messageLog = new MongoMessageLog(connection, this.#models, this.#ops, timeoutMs);
     this.#conversations = new MongoConversations(connection, this.#models, this.#messageLog, this.#ops);
+    this.#privacy = new MongoPrivacy(connection, this.#models, this.#ops);
   }
 
   /**
@@ -88,6 +92,7 @@ export class MongooseStore implements ChatStore {
     await ensureIndexes(this.#models.consents);
     await ensureIndexes(this.#models.conversations);
     await ensureIndexes(this.#models.counts);
+    await ensureIndexes(this.#models.visitors);
     if (await this.#conversations.countsMissing()) await this.#conversations.recount();
   }
 
@@ -212,6 +217,76 @@ export class MongooseStore implements ChatStore {
   async inboxCounts(inboxes: readonly string[] | '*'): Promise<InboxCounts[]> {
     this.#assertConnected();
     return this.#conversations.inboxCounts(inboxes);
+  }
+
+  async visitorActivity(visitorId: string): Promise<VisitorActivity | null> {
+    this.#assertConnected();
+    return this.#privacy.visitorActivity(visitorId);
+  }
+
+  async visitorSeen(visitorId: string, at: Date): Promise<void> {
+    this.#assertConnected();
+    await this.#privacy.visitorSeen(visitorId, at);
+  }
+
+  async markErased(visitorId: string, at: Date): Promise<void> {
+    this.#assertConnected();
+    await this.#privacy.markErased(visitorId, at);
+  }
+
+  async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
+    this.#assertConnected();
+    return this.#privacy.inactiveVisitors(before, limit);
+  }
+
+  async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
+    this.#assertConnected();
+    return this.#privacy.messagesBySender(senderIds, after, limit);
+  }
+
+  async eraseMessages(ids: readonly string[]): Promise<number> {
+    this.#assertConnected();
+    return this.#privacy.eraseMessages(ids);
+  }
+
+  async rewriteMessage(id: string, message: string): Promise<void> {
+    this.#assertConnected();
+    await this.#privacy.rewriteMessage(id, message);
+  }
+
+  async deleteConversation(record: ConversationRecord): Promise<boolean> {
+    this.#assertConnected();
+    return this.#conversations.delete(record);
+  }
+
+  async deleteUser(visitorId: string): Promise<number> {
+    this.#assertConnected();
+    return this.#privacy.deleteUser(visitorId);
+  }
+
+  async deleteConsents(visitorId: string): Promise<number> {
+    this.#assertConnected();
+    return this.#privacy.deleteConsents(visitorId);
+  }
+
+  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+    this.#assertConnected();
+    return this.#privacy.deleteMessagesBefore(before, limit);
+  }
+
+  async resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    this.#assertConnected();
+    return this.#conversations.resolvedBefore(before, limit);
+  }
+
+  async forgetLastMessagesBefore(before: Date): Promise<void> {
+    this.#assertConnected();
+    await this.#conversations.forgetLastMessagesBefore(before);
+  }
+
+  async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    this.#assertConnected();
+    return this.#privacy.lease(name, holder, now, until);
   }
 
   /**

@@ -1,0 +1,131 @@
+import type { Connection } from 'mongoose';
+import type { ChatMessage } from '../../protocol.js';
+import type { VisitorActivity } from '../types.js';
+import { isDuplicateKey } from './message-log.js';
+import { toChatMessage, type ChatModels, type LeaseDoc, type MessageDoc, type operationOptions, type VisitorDoc } from './schemas.js';
+
+/**
+ * The privacy side of the MongoDB store (see `PrivacyStore`): visitors' activity and erasure
+ * marks (`chat_visitors`), their messages found by sender, tombstones, the retention deletes and
+ * the sweep's lease (`chat_leases`). Every query runs on an index; deletes take ids a page at a time.
+ */
+export class MongoPrivacy {
+  readonly #connection: Connection;
+  readonly #models: ChatModels;
+  readonly #ops: ReturnType<typeof operationOptions>;
+
+  constructor(connection: Connection, models: ChatModels, ops: ReturnType<typeof operationOptions>) {
+    this.#connection = connection;
+    this.#models = models;
+    this.#ops = ops;
+  }
+
+  async visitorActivity(visitorId: string): Promise<VisitorActivity | null> {
+    const doc = await this.#models.visitors.findOne({ _id: visitorId }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<VisitorDoc>();
+    return doc ? { lastSeenAt: doc.lastSeenAt ? new Date(doc.lastSeenAt) : null, erasedAt: doc.erasedAt ? new Date(doc.erasedAt) : null } : null;
+  }
+
+  async visitorSeen(visitorId: string, at: Date): Promise<void> {
+    await this.#upsertVisitor(visitorId, { lastSeenAt: at, erasedAt: null });
+  }
+
+  async markErased(visitorId: string, at: Date): Promise<void> {
+    await this.#upsertVisitor(visitorId, { lastSeenAt: null, erasedAt: at });
+  }
+
+  async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
+    const docs = await this.#models.visitors
+      .find({ lastSeenAt: this.#connection.base.trusted({ $lt: before }), erasedAt: null })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .sort({ lastSeenAt: 1 })
+      .limit(limit)
+      .lean<VisitorDoc[]>();
+    return docs.map((doc) => doc._id);
+  }
+
+  async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
+    const { trusted, Types } = this.#connection.base;
+    const filter: Record<string, unknown> = { 'sender.id': trusted({ $in: [...senderIds] }), erased: trusted({ $ne: true }) };
+    if (after !== undefined && Types.ObjectId.isValid(after)) filter._id = trusted({ $gt: new Types.ObjectId(after) });
+    const docs = await this.#models.messages
+      .find(filter)
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<MessageDoc[]>();
+    return docs.map(toChatMessage);
+  }
+
+  async eraseMessages(ids: readonly string[]): Promise<number> {
+    const objectIds = this.#objectIds(ids);
+    if (objectIds.length === 0) return 0;
+    // The raw collection: a tombstone's empty sender is not a message Mongoose's schema would take.
+    const result = await this.#models.messages.collection.updateMany(
+      { _id: { $in: objectIds }, erased: { $ne: true } } as never,
+      {
+        $set: { message: '', erased: true, 'sender.id': '', 'sender.name': '' },
+        $unset: { files: '', citations: '', status: '', movedAt: '' },
+      } as never,
+      this.#ops.write(),
+    );
+    return result.modifiedCount;
+  }
+
+  async rewriteMessage(id: string, message: string): Promise<void> {
+    const [objectId] = this.#objectIds([id]);
+    if (!objectId) return;
+    await this.#models.messages.collection.updateOne({ _id: objectId } as never, { $set: { message } }, this.#ops.write());
+  }
+
+  async deleteUser(visitorId: string): Promise<number> {
+    const result = await this.#models.users.deleteOne({ visitorId }, { sanitizeFilter: true, ...this.#ops.write() });
+    return result.deletedCount;
+  }
+
+  async deleteConsents(visitorId: string): Promise<number> {
+    const result = await this.#models.consents.deleteMany({ visitorId }, { sanitizeFilter: true, ...this.#ops.write() });
+    return result.deletedCount;
+  }
+
+  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+    const { trusted, Types } = this.#connection.base;
+    // Message ids are made when the message is written, so the id's time is the message's: the
+    // _id index finds them, and the chat keeps no index on time only for this.
+    const docs = await this.#models.messages
+      .find({ _id: trusted({ $lt: Types.ObjectId.createFromTime(Math.floor(before.getTime() / 1000)) }) })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<MessageDoc[]>();
+    if (docs.length === 0) return [];
+    await this.#models.messages.deleteMany({ _id: trusted({ $in: docs.map((doc) => doc._id) }) }, { sanitizeFilter: true, ...this.#ops.write() });
+    return docs.map(toChatMessage);
+  }
+
+  async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
+    const { trusted } = this.#connection.base;
+    try {
+      const doc = await this.#models.leases
+        .findOneAndUpdate(
+          { _id: name, $or: trusted([{ holder }, { until: { $lte: now } }]) },
+          { $set: { holder, until } },
+          { upsert: true, returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() },
+        )
+        .lean<LeaseDoc>();
+      return doc?.holder === holder;
+    } catch (error) {
+      // Another holder has it: the upsert found no lease to take and met theirs.
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async #upsertVisitor(visitorId: string, set: Omit<VisitorDoc, '_id'>): Promise<void> {
+    await this.#models.visitors.updateOne({ _id: visitorId }, { $set: set }, { upsert: true, sanitizeFilter: true, ...this.#ops.write() });
+  }
+
+  #objectIds(ids: readonly string[]) {
+    const { Types } = this.#connection.base;
+    return ids.filter((id) => Types.ObjectId.isValid(id)).map((id) => new Types.ObjectId(id));
+  }
+}
