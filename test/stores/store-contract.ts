@@ -405,6 +405,102 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
       });
     });
 
+    describe('privacy', () => {
+      const visitorIn = async (inbox: string, visitorId: string, text: string) =>
+        (await store.appendToConversation(
+          { inbox, visitor: { id: visitorId, name: 'Pat' } },
+          { sender: { id: visitorId, name: 'Pat', role: 'visitor' }, message: text, clientId: `c${Math.random().toString(36).slice(2)}`, timestamp: new Date() },
+        ))!;
+
+      it('keeps when a visitor was seen and whether they were erased, and lists the inactive', async () => {
+        const seen = `v_seen_${room}`;
+        expect(await store.visitorActivity(seen)).toBeNull();
+        await store.visitorSeen(seen, new Date('2020-01-01T00:00:00Z'));
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: null });
+        expect(await store.inactiveVisitors(new Date('2020-02-01T00:00:00Z'), 1000)).toContain(seen);
+        expect(await store.inactiveVisitors(new Date('2019-12-01T00:00:00Z'), 1000)).not.toContain(seen);
+        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'));
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: null, erasedAt: new Date('2020-03-01T00:00:00Z') });
+        expect(await store.inactiveVisitors(new Date('2030-01-01T00:00:00Z'), 1000)).not.toContain(seen);
+      });
+
+      it("finds a sender's messages in every thread, and turns them into tombstones that keep their seqs", async () => {
+        const sender = { id: `v_tomb_${roomCounter}`, name: 'Tess', role: 'visitor' as const };
+        await store.appendMessage(draft({ sender, message: 'first words' }));
+        await store.appendMessage(draft({ message: 'someone else' }));
+        await store.appendMessage(draft({ sender, message: 'second words', room: `${room}-b` }));
+        const found = await store.messagesBySender([sender.id], undefined, 1);
+        expect(found.map((message) => message.message)).toEqual(['first words']);
+        const rest = await store.messagesBySender([sender.id], found[0]!.id, 10);
+        expect(rest.map((message) => message.message)).toEqual(['second words']);
+        expect(await store.eraseMessages([...found, ...rest].map((message) => message.id))).toBe(2);
+        expect(await store.eraseMessages([found[0]!.id])).toBe(0);
+        expect(await store.messagesBySender([sender.id], undefined, 10)).toEqual([]);
+        const page = await store.listMessages({ room, limit: 10 });
+        expect(page.messages.map((message) => [message.seq, message.message, message.sender.name, message.erased ?? false])).toEqual([
+          [1, '', '', true],
+          [2, 'someone else', 'Ada', false],
+        ]);
+        await store.rewriteMessage(page.messages[1]!.id, 'someone [erased]');
+        expect((await store.listMessages({ room, limit: 10 })).messages[1]!.message).toBe('someone [erased]');
+      });
+
+      it('deletes a conversation whole, its counts with it, only at the version it was read at', async () => {
+        const inbox = `inbox-${room}`;
+        const first = await visitorIn(inbox, 'v_gone', 'delete me');
+        await store.appendToConversation(
+          { conversationId: first.conversation.id },
+          { sender: { id: 'op_o', name: 'Olga', role: 'operator' }, message: 'a note', clientId: 'note-1', timestamp: new Date(), note: true },
+        );
+        const current = (await store.getConversation(first.conversation.id))!;
+        expect(await store.deleteConversation(first.conversation.version < current.version ? first.conversation : { ...current, version: current.version - 1 })).toBe(false);
+        expect(await store.deleteConversation(current)).toBe(true);
+        expect(await store.getConversation(current.id)).toBeNull();
+        expect(await store.findConversation(inbox, 'v_gone')).toBeNull();
+        expect((await store.listMessages({ room: `${inbox}/${current.id}`, limit: 10 })).messages).toEqual([]);
+        expect((await store.listMessages({ room: `${inbox}/${current.id}/notes`, limit: 10 })).messages).toEqual([]);
+        const [counts] = await store.inboxCounts([inbox]);
+        expect(counts ?? { open: 0 }).toMatchObject({ open: 0 });
+        expect(await store.deleteConversation(current)).toBe(false);
+        // The visitor's next message starts a new conversation.
+        const again = await visitorIn(inbox, 'v_gone', 'back again');
+        expect(again.conversation.id).not.toBe(current.id);
+        expect(again.changed?.created).toBe(true);
+      });
+
+      it('deletes details and consents, and finds what retention makes due', async () => {
+        const visitorId = `v_details_${roomCounter}`;
+        await store.saveUserDetails(visitorId, { name: 'Del', email: 'del@example.com', phone: '' });
+        await store.recordConsent(visitorId, { version: '1', givenAt: new Date() });
+        expect(await store.deleteUser(visitorId)).toBe(1);
+        expect(await store.deleteUser(visitorId)).toBe(0);
+        expect(await store.deleteConsents(visitorId)).toBe(1);
+        expect(await store.getUser(visitorId)).toBeNull();
+        expect(await store.consents(visitorId)).toEqual([]);
+
+        const inbox = `inbox-${room}`;
+        const done = await visitorIn(inbox, 'v_done', 'all good');
+        const resolved = (await store.updateConversation(done.conversation.id, done.conversation.version, { status: 'resolved' }))!;
+        const later = new Date(Date.now() + 60_000);
+        expect((await store.resolvedBefore(later, 1000)).map((record) => record.id)).toContain(resolved.id);
+        expect((await store.resolvedBefore(new Date(Date.now() - 60_000), 1000)).map((record) => record.id)).not.toContain(resolved.id);
+        await store.forgetLastMessagesBefore(later);
+        expect((await store.getConversation(resolved.id))!.lastMessage).toBeNull();
+      });
+
+      it('holds a lease for one holder at a time until it runs out', async () => {
+        const name = `lease-${room}`;
+        const now = new Date();
+        const soon = new Date(now.getTime() + 60_000);
+        expect(await store.lease(name, 'a', now, soon)).toBe(true);
+        expect(await store.lease(name, 'b', now, soon)).toBe(false);
+        expect(await store.lease(name, 'a', now, soon)).toBe(true);
+        expect(await store.lease(name, 'b', new Date(soon.getTime() + 1), new Date(soon.getTime() + 60_000))).toBe(true);
+        const both = await Promise.all([store.lease(`${name}-race`, 'x', now, soon), store.lease(`${name}-race`, 'y', now, soon)]);
+        expect(both.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
     it('answers ping while storage is reachable', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -103,16 +103,14 @@ export class MongoPrivacy {
   }
 
   async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
-    const { trusted } = this.#connection.base;
     try {
-      const doc = await this.#models.leases
-        .findOneAndUpdate(
-          { _id: name, $or: trusted([{ holder }, { until: { $lte: now } }]) },
-          { $set: { holder, until } },
-          { upsert: true, returnDocument: 'after', sanitizeFilter: true, ...this.#ops.write() },
-        )
-        .lean<LeaseDoc>();
-      return doc?.holder === holder;
+      // The raw collection: the filter's dates and operators are the chat's own, not a client's.
+      const doc = await this.#models.leases.collection.findOneAndUpdate(
+        { _id: name, $or: [{ holder }, { until: { $lte: now } }] } as never,
+        { $set: { holder, until } },
+        { upsert: true, returnDocument: 'after', ...this.#ops.write() },
+      );
+      return (doc as LeaseDoc | null)?.holder === holder;
     } catch (error) {
       // Another holder has it: the upsert found no lease to take and met theirs.
       if (isDuplicateKey(error)) return false;
