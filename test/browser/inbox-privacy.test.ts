@@ -97,6 +97,9 @@ describe("<chat-inbox>'s privacy actions in Chromium, against the demo (Lee is g
     await expect(announcement(alex.page)).toHaveText('The conversation with Dora Delete was deleted.');
     await expect(inbox(alex.page).locator('[part="thread-pane"]')).toContainText('Choose a conversation to read it.');
     await expect(inbox(lee.page).locator('[part="thread-pane"]')).toContainText('Choose a conversation to read it.');
+    // Focus was on Erase visitor, which went with the conversation: it is back in the list, not lost.
+    const focusedRole = () => inbox(lee.page).evaluate((element) => element.shadowRoot!.activeElement?.getAttribute('role'));
+    await expect.poll(focusedRole).toMatch(/^(option|tab)$/);
     expect([...lee.problems, ...alex.problems]).toEqual([]);
   });
 

@@ -58,15 +58,28 @@ export class InboxPrivacy {
   renderActions(conversationId: string, name: string): TemplateResult | typeof nothing {
     const { client, text } = this.#host.state();
     if (!client?.hasPermission('privacy')) return nothing;
-    const disabled = this.#busy || client.status !== 'online';
+    // aria-disabled, not disabled: a button disabled while it has focus drops it to the page, and the
+    // erase's result (or the conversation's deletion) should find the operator where they were.
+    const unavailable = this.#busy || client.status !== 'online';
     return html`<div part="privacy-actions" class="privacy-actions" role="group" aria-label=${text.visitorData}>
-      <button type="button" class="action" ?disabled=${disabled} @click=${() => void this.#export(conversationId, name)}>${text.exportVisitor}</button>
+      <button
+        type="button"
+        class="action"
+        aria-disabled=${unavailable ? 'true' : 'false'}
+        @click=${() => {
+          if (!unavailable) void this.#export(conversationId, name);
+        }}
+      >
+        ${text.exportVisitor}
+      </button>
       <button
         type="button"
         class="action danger"
         aria-haspopup="dialog"
-        ?disabled=${disabled}
-        @click=${(event: Event) => void this.#openDialog({ conversationId, name, mode: 'delete' }, event.currentTarget as HTMLElement)}
+        aria-disabled=${unavailable ? 'true' : 'false'}
+        @click=${(event: Event) => {
+          if (!unavailable) void this.#openDialog({ conversationId, name, mode: 'delete' }, event.currentTarget as HTMLElement);
+        }}
       >
         ${text.eraseVisitor}
       </button>
@@ -209,8 +222,9 @@ export const privacyStyles = css`
     border-color: var(--_error);
     color: var(--_error);
   }
-  .action:disabled {
+  .action[aria-disabled='true'] {
     opacity: 0.6;
+    cursor: default;
   }
 
   .erase-dialog {
