@@ -1,6 +1,6 @@
 import type mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clientId, connectMongo, request, startChat, type ChatClient, type RunningChat } from '../support/harness.js';
+import { clientId, connectMongo, quietLogger, request, startChat, type ChatClient, type RunningChat } from '../support/harness.js';
 import { operatorsOptions } from '../support/operators.js';
 
 // Consent to the chat's terms, through real sockets and the chat's MongoDB (the jongodb emulator
@@ -110,6 +110,41 @@ describe('consent to the chat’s terms', () => {
       expect(row?.address).toBe(expected);
     }
     await expect(startChat({ mongoose: db, privacy: { ipAddresses: 'hashed' as never } })).rejects.toThrow(/privacy.ipAddresses/);
+  });
+
+  it('stores and logs no more of an address than privacy.ipAddresses allows, whatever the visitor does', async () => {
+    const logger = quietLogger();
+    const chat = await startChat({
+      mongoose: db,
+      operators: operatorsOptions(),
+      files: {},
+      trustProxy: true,
+      allowedOrigins: ['https://shop.example'],
+      logger,
+      limits: { eventRate: { max: 8, perMs: 60_000 } },
+      privacy: { consent: { required: true, version: 'v1' } },
+    });
+    const whole = '2001:db8:1234:5678:9abc:def0:1357:2468';
+    const from = { extraHeaders: { 'x-forwarded-for': whole } };
+    const visitor = await chat.connect(from);
+    expect((await request(visitor, 'consent', { version: 'v1' })).ok).toBe(true);
+    const [row] = await consentRows(visitor.session.visitorId);
+    expect(row?.address).toBe('2001:db8:1234::/48');
+    // What might be logged: refusals, hostile payloads, a forged token, a refused upload, a flood.
+    await request(visitor, 'message', { inbox: 'support', message: { $gt: '' }, clientId: 'x' });
+    await chat.connect({ ...from, auth: { token: 'forged.token' } });
+    const form = new FormData();
+    form.append('file', new Blob(['<html><script>alert(1)</script></html>']), 'page.html');
+    await fetch(`${chat.url}/chat/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${visitor.session.token}`, 'x-forwarded-for': whole } });
+    await chat.connect({ extraHeaders: { ...from.extraHeaders, origin: 'https://elsewhere.example' } }).catch(() => undefined);
+    for (let i = 0; i < 12; i++) await request(visitor, 'history', { inbox: 'support' });
+    expect(logger.lines.length).toBeGreaterThan(0);
+    const everything = [
+      ...logger.lines,
+      ...(await Promise.all(['chat_consents', 'chat_users', 'chat_messages', 'chat_conversations', 'chat_visitors', 'chat_file_records'].map((name) => db.collection(name).find({}).toArray()))).map((docs) => JSON.stringify(docs)),
+    ].join('\n');
+    expect(everything).not.toContain('5678');
+    expect(everything).not.toContain('9abc');
   });
 
   it('refuses terms the host got wrong at start, with the fix in the message', async () => {
