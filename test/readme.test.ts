@@ -19,6 +19,7 @@ import {
   type MessageAck,
   type OperatorSessionEvent,
   type VisitorConversation,
+  type VisitorExport,
 } from 'parley-chat';
 import { withDatabase } from '../demo/mongodb.js';
 import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
@@ -258,6 +259,33 @@ describe('README', () => {
     expect(served.headers.get('content-type')).toBe('image/png');
     const eicar = await uploadAs('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', 'eicar.txt');
     expect(eicar).toMatchObject({ status: 400, body: { ok: false, error: { code: 'VALIDATION', message: 'The file did not pass the virus scan' } } });
+  });
+
+  it('the privacy example asks for consent, serves a visitor’s data as a download to staff only, and erases it', async () => {
+    const { url } = await serve('privacy', { STAFF_TOKEN: 'staff-token' });
+    const visitor = connectSocket(url, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    onCleanup(() => visitor.disconnect());
+    const session = await new Promise<{ visitorId: string; consent?: unknown; canDeleteConversation?: boolean }>((resolve) => visitor.once('session', resolve));
+    expect(session.consent).toMatchObject({ required: true, version: '2026-12', given: false });
+    expect(session.canDeleteConversation).toBe(true);
+    await visitor.timeout(5000).emitWithAck('join', { room: 'lobby' });
+    const refused = await visitor.timeout(5000).emitWithAck('message', { room: 'lobby', message: 'too soon', clientId: 'readme-privacy-0' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    expect((await visitor.timeout(5000).emitWithAck('consent', { version: '2026-12' })).ok).toBe(true);
+    expect((await visitor.timeout(5000).emitWithAck('message', { room: 'lobby', message: 'my words', clientId: 'readme-privacy-1' })).ok).toBe(true);
+
+    const route = `${url}/admin/visitors/${encodeURIComponent(session.visitorId)}`;
+    const staff = { 'x-staff-token': 'staff-token' };
+    expect((await fetch(`${route}/export`)).status).toBe(403);
+    expect((await fetch(`${url}/admin/visitors/nobody/export`, { headers: staff })).status).toBe(400);
+    const download = await fetch(`${route}/export`, { headers: staff });
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="chat-data-v_[\w-]+\.json"$/);
+    const data = (await download.json()) as VisitorExport;
+    expect(data.roomMessages).toEqual([expect.objectContaining({ room: 'lobby', message: 'my words' })]);
+    expect(data.consents).toEqual([expect.objectContaining({ version: '2026-12', address: '127.0.0.0/24' })]);
+    const erased = await fetch(`${route}/erase`, { method: 'POST', headers: staff });
+    expect(await erased.json()).toEqual({ messages: 1, conversations: 0, files: 0, users: 0, consents: 1 });
+    expect(((await (await fetch(`${route}/export`, { headers: staff })).json()) as VisitorExport).roomMessages).toEqual([]);
   });
 
   it('marks every JavaScript block, so none escapes these tests', () => {

@@ -172,6 +172,8 @@ describe('erasing a visitor', () => {
 
     const view = await request(omar, 'open', { conversationId: xena.conversationId });
     expect(view.conversation.visitor.name).toBe('Erased visitor');
+    // The list's last message is the team's answer, without the name in it.
+    expect(view.conversation.lastMessage).toMatchObject({ seq: 2, message: 'Thanks [erased]! Refund sent.' });
     expect(view.conversation.visitor.id).not.toBe(xena.client.session.visitorId);
     expect(view.messages.map((message: ChatMessage) => [message.message, message.erased ?? false])).toEqual([
       ['', true],
@@ -181,6 +183,17 @@ describe('erasing a visitor', () => {
     expect(view.visitor).toMatchObject({ name: 'Erased visitor', email: '', phone: '' });
     const after = await everythingStored();
     for (const secret of xena.secrets) expect(after).not.toContain(secret);
+  });
+});
+
+describe('erasing a visitor who wrote last', () => {
+  it('leaves a tombstone as the conversation’s last message', async () => {
+    const yves = await visitorWithTraces('gus');
+    await running.chat.privacy.eraseVisitor(yves.client.session.visitorId, { mode: 'anonymize' });
+    const otto = await connectOperator(running.url, 'otto');
+    const { conversation } = await request(otto, 'open', { conversationId: yves.conversationId });
+    expect(conversation.lastMessage).toMatchObject({ seq: 1, message: '', erased: true, sender: { name: '', role: 'visitor' } });
+    expect(conversation.lastMessage.files).toBeUndefined();
   });
 });
 

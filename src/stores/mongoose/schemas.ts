@@ -56,6 +56,8 @@ export interface LastMessageDoc {
   status?: ReplyStatus;
   /** What the inbox's list shows of a message of files alone. */
   files?: StoredFileDoc[];
+  /** A tombstone (see `MessageDoc.erased`). */
+  erased?: boolean;
 }
 
 /**
@@ -260,6 +262,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       timestamp: { type: Date, required: true },
       status: { type: String },
       files: { type: [storedFileSchema], default: undefined },
+      erased: { type: Boolean },
     },
     { ...SCHEMA_OPTIONS, _id: false },
   );
@@ -426,7 +429,7 @@ export function docOfFile(file: ChatFile): StoredFileDoc {
   };
 }
 
-export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId' | 'status' | 'files'>, timestamp: Date): LastMessageDoc {
+export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'message' | 'clientId' | 'status' | 'files' | 'erased'>, timestamp: Date): LastMessageDoc {
   return {
     id: message.id,
     sender: { id: message.sender.id, name: message.sender.name, role: message.sender.role },
@@ -435,6 +438,7 @@ export function toLastMessageDoc(message: Pick<ChatMessage, 'id' | 'sender' | 'm
     timestamp,
     ...(message.status ? { status: message.status } : {}),
     ...(message.files?.length ? { files: message.files.map(docOfFile) } : {}),
+    ...(message.erased ? { erased: true } : {}),
   };
 }
 
@@ -459,6 +463,7 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
       clientId: last.clientId,
       ...(last.status ? { status: last.status } : {}),
       ...(last.files?.length ? { files: last.files.map(fileOfRecord) } : {}),
+      ...(last.erased ? { erased: true as const } : {}),
     },
     unread: doc.unread,
     visitorReadSeq: doc.visitorReadSeq,
