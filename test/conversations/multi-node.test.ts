@@ -105,4 +105,27 @@ describe.runIf(hasRedis)('support conversations on two nodes with the Redis adap
     expect(mine()).toHaveLength(1);
     expect((mine()[0] as { messages: ChatMessage[] }).messages.map((m) => m.message)).toEqual(['from A', 'from B']);
   });
+  it("erases a visitor on every node: their tabs are told and disconnected, the room and the team told", async () => {
+    const tabA = await nodeA.connect();
+    const tabB = await nodeB.connect({ auth: { token: tabA.session.token } });
+    await request(tabA, 'join', { room: 'erase-room' });
+    await request(tabB, 'join', { inbox: 'support' });
+    await request(tabA, 'message', { room: 'erase-room', message: 'to be erased', clientId: clientId() });
+    const sent = await request<InboxMessageAck>(tabB, 'message', { inbox: 'support', message: 'erase me too', clientId: clientId() });
+    const id = sent.ok ? sent.conversation.id : '';
+    const watcher = await nodeB.connect();
+    await request(watcher, 'join', { room: 'erase-room' });
+    const olga = await connectOperator(nodeB.url, 'olga');
+    const told = [nextEvent(tabA, 'forgotten'), nextEvent(tabB, 'forgotten'), nextEvent(tabA, 'disconnect'), nextEvent(tabB, 'disconnect')];
+    const roomTold = nextEvent(watcher, 'erased');
+    const teamTold = nextEvent(olga, 'conversationDeleted');
+
+    const removed = await nodeA.chat.privacy.eraseVisitor(tabA.session.visitorId);
+    expect(removed).toMatchObject({ messages: 2, conversations: 1 });
+    await Promise.all(told);
+    expect(await roomTold).toEqual({ room: 'erase-room', seqs: [1] });
+    expect(await teamTold).toEqual({ conversationId: id, inbox: 'support' });
+    const again = await nodeB.connect({ auth: { token: tabA.session.token } });
+    expect(again.session.visitorId).not.toBe(tabA.session.visitorId);
+  });
 });
