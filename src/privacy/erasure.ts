@@ -65,7 +65,8 @@ export class Erasure {
   async eraseVisitor(visitorId: string, mode: EraseMode): Promise<ErasedCounts> {
     const { store } = this.#ctx;
     const counts: ErasedCounts = { messages: 0, conversations: 0, files: 0, users: 0, consents: 0 };
-    await store.markErased(visitorId, new Date());
+    const erasedAt = new Date();
+    await store.markErased(visitorId, erasedAt, false);
     this.#forget(visitorId);
     const user = await store.getUser(visitorId);
     const conversations = await store.visitorConversations(visitorId);
@@ -83,6 +84,7 @@ export class Erasure {
     counts.files += await this.#removeFiles(async () => (await this.#ctx.files?.uploadedBy(uploaderOf({ visitorId }), PAGE))?.map((record) => record.id) ?? []);
     counts.consents = await store.deleteConsents(visitorId);
     counts.users = await store.deleteUser(visitorId);
+    await store.markErased(visitorId, erasedAt, true);
     return counts;
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'socket.io';
 import { OPERATOR_PERMISSIONS, type ChatErrorPayload, type OperatorPermission, type VisitorDetails } from '../protocol.js';
-import type { UserRecord, VisitorActivity } from '../stores/types.js';
+import type { UserRecord } from '../stores/types.js';
 import { clientAddress } from './client-address.js';
 import { ChatError } from './errors.js';
 import { displayName, guestName, hostUserVisitorId, newVisitorId, verifyUserHash, type VisitorTokens } from './identity.js';
@@ -24,8 +24,11 @@ export interface Identity {
   isNew: boolean;
   /** The name the host's `identify` gave, if any. */
   hostName?: string;
-  /** What the store knew of a returning visitor when their token was checked (see `VisitorActivity`). */
-  activity?: VisitorActivity | null;
+  /**
+   * A returning anonymous visitor, by their token, not yet checked against erasure (the
+   * handshake checks it beside its other reads; see `identify`).
+   */
+  erasureUnchecked?: true;
 }
 
 /** A returning visitor's last seen is written again once it is this old: retention counts in days. */
@@ -93,7 +96,7 @@ export class Handshakes {
     await this.#lifecycle.storageReady();
     const { handshake } = socket;
     const address = this.#address(handshake.address, handshake.headers['x-forwarded-for']);
-    const identity = await this.identify({ ...handshake, request: socket.request });
+    const identity = await this.identify({ ...handshake, request: socket.request }, { checkErasure: false });
     // A new visitor id costs a client nothing, so minting them is limited per address.
     if (identity.isNew) this.#limits.take('newVisitor', address);
     socket.data = await this.#lifecycle.withinStorageTimeout(this.#socketData(identity, address));
@@ -194,7 +197,10 @@ export class Handshakes {
    * Decides who a client is, strongest proof first: the host's `identify`, then identity
    * verification (`userId` + `userHash`), then a visitor token, else a new anonymous visitor.
    */
-  async identify(handshake: { headers: IncomingMessage['headers']; auth: unknown; address: string; request: IncomingMessage }): Promise<Identity> {
+  async identify(
+    handshake: { headers: IncomingMessage['headers']; auth: unknown; address: string; request: IncomingMessage },
+    { checkErasure = true } = {},
+  ): Promise<Identity> {
     const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
     const { identify, secret } = this.#options;
     const hostUser = identify
@@ -220,10 +226,10 @@ export class Handshakes {
     }
     const returning = this.#tokens.verify(auth.token);
     if (returning === null) return { visitorId: newVisitorId(), verified: false, isNew: true };
+    if (!checkErasure) return { visitorId: returning, verified: false, isNew: false, erasureUnchecked: true };
     // An erased visitor's token stops working: whoever holds it starts afresh.
     const activity = await this.#options.store.visitorActivity(returning);
-    if (activity?.erasedAt) return { visitorId: newVisitorId(), verified: false, isNew: true };
-    return { visitorId: returning, verified: false, isNew: false, activity };
+    return activity?.erasedAt ? { visitorId: newVisitorId(), verified: false, isNew: true } : { visitorId: returning, verified: false, isNew: false };
   }
 
   /** A refused handshake reaches the client as `connect_error` with the coded payload on `err.data`. */
@@ -241,12 +247,17 @@ export class Handshakes {
     const { visitorId, verified, hostName, isNew } = identity;
     const { store, consent } = this.#options;
     // Whether they agreed to the chat's terms, read beside their details (only when there are terms),
-    // and when a host user was last here (a returning visitor's was read with their token).
+    // and when they were last here, which also says whether they were erased: one round trip.
     const [user, consents, activity] = await Promise.all([
       isNew ? null : store.getUser(visitorId),
       consent && !isNew ? store.consents(visitorId) : undefined,
-      isNew || identity.activity !== undefined ? identity.activity : store.visitorActivity(visitorId),
+      isNew ? null : store.visitorActivity(visitorId),
     ]);
+    if (identity.erasureUnchecked && activity?.erasedAt) {
+      // An erased visitor's token stops working: whoever holds it starts afresh.
+      this.#limits.take('newVisitor', address);
+      return this.#socketData({ visitorId: newVisitorId(), verified: false, isNew: true }, address);
+    }
     const data: SocketData = {
       visitorId,
       senderId: this.#tokens.publicId(visitorId),

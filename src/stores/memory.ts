@@ -273,15 +273,16 @@ export class MemoryStore implements ChatStore {
     this.#activity.set(visitorId, { lastSeenAt: new Date(at), erasedAt: null });
   }
 
-  async markErased(visitorId: string, at: Date): Promise<void> {
-    this.#activity.set(visitorId, { lastSeenAt: null, erasedAt: new Date(at) });
+  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
+    const lastSeenAt = finished ? null : (this.#activity.get(visitorId)?.lastSeenAt ?? null);
+    this.#activity.set(visitorId, { lastSeenAt, erasedAt: new Date(at) });
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
     const inactive = [];
     for (const [visitorId, { lastSeenAt, erasedAt }] of this.#activity) {
       if (inactive.length >= limit) break;
-      if (!erasedAt && lastSeenAt && lastSeenAt < before) inactive.push(visitorId);
+      if (lastSeenAt && lastSeenAt < before) inactive.push(visitorId);
     }
     return inactive;
   }

@@ -242,9 +242,13 @@ export interface PrivacyStore {
   visitorActivity(visitorId: string): Promise<VisitorActivity | null>;
   /** A tab of the visitor connected at `at` (and a visitor erased before, a host user, is back). */
   visitorSeen(visitorId: string, at: Date): Promise<void>;
-  /** The visitor was erased at `at`: their tokens stop working. */
-  markErased(visitorId: string, at: Date): Promise<void>;
-  /** Visitors not seen since `before` and not erased, at most `limit`. */
+  /**
+   * The visitor's erasure began at `at` (their tokens stop working from now), or, `finished`, is
+   * done. Until it is done they stay among the `inactiveVisitors` they were among, so that the
+   * retention sweep finishes an erasure a failure cut short.
+   */
+  markErased(visitorId: string, at: Date, finished: boolean): Promise<void>;
+  /** Visitors not seen since `before` whose erasure is not done, at most `limit`. */
   inactiveVisitors(before: Date, limit: number): Promise<string[]>;
   /**
    * Messages of any thread sent by one of `senderIds` and not erased yet, in the store's order:

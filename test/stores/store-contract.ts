@@ -419,14 +419,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: null });
         expect(await store.inactiveVisitors(new Date('2020-02-01T00:00:00Z'), 1000)).toContain(seen);
         expect(await store.inactiveVisitors(new Date('2019-12-01T00:00:00Z'), 1000)).not.toContain(seen);
-        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'));
+        // Begun: still among the inactive, so that a sweep finishes an erasure cut short; then done.
+        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), false);
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: new Date('2020-03-01T00:00:00Z') });
+        expect(await store.inactiveVisitors(new Date('2020-02-01T00:00:00Z'), 1000)).toContain(seen);
+        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), true);
         expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: null, erasedAt: new Date('2020-03-01T00:00:00Z') });
         expect(await store.inactiveVisitors(new Date('2030-01-01T00:00:00Z'), 1000)).not.toContain(seen);
       });
 
       it("finds a sender's messages in every thread, and turns them into tombstones that keep their seqs", async () => {
         const sender = { id: `v_tomb_${roomCounter}`, name: 'Tess', role: 'visitor' as const };
-        await store.appendMessage(draft({ sender, message: 'first words' }));
+        const other = { id: `v_tomb2_${roomCounter}`, name: 'Theo', role: 'visitor' as const };
+        // Both use the same clientId in one room: their tombstones must still be told apart.
+        await store.appendMessage(draft({ sender, message: 'first words', clientId: 'same-1' }));
+        await store.appendMessage(draft({ sender: other, message: 'his words', clientId: 'same-1' }));
         await store.appendMessage(draft({ message: 'someone else' }));
         await store.appendMessage(draft({ sender, message: 'second words', room: `${room}-b` }));
         const found = await store.messagesBySender([sender.id], undefined, 1);
@@ -436,13 +443,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect(await store.eraseMessages([...found, ...rest].map((message) => message.id))).toBe(2);
         expect(await store.eraseMessages([found[0]!.id])).toBe(0);
         expect(await store.messagesBySender([sender.id], undefined, 10)).toEqual([]);
+        const his = await store.messagesBySender([other.id], undefined, 10);
+        expect(await store.eraseMessages(his.map((message) => message.id))).toBe(1);
         const page = await store.listMessages({ room, limit: 10 });
-        expect(page.messages.map((message) => [message.seq, message.message, message.sender.name, message.erased ?? false])).toEqual([
-          [1, '', '', true],
-          [2, 'someone else', 'Ada', false],
+        expect(page.messages.map((message) => [message.seq, message.message, message.sender.id, message.sender.name, message.erased ?? false])).toEqual([
+          [1, '', '', '', true],
+          [2, '', '', '', true],
+          [3, 'someone else', 'v_sender', 'Ada', false],
         ]);
-        await store.rewriteMessage(page.messages[1]!.id, 'someone [erased]');
-        expect((await store.listMessages({ room, limit: 10 })).messages[1]!.message).toBe('someone [erased]');
+        await store.rewriteMessage(page.messages[2]!.id, 'someone [erased]');
+        expect((await store.listMessages({ room, limit: 10 })).messages[2]!.message).toBe('someone [erased]');
       });
 
       it('deletes a conversation whole, its counts with it, only at the version it was read at', async () => {

@@ -29,13 +29,13 @@ export class MongoPrivacy {
     await this.#upsertVisitor(visitorId, { lastSeenAt: at, erasedAt: null });
   }
 
-  async markErased(visitorId: string, at: Date): Promise<void> {
-    await this.#upsertVisitor(visitorId, { lastSeenAt: null, erasedAt: at });
+  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
+    await this.#upsertVisitor(visitorId, finished ? { lastSeenAt: null, erasedAt: at } : { erasedAt: at });
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
     const docs = await this.#models.visitors
-      .find({ lastSeenAt: this.#connection.base.trusted({ $lt: before }), erasedAt: null })
+      .find({ lastSeenAt: this.#connection.base.trusted({ $lt: before }) })
       .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
       .sort({ lastSeenAt: 1 })
       .limit(limit)
@@ -59,14 +59,21 @@ export class MongoPrivacy {
   async eraseMessages(ids: readonly string[]): Promise<number> {
     const objectIds = this.#objectIds(ids);
     if (objectIds.length === 0) return 0;
-    // The raw collection: a tombstone's empty sender is not a message Mongoose's schema would take.
-    const result = await this.#models.messages.collection.updateMany(
-      { _id: { $in: objectIds }, erased: { $ne: true } } as never,
-      {
-        $set: { message: '', erased: true, 'sender.id': '', 'sender.name': '' },
-        $unset: { files: '', citations: '', status: '', movedAt: '' },
-      } as never,
-      this.#ops.write(),
+    // One update per message, in one round trip: each tombstone's sender id is its own
+    // (`erased:<id>`), since clientIds are the clients' and two erased senders may have used the
+    // same one in a thread, which `{ room, sender.id, clientId }` must keep apart. The raw
+    // collection: a tombstone's empty name is not a message Mongoose's schema would take.
+    const result = await this.#models.messages.collection.bulkWrite(
+      objectIds.map((_id) => ({
+        updateOne: {
+          filter: { _id, erased: { $ne: true } } as never,
+          update: {
+            $set: { message: '', erased: true, 'sender.id': `erased:${_id.toString()}`, 'sender.name': '' },
+            $unset: { files: '', citations: '', status: '', movedAt: '' },
+          } as never,
+        },
+      })),
+      { ordered: false, ...this.#ops.write() },
     );
     return result.modifiedCount;
   }
@@ -118,7 +125,7 @@ export class MongoPrivacy {
     }
   }
 
-  async #upsertVisitor(visitorId: string, set: Omit<VisitorDoc, '_id'>): Promise<void> {
+  async #upsertVisitor(visitorId: string, set: Partial<Omit<VisitorDoc, '_id'>>): Promise<void> {
     await this.#models.visitors.updateOne({ _id: visitorId }, { $set: set }, { upsert: true, sanitizeFilter: true, ...this.#ops.write() });
   }
 

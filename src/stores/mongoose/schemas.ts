@@ -407,7 +407,8 @@ export function toChatMessage(doc: MessageDoc): ChatMessage {
     id: doc._id.toString(),
     room: doc.room,
     seq: doc.seq,
-    sender: { id: doc.sender.id, name: doc.sender.name, role: doc.sender.role ?? 'visitor' },
+    // A tombstone's sender is nobody (its stored id only keeps it apart in the unique index).
+    sender: { id: doc.erased ? '' : doc.sender.id, name: doc.sender.name, role: doc.sender.role ?? 'visitor' },
     message: doc.message,
     timestamp: new Date(doc.timestamp).toISOString(),
     clientId: doc.clientId,

@@ -229,9 +229,9 @@ export class MongooseStore implements ChatStore {
     await this.#privacy.visitorSeen(visitorId, at);
   }
 
-  async markErased(visitorId: string, at: Date): Promise<void> {
+  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
     this.#assertConnected();
-    await this.#privacy.markErased(visitorId, at);
+    await this.#privacy.markErased(visitorId, at, finished);
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
