@@ -306,6 +306,8 @@ export class MemoryStore implements ChatStore {
     for (const id of ids) {
       const found = this.#messageById(id);
       if (!found || found.log.isErased(found.index)) continue;
+      // The shared sender object holds their name: it goes with their last message.
+      this.#senders.delete(found.log.senderIdAt(found.index));
       found.log.erase(found.index);
       erased++;
     }
