@@ -249,7 +249,9 @@ export class Handshakes {
     // Whether they agreed to the chat's terms, read beside their details (only when there are terms),
     // and when they were last here, which also says whether they were erased: one round trip.
     const [user, consents, activity] = await Promise.all([
-      isNew ? null : store.getUser(visitorId),
+      // Read for a new visitor too: a handshake while storage is away is refused (retryable) rather
+      // than let in to a chat that cannot store anything.
+      store.getUser(visitorId),
       consent && !isNew ? store.consents(visitorId) : undefined,
       isNew ? null : store.visitorActivity(visitorId),
     ]);
