@@ -32,7 +32,8 @@ export type {
 export type { RateLimit } from './server/rate-limiter.js';
 export type { PrivacyApi } from './privacy/api.js';
 export type { ConsentOptions } from './privacy/consent.js';
-export type { RetentionOptions, RetentionResult } from './privacy/retention.js';
+export type { RetentionOptions } from './privacy/retention-options.js';
+export type { RetentionResult } from './privacy/retention.js';
 export type { IpAddressPolicy } from './server/client-address.js';
 export { guardRedisClient } from './cluster/redis-guard.js';
 export type { GuardableRedisClient, GuardRedisOptions } from './cluster/redis-guard.js';

@@ -2,18 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatFiles } from '../files/files.js';
 import type { ChatStore } from '../stores/types.js';
 import type { Erasure } from './erasure.js';
-
-/** `privacy.retention`: how long the chat keeps what it stores, in days; each is off when left out. */
-export interface RetentionOptions {
-  /** Every message (rooms, conversations, notes) older than this, with its files. */
-  messagesDays?: number;
-  /** Conversations resolved (and unchanged) this long ago, whole: messages, notes, files. */
-  resolvedConversationsDays?: number;
-  /** Visitors whose tabs have not connected for this long, erased as `eraseVisitor` deletes. */
-  inactiveVisitorsDays?: number;
-  /** Files uploaded this long ago; the messages that carried them keep their names. */
-  filesDays?: number;
-}
+import type { RetentionOptions } from './retention-options.js';
 
 /** What one sweep removed. `ran` is false when another node was sweeping (it holds the lease). */
 export interface RetentionResult {
@@ -32,21 +21,6 @@ const BATCH = 200;
 /** A sweep does at most this many batches of each kind; the next one goes on from there. */
 const MAX_BATCHES = 50;
 const LEASE_NAME = 'retention';
-
-export function resolveRetention(options: RetentionOptions | undefined): RetentionOptions | undefined {
-  if (options === undefined) return undefined;
-  if (!options || typeof options !== 'object') throw new TypeError('parley-chat: privacy.retention must be an object of days, e.g. { messagesDays: 365 }');
-  const resolved: RetentionOptions = {};
-  for (const key of ['messagesDays', 'resolvedConversationsDays', 'inactiveVisitorsDays', 'filesDays'] as const) {
-    const days = options[key];
-    if (days === undefined) continue;
-    if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0) {
-      throw new TypeError(`parley-chat: privacy.retention.${key} must be a number of days above 0, e.g. 365; not ${JSON.stringify(days)}`);
-    }
-    resolved[key] = days;
-  }
-  return Object.keys(resolved).length ? resolved : undefined;
-}
 
 /**
  * Deletes what `privacy.retention` says is due, on one node at a time: each sweep takes a lease

@@ -1,6 +1,6 @@
 import type { IpAddressPolicy } from './client-address.js';
 import type { ConsentOptions } from '../privacy/consent.js';
-import type { RetentionOptions } from '../privacy/retention.js';
+import type { RetentionOptions } from '../privacy/retention-options.js';
 import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';

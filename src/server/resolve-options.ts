@@ -1,6 +1,6 @@
 import type { IpAddressPolicy } from './client-address.js';
 import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
-import { resolveRetention, type RetentionOptions } from '../privacy/retention.js';
+import { resolveRetention, type RetentionOptions } from '../privacy/retention-options.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
