@@ -92,6 +92,8 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
     ...(settings.hours ? { hours: settings.hours } : {}),
     // Screenshots and files, in the demo's MongoDB (GridFS); sharp cleans and shrinks the pictures.
     files: {},
+    // Visitors may delete their own conversation from the widget's menu.
+    privacy: { visitorsCanDeleteConversations: true },
     ...chatOptions,
   });
   app.use((_req, res, next) => {

@@ -25,6 +25,8 @@ import { withDatabase } from '../demo/mongodb.js';
 import { INBOX_STRINGS } from '../web-component/inbox/strings.js';
 import { FILE_STRINGS } from '../web-component/shared/file-strings.js';
 import { ASSISTANT_STRINGS } from '../web-component/widget/assistant-strings.js';
+import { DETAILS_STRINGS } from '../web-component/widget/details-strings.js';
+import { PRIVACY_STRINGS } from '../web-component/widget/privacy-strings.js';
 import { en as widgetStrings } from '../web-component/widget/strings.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat, type ChatClient } from './support/harness.js';
 import { lastUserText, startAnthropicStandIn, startOpenAIStandIn, type ModelTurn } from './support/model-stand-ins.js';
@@ -227,7 +229,7 @@ const assistantRecipes: Array<{ name: string; model: string; standIn: typeof sta
 describe('README', () => {
   it('lists every string of both elements, and nothing else', () => {
     for (const [element, table] of [
-      ['chat-widget', { ...widgetStrings, ...ASSISTANT_STRINGS }],
+      ['chat-widget', { ...widgetStrings, ...DETAILS_STRINGS, ...ASSISTANT_STRINGS, ...PRIVACY_STRINGS }],
       ['chat-inbox', INBOX_STRINGS.en!],
       ['chat-files', FILE_STRINGS],
     ] as const) {

@@ -5,17 +5,13 @@ import type {
   FileLimits,
   ChatMessage,
   ClientToServerEvents,
-  HistoryAck,
-  InboxJoinAck,
+  ConsentState,
   InboxMessageAck,
-  JoinAck,
   MessageAck,
-  ReadAck,
   ServerToClientEvents,
   TeamMember,
   AssistantActivity,
   ConversationHandler,
-  HandlerAck,
   InboxTeamView,
   UserDetailsAck,
   UserDetailsPayload,
@@ -92,6 +88,10 @@ export class ChatClient {
   fileLimits: FileLimits | undefined;
   /** Uploads the files of a message before it goes: the view that attached them sets it. */
   uploadFiles: ((entry: OutgoingMessage) => Promise<Ack>) | undefined;
+  /** The chat's terms and whether this visitor agreed to them, when the host asks for consent (the session says). */
+  consent: ConsentState | undefined;
+  /** Inbox mode: the visitor may delete their conversation (`deleteConversation`). */
+  canDeleteConversation = false;
 
   readonly #options: ChatClientOptions;
   readonly #keys: ReturnType<typeof storageKeys>;
@@ -120,7 +120,7 @@ export class ChatClient {
       arrived: (messages) => {
         for (const message of messages) listeners.message(message, message.sender.id === this.senderId);
       },
-      failed: (error) => listeners.error(error),
+      failed: (error) => this.#failed(error),
       change: () => this.#changed(),
       upload: (entry) => this.uploadFiles?.(entry),
     });
@@ -171,21 +171,17 @@ export class ChatClient {
    * now on. Resolves once the server said so.
    */
   async choose(choice: 'person' | 'assistant'): Promise<void> {
-    const socket = this.#socket;
     const inbox = this.#inbox;
-    if (!socket?.connected || !inbox) return;
-    try {
-      const ack: HandlerAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(choice === 'person' ? 'handoff' : 'assistant', { inbox });
-      if (!ack.ok) {
-        this.#listeners.error(ack.error);
-        return;
-      }
-      if (ack.conversation) this.conversation = ack.conversation;
-      this.chosen = ack.handler;
-      this.#changed();
-    } catch {
-      // No answer: the visitor may choose again.
+    if (!inbox) return;
+    // Unanswered: the visitor may choose again.
+    const ack = await this.ask(choice === 'person' ? 'handoff' : 'assistant', { inbox });
+    if (!ack?.ok) {
+      if (ack) this.#failed(ack.error);
+      return;
     }
+    if (ack.conversation) this.conversation = ack.conversation;
+    this.chosen = ack.handler;
+    this.#changed();
   }
 
   get typingNames(): string[] {
@@ -203,6 +199,18 @@ export class ChatClient {
     return inbox === undefined ? message.room === (this.#options.target as { room: string }).room : message.room.startsWith(`${inbox}/`);
   }
 
+  /** Whether an event names this room, or (inbox mode) the visitor's conversation. */
+  #here(event: { room?: string | undefined; inbox?: string | undefined }): boolean {
+    const target = this.#options.target;
+    return 'room' in target ? event.room === target.room : event.inbox === target.inbox;
+  }
+
+  /** The server refused something: a refusal for want of consent (a new version of the terms) asks for it again. */
+  #failed(error: ChatErrorPayload): void {
+    if (error.code === 'CONSENT_REQUIRED' && this.consent) this.consent.given = false;
+    this.#listeners.error(error);
+  }
+
   connect(): void {
     if (this.#socket) return;
     const { server, basePath } = this.#options;
@@ -216,9 +224,11 @@ export class ChatClient {
     const socket: ChatSocket = server ? io(server, options) : io(options);
     this.#socket = socket;
 
-    socket.on('session', ({ visitorId, senderId, token, user, files }) => {
+    socket.on('session', ({ visitorId, senderId, token, user, files, consent, canDeleteConversation }) => {
       this.visitorId = visitorId;
       this.fileLimits = files;
+      this.consent = consent;
+      this.canDeleteConversation = canDeleteConversation === true;
       this.senderId = 'room' in this.#options.target ? (senderId ?? visitorId) : visitorId;
       if (user) this.user = user;
       this.#token = token;
@@ -239,9 +249,9 @@ export class ChatClient {
     });
     // The server may have lost packets (its link between nodes was down): fetch what is missing.
     socket.on('resync', () => void this.#thread.catchUp().then(() => this.#changed()));
-    socket.on('presence', ({ room, online }) => {
-      if (!('room' in this.#options.target) || room !== this.#options.target.room) return;
-      this.online = online;
+    socket.on('presence', (event) => {
+      if (!this.#here(event)) return;
+      this.online = event.online;
       this.#changed();
     });
     socket.on('conversation', (conversation) => {
@@ -263,11 +273,28 @@ export class ChatClient {
       if (this.#thread.messages.applyDelta(id, offset, text) === 'behind') this.#refetchReply(id);
       this.#changed();
     });
-    socket.on('typing', ({ room, inbox, sender, typing }) => {
-      const target = this.#options.target;
-      const here = 'room' in target ? room === target.room : inbox === target.inbox;
-      if (!here || sender.id === this.senderId) return;
-      this.#typing.set(sender.id, sender.name, typing);
+    socket.on('typing', (event) => {
+      if (this.#here(event) && event.sender.id !== this.senderId) this.#typing.set(event.sender.id, event.sender.name, event.typing);
+    });
+    // Erased messages keep their place (and seq) as tombstones.
+    socket.on('erased', (event) => {
+      if (!this.#here(event)) return;
+      this.#thread.messages.renew(
+        this.messages
+          .filter((message) => event.seqs.includes(message.seq))
+          .map((message) => ({ ...message, message: '', files: undefined, citations: undefined, sender: { ...message.sender, name: '' }, erased: true })),
+      );
+      this.#changed();
+    });
+    socket.on('conversationDeleted', (event) => this.#here(event) && this.dropThread());
+    // The chat erased this visitor: what this page holds of them goes too, and the server's
+    // disconnect that follows is answered by connecting again, without a token, as someone new.
+    socket.on('forgotten', () => {
+      save(this.#keys.token, null);
+      this.#token = this.user = undefined;
+      this.#thread.outbox.drop(new Set(this.outbox.map((entry) => entry.clientId)));
+      this.dropThread();
+      socket.once('disconnect', () => socket.connect());
     });
 
     // Absent outside a browser (a client in Node, tests).
@@ -326,18 +353,30 @@ export class ChatClient {
     await this.#thread.loadOlder();
   }
 
+  /** Sends an acknowledged event; resolves with the server's answer, or undefined when not connected or unanswered in time. */
+  async ask<E extends Exclude<keyof ClientToServerEvents, 'typing'>>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] | undefined> {
+    try {
+      if (this.#socket?.connected) return await (this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck as (event: E, payload: unknown) => Promise<never>)(event, payload);
+    } catch {
+      // Unanswered: as if not connected.
+    }
+    return undefined;
+  }
+
+  /** The conversation (or the room's thread) is gone: an empty one is shown, and the next message starts anew. */
+  dropThread(): void {
+    this.#thread.messages.clear();
+    this.#thread.hasMore = false;
+    this.conversation = null;
+    this.#changed();
+  }
+
   /** Saves the visitor's details; resolves with the server's answer (per-field errors included). */
   async saveDetails(details: UserDetailsPayload): Promise<UserDetailsAck> {
-    const socket = this.#socket;
-    if (!socket?.connected) {
-      return { ok: false, error: { code: 'STORAGE_UNAVAILABLE', message: 'Not connected', retryable: true } };
-    }
-    let ack: UserDetailsAck;
-    try {
-      ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('userDetails', details);
-    } catch {
-      return { ok: false, error: { code: 'STORAGE_UNAVAILABLE', message: 'No answer from the chat', retryable: true } };
-    }
+    const ack = (await this.ask('userDetails', details)) ?? { ok: false, error: { code: 'STORAGE_UNAVAILABLE', message: 'No answer from the chat', retryable: true } };
     if (ack.ok) {
       this.user = ack.user;
       this.#listeners.details(ack.user);
@@ -348,18 +387,14 @@ export class ChatClient {
 
   /** Inbox mode: tells the team the visitor has read everything shown. */
   async markRead(): Promise<void> {
-    const socket = this.#socket;
     const inbox = this.#inbox;
     const newest = this.#thread.messages.newest;
-    if (!socket?.connected || !inbox || !this.conversation || !newest || newest.seq <= this.conversation.visitorReadSeq) return;
-    try {
-      const ack: ReadAck = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('read', { inbox, seq: newest.seq });
-      if (ack.ok) {
-        this.conversation = ack.conversation;
-        this.#changed();
-      }
-    } catch {
-      // No answer: the next message read marks it again.
+    if (!inbox || !this.conversation || !newest || newest.seq <= this.conversation.visitorReadSeq) return;
+    // Unanswered: the next message read marks it again.
+    const ack = await this.ask('read', { inbox, seq: newest.seq });
+    if (ack?.ok) {
+      this.conversation = ack.conversation;
+      this.#changed();
     }
   }
 
@@ -406,17 +441,11 @@ export class ChatClient {
 
   /** `join` (again): the latest page, or what came after `since`, with who is online. */
   async #join(since: number | undefined): Promise<ThreadPage | undefined> {
-    const socket = this.#socket;
-    if (!socket?.connected) return undefined;
     const target = this.#options.target;
-    let ack: JoinAck | InboxJoinAck;
-    try {
-      ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('join', since === undefined ? target : { ...target, since });
-    } catch {
-      return undefined; // no answer: the next connect tries again
-    }
-    if (!ack.ok) {
-      this.#listeners.error(ack.error);
+    const ack = await this.ask('join', since === undefined ? target : { ...target, since });
+    // Unanswered: the next connect tries again.
+    if (!ack?.ok) {
+      if (ack) this.#failed(ack.error);
       return undefined;
     }
     if ('online' in ack) this.online = ack.online;
@@ -433,19 +462,11 @@ export class ChatClient {
     return ack;
   }
 
+  /** A page of messages before `before`; undefined without an answer (the button stays, and the next scroll tries again). */
   async #history(before: number, limit = HISTORY_PAGE): Promise<{ messages: ChatMessage[]; hasMore: boolean } | undefined> {
-    if (!this.#socket?.connected) return undefined;
-    try {
-      const ack: HistoryAck = await this.#socket.timeout(ACK_TIMEOUT_MS).emitWithAck('history', {
-        ...this.#options.target,
-        before,
-        limit,
-      });
-      if (ack.ok) return ack;
-      this.#listeners.error(ack.error);
-    } catch {
-      // Timed out: the button stays, and the next scroll tries again.
-    }
+    const ack = await this.ask('history', { ...this.#options.target, before, limit });
+    if (ack?.ok) return ack;
+    if (ack) this.#failed(ack.error);
     return undefined;
   }
 

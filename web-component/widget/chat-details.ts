@@ -1,5 +1,7 @@
 import type { html, nothing, TemplateResult } from 'lit/html.js';
 import type { UserDetailsAck, UserDetailsPayload, VisitorDetails } from '../../src/protocol.js';
+import { resolveStringTable } from '../shared/strings.js';
+import { DETAILS_STRINGS, type DetailsStrings } from './details-strings.js';
 import type { ChatStrings } from './strings.js';
 
 // The visitor's details form, a file of its own (`chat-details.js`) that the chat window loads
@@ -64,10 +66,13 @@ export class DetailsForm {
 
   /**
    * The form when it is open (or `required`, before the first message), else the line saying the
-   * details were saved, if they just were.
+   * details were saved, if they just were; `disabled` while the chat's terms wait for consent. Its
+   * strings are the language's and the page's (`strings`, the page's over the language's), over
+   * English; `cancel` is the window's.
    */
-  render(required: boolean, user: VisitorDetails | undefined, text: ChatStrings): TemplateResult | symbol {
+  render(required: boolean, user: VisitorDetails | undefined, windowText: ChatStrings, strings: Partial<ChatStrings>, disabled = false): TemplateResult | symbol {
     const { html, nothing } = this.#lit;
+    const text = resolveStringTable('', { en: DETAILS_STRINGS }, 'en', strings as Partial<DetailsStrings>);
     if (!required && !this.opened) {
       return this.#notice ? html`<p class="notice" role="status">${this.#notice}</p>` : nothing;
     }
@@ -82,6 +87,7 @@ export class DetailsForm {
           type=${type}
           autocomplete=${autocomplete}
           .value=${value}
+          ?disabled=${disabled}
           ?required=${name !== 'phone'}
           aria-invalid=${error ? 'true' : 'false'}
           aria-describedby=${describedBy || nothing}
@@ -98,8 +104,8 @@ export class DetailsForm {
       ${field('phone', text.phone, 'tel', 'tel', user?.phone, text.phoneHint)}
       ${this.#notice ? html`<p class="error" role="alert">${this.#notice}</p>` : nothing}
       <div class="actions">
-        <button type="submit" class="primary">${text.saveDetails}</button>
-        ${required ? nothing : html`<button type="button" class="link" @click=${() => this.close()}>${text.cancel}</button>`}
+        <button type="submit" class="primary" ?disabled=${disabled}>${text.saveDetails}</button>
+        ${required ? nothing : html`<button type="button" class="link" @click=${() => this.close()}>${windowText.cancel}</button>`}
       </div>
     </form>`;
   }
@@ -121,7 +127,7 @@ export class DetailsForm {
     }
   }
 
-  async #submit(event: SubmitEvent, text: ChatStrings): Promise<void> {
+  async #submit(event: SubmitEvent, text: DetailsStrings): Promise<void> {
     event.preventDefault();
     const data = new FormData(event.target as HTMLFormElement);
     const ack = await this.#host.save({

@@ -7,6 +7,7 @@ import { panelCss } from './chat-panel.styles.js';
 import type { DetailsForm } from './chat-details.js';
 import type { AssistantView } from './chat-assistant.js';
 import type { FilesView } from './chat-files.js';
+import type { PrivacyView } from './chat-privacy.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
 import { clockTime, dayLine, outgoingState, safeLocale } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
@@ -19,6 +20,7 @@ import { resolveStrings, type ChatStrings } from './strings.js';
 const CONNECTION_KEYS = ['server', 'basePath', 'room', 'inbox', 'userId', 'userHash'] as const;
 
 const CLOSE_ICON = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18" /></svg>`;
+const MENU_ICON = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M5 12h.01M12 12h.01M19 12h.01" stroke-width="3.5" stroke-linecap="round" /></svg>`;
 
 /** How long "Details saved." stays. */
 const SAVED_NOTICE_MS = 4_000;
@@ -44,13 +46,14 @@ class ChatPanel implements PanelHandle {
   #unread = 0;
   /** The details form, once its file has loaded (see #loadDetails). */
   #details: DetailsForm | undefined;
-  #detailsLoading: Promise<DetailsForm | undefined> | undefined;
   /** The assistant's and the hours' pieces, once their file has loaded (see #assistant). */
   #assistantView: AssistantView | undefined;
-  #assistantLoading: Promise<unknown> | undefined;
   /** Files in the chat, once their file has loaded (see #files). */
   #filesView: FilesView | undefined;
-  #filesLoading: Promise<FilesView> | undefined;
+  /** Consent, the conversation's menu and erased messages, once their file has loaded (see #privacy). */
+  #privacyView: PrivacyView | undefined;
+  /** The pieces of the window in files of their own that are loading or loaded, by file (see #loadPiece). */
+  readonly #pieces = new Map<string, Promise<unknown>>();
   #draft = '';
   /** Scroll height before older messages were added, to keep the visitor's place. */
   #heightBeforeOlder: number | undefined;
@@ -105,15 +108,16 @@ class ChatPanel implements PanelHandle {
     return this.#container.querySelector('textarea');
   }
 
-  /** Renders once per task, however many changes came in it. */
-  #requestRender(): void {
-    if (this.#renderQueued) return;
+  /** Renders once per task, however many changes came in it; resolves once that is on screen. */
+  #requestRender(): Promise<void> {
+    if (this.#renderQueued) return this.#rendered;
     this.#renderQueued = true;
     this.#rendered = Promise.resolve().then(() => {
       this.#renderQueued = false;
       render(this.#render(), this.#container, { host: this });
       this.#afterRender();
     });
+    return this.#rendered;
   }
 
   #afterRender(): void {
@@ -179,6 +183,21 @@ class ChatPanel implements PanelHandle {
     return this.#client?.status === 'refused';
   }
 
+  /** The chat's terms wait for the visitor's consent: nothing is sent, nor details saved, before it. */
+  get #needsConsent(): boolean {
+    const consent = this.#client?.consent;
+    return Boolean(consent?.required && !consent.given);
+  }
+
+  /**
+   * Nothing can be sent now: the details, or consent, come first, or the chat refuses the page.
+   * Waiting for consent leaves the message box as it was, so the focus in it is not lost when the
+   * session asks for consent (the consent's view takes it to its checkbox), and a draft may be begun.
+   */
+  get #blocked(): boolean {
+    return this.#needsDetails || this.#needsConsent || this.#refused;
+  }
+
   /** The launcher's count: the team's unread replies in a conversation, new room messages otherwise. */
   get #unreadCount(): number {
     if (!this.#settings.inbox) return this.#unread;
@@ -201,26 +220,33 @@ class ChatPanel implements PanelHandle {
    * and fetched ahead when the visitor points at "Add your details"; tried again after a failure.
    */
   #loadDetails(): Promise<DetailsForm | undefined> {
-    this.#detailsLoading ??= import('./chat-details.js').then(
-      ({ createDetailsForm }) => {
-        this.#details = createDetailsForm(
-          { html, nothing },
-          {
-            rerender: () => {
-              this.#requestRender();
-              return this.#rendered;
+    return this.#loadPiece('details', () =>
+      import('./chat-details.js').then(
+        ({ createDetailsForm }) =>
+          (this.#details = createDetailsForm(
+            { html, nothing },
+            {
+              rerender: () => this.#requestRender(),
+              focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
+              save: (details) => this.#client!.saveDetails(details),
+              savedNoticeMs: SAVED_NOTICE_MS,
             },
-            focus: (selector) => this.#container.querySelector<HTMLElement>(selector)?.focus(),
-            save: (details) => this.#client!.saveDetails(details),
-            savedNoticeMs: SAVED_NOTICE_MS,
-          },
-        );
-        this.#requestRender();
-        return this.#details;
-      },
-      () => (this.#detailsLoading = undefined),
-    );
-    return this.#detailsLoading;
+          )),
+      ),
+    ).catch(() => undefined);
+  }
+
+  /**
+   * A piece of the window in a file of its own, loaded once by `load` (again after a failure); the
+   * window renders again with it.
+   */
+  #loadPiece<V>(file: string, load: () => Promise<V>): Promise<V> {
+    let loading = this.#pieces.get(file) as Promise<V> | undefined;
+    if (!loading) {
+      this.#pieces.set(file, (loading = load()));
+      loading.then(() => this.#requestRender(), () => this.#pieces.delete(file));
+    }
+    return loading;
   }
 
   #onKeydown(event: KeyboardEvent): void {
@@ -250,7 +276,7 @@ class ChatPanel implements PanelHandle {
   }
 
   #sendDraft(): void {
-    if (!this.#client || this.#needsDetails || this.#refused || !(this.#draft.trim() || this.#filesView?.attached)) return;
+    if (!this.#client || this.#blocked || !(this.#draft.trim() || this.#filesView?.attached)) return;
     this.#client.send(this.#draft, this.#filesView?.take());
     this.#draft = '';
     this.#stickToBottom = true;
@@ -275,7 +301,8 @@ class ChatPanel implements PanelHandle {
     const text = this.#text;
     const client = this.#client;
     const { inbox, open } = this.#settings;
-    const blocked = this.#needsDetails || this.#refused;
+    const blocked = this.#blocked;
+    const privacy = this.#privacy;
     const team = inbox && client?.teamOnline !== undefined ? (client.teamOnline > 0 ? 'online' : 'away') : undefined;
     return html`
       <section
@@ -310,6 +337,20 @@ class ChatPanel implements PanelHandle {
                 : nothing}
             </div>
           </div>
+          ${inbox
+            ? (privacy?.menu(MENU_ICON) ??
+              html`<button
+                part="menu-button"
+                class="close"
+                type="button"
+                aria-label=${text.menu}
+                aria-haspopup="menu"
+                aria-expanded="false"
+                @click=${() => void this.#loadPrivacy().then((view) => view.openMenu())}
+              >
+                ${MENU_ICON}
+              </button>`)
+            : nothing}
           <button part="close-button" class="close" type="button" aria-label=${text.closeChat} @click=${() => this.#widget.hide()}>
             ${CLOSE_ICON}
           </button>
@@ -334,6 +375,7 @@ class ChatPanel implements PanelHandle {
           </div>
         </div>
         <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
+        ${privacy?.panel()}
         ${this.#settings.collectDetails === 'off' ? nothing : this.#renderDetails()}
         ${client && this.#assistant ? this.#assistant.bar(this.#assistantHost) : nothing}
         <form part="composer" class="composer" @submit=${this.#onSubmit}>
@@ -346,7 +388,7 @@ class ChatPanel implements PanelHandle {
             placeholder=${text.placeholder}
             maxlength="2000"
             .value=${this.#draft}
-            ?disabled=${blocked}
+            ?disabled=${this.#needsDetails || this.#refused}
             @keydown=${this.#onInputKeydown}
             @input=${this.#onInput}
           ></textarea>
@@ -365,13 +407,11 @@ class ChatPanel implements PanelHandle {
    */
   get #assistant(): AssistantView | undefined {
     const client = this.#client;
-    if (!this.#assistantView && !this.#assistantLoading && (client?.assistant || client?.teamView?.open === false)) {
-      this.#assistantLoading = import('./chat-assistant.js').then(
-        ({ createAssistantView }) => {
-          this.#assistantView = createAssistantView({ html, nothing }, this.#container.getRootNode() as ShadowRoot);
-          this.#requestRender();
-        },
-        () => (this.#assistantLoading = undefined),
+    if (client?.assistant || client?.teamView?.open === false) {
+      void this.#loadPiece('assistant', () =>
+        import('./chat-assistant.js').then(
+          ({ createAssistantView }) => (this.#assistantView = createAssistantView({ html, nothing }, this.#container.getRootNode() as ShadowRoot)),
+        ),
       );
     }
     return this.#assistantView;
@@ -383,36 +423,50 @@ class ChatPanel implements PanelHandle {
    */
   get #files(): FilesView | undefined {
     const client = this.#client;
-    if (!this.#filesLoading && client && (client.fileLimits || [...client.messages, ...client.outbox].some((message) => message.files))) void this.#loadFiles();
+    if (client && (client.fileLimits || [...client.messages, ...client.outbox].some((message) => message.files))) void this.#loadFiles();
     return this.#filesView;
   }
 
   #loadFiles(): Promise<FilesView> {
-    this.#filesLoading ??= import('./chat-files.js').then(
-      ({ createFilesView }) => {
-        this.#filesView = createFilesView({ html, nothing, render }, this.#container, () => ({ client: this.#client, settings: this.#settings }), () => {
-          this.#requestRender();
-          return this.#rendered;
-        });
-        this.#requestRender();
-        return this.#filesView;
-      },
-      (error: unknown) => {
-        this.#filesLoading = undefined;
-        throw error;
-      },
+    return this.#loadPiece('files', () =>
+      import('./chat-files.js').then(
+        ({ createFilesView }) =>
+          (this.#filesView = createFilesView({ html, nothing, render }, this.#container, () => ({ client: this.#client, settings: this.#settings }), () => this.#requestRender())),
+      ),
     );
-    return this.#filesLoading;
+  }
+
+  /**
+   * Consent, the conversation's menu and erased messages: their file loads once the chat asks for
+   * consent or a message was erased (or the menu is opened), and the window renders again.
+   */
+  get #privacy(): PrivacyView | undefined {
+    if (this.#needsConsent || this.#client?.messages.some((message) => message.erased)) void this.#loadPrivacy();
+    return this.#privacyView;
+  }
+
+  #loadPrivacy(): Promise<PrivacyView> {
+    return this.#loadPiece('privacy', () =>
+      import('./chat-privacy.js').then(
+        ({ createPrivacyView }) =>
+          (this.#privacyView = createPrivacyView({ html, nothing }, this.#container, () => ({ client: this.#client, settings: this.#settings, text: this.#text }), () => this.#requestRender())),
+      ),
+    );
   }
 
   /** What the assistant's pieces read of the window: its strings are the language's and the page's, over English. */
   get #assistantHost() {
-    return { client: this.#client!, lang: this.#settings.lang, strings: { ...this.#settings.pack, ...this.#settings.strings } };
+    return { client: this.#client!, lang: this.#settings.lang, strings: this.#overrides };
+  }
+
+  /** The built-in strings of the page's language with the page's own over them, for the pieces that bring their English. */
+  get #overrides(): Partial<ChatStrings> {
+    return { ...this.#settings.pack, ...this.#settings.strings };
   }
 
   /** The details form, when it is open or required (its file loads on the first such render), or what it just said. */
   #renderDetails(): unknown {
-    if (this.#details) return this.#details.render(this.#needsDetails, this.#client?.user, this.#text);
+    if (this.#details) return this.#details.render(this.#needsDetails, this.#client?.user, this.#text, this.#overrides, this.#needsConsent);
     if (this.#needsDetails) void this.#loadDetails();
     return nothing;
   }
@@ -501,7 +555,11 @@ class ChatPanel implements PanelHandle {
       row,
       html`${team && row.first ? this.#renderAvatar(message.sender) : nothing}${own ? text.you : message.sender.name}${view ? view.badge(this.#assistantHost) : nothing}`,
       [
-        view ? view.replyText(message, renderText(message.message)) : html`<p part="text" class="text">${renderText(message.message)}</p>`,
+        message.erased
+          ? this.#privacyView?.tombstone()
+          : view
+            ? view.replyText(message, renderText(message.message))
+            : html`<p part="text" class="text">${renderText(message.message)}</p>`,
         this.#files?.thread(message),
         view?.replyFooter(this.#assistantHost, message),
       ],

@@ -1,16 +1,26 @@
 import type { AssistantStrings } from './assistant-strings.js';
 import type { FileStrings } from '../shared/file-strings.js';
+import type { PrivacyStrings } from './privacy-strings.js';
+import type { DetailsStrings } from './details-strings.js';
 import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
 import { languageCode, resolveStringTable } from '../shared/strings.js';
 
 /**
  * Every piece of text the widget shows or announces; replace any of them through `strings`. The
- * assistant's and the hours' (see chat-assistant.ts), and those of files (chat-files.ts), come
+ * details form's (see chat-details.ts), the assistant's and the hours' (chat-assistant.ts), those of
+ * files (chat-files.ts), and those of consent and the conversation's menu (chat-privacy.ts) come
  * with the file that shows them.
  */
-export interface ChatStrings extends LauncherStrings, Partial<AssistantStrings>, Partial<FileStrings> {
+export interface ChatStrings
+  extends LauncherStrings,
+    Partial<DetailsStrings>,
+    Partial<AssistantStrings>,
+    Partial<FileStrings>,
+    Partial<PrivacyStrings> {
   heading: string;
   closeChat: string;
+  /** The header's menu button (download or delete the conversation). */
+  menu: string;
   online: (count: number) => string;
   connecting: string;
   connected: string;
@@ -26,18 +36,9 @@ export interface ChatStrings extends LauncherStrings, Partial<AssistantStrings>,
   loadOlder: string;
   you: string;
   typing: (names: string[]) => string;
-  detailsTitle: string;
-  detailsIntro: string;
-  detailsRequired: string;
-  name: string;
-  email: string;
-  phone: string;
-  phoneHint: string;
-  saveDetails: string;
   addDetails: string;
   editDetails: string;
   cancel: string;
-  detailsSaved: string;
   /** Support conversations: an operator of the inbox is online. */
   teamOnline: string;
   /** Support conversations: nobody of the team is online. */
@@ -59,6 +60,7 @@ export const en: ChatStrings = {
   ...LAUNCHER_STRINGS.en!,
   heading: 'Chat with us',
   closeChat: 'Close chat',
+  menu: 'Conversation options',
   online: (count) => `${count} online`,
   connecting: 'Connecting…',
   connected: 'Connected',
@@ -74,18 +76,9 @@ export const en: ChatStrings = {
   loadOlder: 'Load older messages',
   you: 'You',
   typing: (names) => (names.length === 1 ? `${names[0]} is typing…` : `${names.join(', ')} are typing…`),
-  detailsTitle: 'Your details',
-  detailsIntro: 'So we can get back to you.',
-  detailsRequired: 'Please give your details before your first message.',
-  name: 'Name',
-  email: 'Email',
-  phone: 'Phone (optional)',
-  phoneHint: 'With country code, e.g. +44 20 7946 0958',
-  saveDetails: 'Save details',
   addDetails: 'Add your details',
   editDetails: 'Your details',
   cancel: 'Cancel',
-  detailsSaved: 'Details saved.',
   teamOnline: 'We typically reply in a few minutes',
   teamAway: "We're away — leave your email and we'll reply",
   seen: 'Seen',
