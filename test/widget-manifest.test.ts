@@ -10,7 +10,7 @@ const ELEMENTS = [
     tagName: 'chat-widget',
     module: 'dist/widget.js',
     // The launcher builds its parts with setAttribute('part', …); the window renders the rest.
-    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts', 'web-component/widget/chat-assistant.ts'],
+    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts', 'web-component/widget/chat-assistant.ts', 'web-component/widget/chat-privacy.ts'],
     styles: ['web-component/widget/chat-widget.styles.ts', 'web-component/widget/chat-panel.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-close', 'chat-details', 'chat-error', 'chat-message', 'chat-open'],
     // Parts bound from expressions, e.g. part=${own ? 'message message-own' : 'message'}, and

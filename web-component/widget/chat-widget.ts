@@ -91,6 +91,10 @@ const LANGUAGE_PACKS: Record<string, () => Promise<{ strings: ChatStrings }>> = 
  * @csspart files - The files of a message: thumbnails that open the viewer, chips that download.
  * @csspart progress - The progress bar of a message's files as they upload.
  * @csspart viewer - The image viewer, a modal dialog.
+ * @csspart menu-button - A conversation's menu button in the header (download or delete it).
+ * @csspart menu - The menu it opens.
+ * @csspart consent - The chat's terms and their "I agree" checkbox, before the first message.
+ * @csspart erased - The text of an erased message ("Message deleted"; also `text`).
  *
  * @cssproperty --chat-accent - Launcher, own messages and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.
