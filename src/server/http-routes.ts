@@ -13,7 +13,7 @@ export interface HttpRoutesContext {
   history(payload: unknown, req: IncomingMessage): Promise<object>;
   /** Resolves when storage is ready and reachable. */
   health(): Promise<void>;
-  /** The directory of widget.js, chat-panel.js, chat-details.js, chat-assistant.js, chat-files.js, chat-strings-es.js and inbox.js. */
+  /** The directory of widget.js, chat-panel.js, chat-details.js, chat-assistant.js, chat-files.js, chat-privacy.js, chat-strings-es.js and inbox.js. */
   browserBundles: string;
   /** Normalises and logs an error; the client gets only its payload. */
   report(error: unknown): ChatError;
@@ -84,8 +84,9 @@ function bundleRoute(path: string, what: string): Route {
 
 /**
  * The chat's plain HTTP routes under the base path: `GET widget.js` (and `chat-panel.js`, which it
- * loads, with `chat-strings-es.js` on Spanish pages, and `chat-details.js`, `chat-assistant.js` and
- * `chat-files.js`, which the window loads for the details form, an assistant or hours, and files), `GET inbox.js`,
+ * loads, with `chat-strings-es.js` on Spanish pages, and `chat-details.js`, `chat-assistant.js`,
+ * `chat-files.js` and `chat-privacy.js`, which the window loads for the details form, an assistant
+ * or hours, files, and consent or the conversation's menu), `GET inbox.js`,
  * `GET history`, `GET health`.
  */
 export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
@@ -97,6 +98,7 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
     [`${basePath}/chat-details.js`]: bundleRoute(join(context.browserBundles, 'chat-details.js'), 'details form'),
     [`${basePath}/chat-assistant.js`]: bundleRoute(join(context.browserBundles, 'chat-assistant.js'), 'assistant view'),
     [`${basePath}/chat-files.js`]: bundleRoute(join(context.browserBundles, 'chat-files.js'), 'files view'),
+    [`${basePath}/chat-privacy.js`]: bundleRoute(join(context.browserBundles, 'chat-privacy.js'), 'privacy view'),
     [`${basePath}/chat-strings-es.js`]: bundleRoute(join(context.browserBundles, 'chat-strings-es.js'), 'Spanish strings'),
     [`${basePath}/inbox.js`]: bundleRoute(join(context.browserBundles, 'inbox.js'), 'chat inbox'),
     [`${basePath}/history`]: async (req, res, query) => {
