@@ -54,7 +54,10 @@ export async function visitorAsks(browser: Browser, siteUrl: string, text: strin
   // Which of the two is only known once the team's state has arrived.
   await expect(widget.locator('[part="status"]')).toContainText(/typically reply|away/);
   const nameField = visitor.page.getByRole('textbox', { name: 'Name' });
-  if (!(await nameField.isVisible())) await visitor.page.getByRole('button', { name: 'Add your details' }).click();
+  const addDetails = visitor.page.getByRole('button', { name: 'Add your details' });
+  // The form comes with its own piece (chat-details.js): wait for it, or for the button that opens it.
+  await expect(nameField.or(addDetails).first()).toBeVisible();
+  if (!(await nameField.isVisible())) await addDetails.click();
   await nameField.fill(name);
   await visitor.page.getByRole('textbox', { name: 'Email' }).fill(`${name.toLowerCase().replace(/\W/g, '')}@example.com`);
   await visitor.page.getByRole('button', { name: 'Save details' }).click();
