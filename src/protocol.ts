@@ -600,6 +600,8 @@ export interface VisitorExport {
   conversations: Array<{
     id: string;
     inbox: string;
+    /** The name the conversation shows for them. */
+    visitorName: string;
     status: ConversationStatus;
     createdAt: string;
     updatedAt: string;

@@ -10,7 +10,7 @@ import { unknownEvents } from '../server/acked-events.js';
 import { ChatError } from '../server/errors.js';
 import { parsePayload } from '../server/payloads.js';
 import { typingListener, typingSender } from '../server/typing.js';
-import type { InboxScope } from './inbox-list.js';
+import { mayRead, type InboxScope } from './inbox-list.js';
 import type { ChatPrivacy } from '../privacy/api.js';
 import type { ConversationService } from './service.js';
 
@@ -131,11 +131,17 @@ export class OperatorEvents {
       };
     }));
 
-    // The privacy duties, for operators the host allows: about the visitor of a conversation they may read.
+    // The privacy duties, for operators the host allows: about the visitor of a conversation they
+    // may read, and only when they may read every conversation of that visitor, since export and
+    // erasure take them all.
     const privacyVisitor = async (payload: { conversationId: string }) => {
       if (!data.can.includes('privacy')) throw new ChatError('FORBIDDEN', "Exporting and erasing visitors' data needs the privacy permission");
       const { visitorId } = await this.#service.get(scope, payload.conversationId);
       if (visitorId.startsWith('erased:')) throw new ChatError('NOT_FOUND', 'This visitor was erased');
+      const theirs = await this.#ctx.store.visitorConversations(visitorId);
+      if (theirs.some((record) => !mayRead(scope, record.inbox))) {
+        throw new ChatError('FORBIDDEN', 'This visitor also has conversations in inboxes you do not read; ask someone who reads them all');
+      }
       return visitorId;
     };
     socket.on('exportVisitor', acked(limitEvents, async (_socket, payload) => {

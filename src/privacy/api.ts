@@ -19,7 +19,10 @@ export interface PrivacyApi {
    * on two nodes at once; the second run counts nothing.
    */
   eraseVisitor(visitorId: string, options?: { mode?: EraseMode }): Promise<ErasedCounts>;
-  /** Runs `privacy.retention` now (as the hourly schedule does) and resolves what it removed. */
+  /**
+   * Runs `privacy.retention` now (as the hourly schedule does), finishing first what failures cut
+   * short (erasures, deletions), and resolves what it removed.
+   */
   sweep(): Promise<RetentionResult>;
 }
 
@@ -27,22 +30,22 @@ export interface PrivacyApi {
 export class ChatPrivacy implements PrivacyApi {
   readonly erasure: Erasure;
   readonly #ctx: ChatContext;
-  readonly #retention: Retention | undefined;
+  readonly #retention: Retention;
 
   constructor(ctx: ChatContext, service: ConversationService | undefined) {
     this.#ctx = ctx;
     this.erasure = new Erasure(ctx, service);
     const { retention } = ctx.options;
-    this.#retention = retention && new Retention(retention, ctx.store, this.erasure, ctx.files, (error) => ctx.report(error));
+    this.#retention = new Retention(retention, ctx.store, this.erasure, ctx.files, (error) => ctx.report(error));
   }
 
-  /** Starts the hourly retention sweep, when the host set `privacy.retention`. */
+  /** Starts the hourly sweep: `privacy.retention`, and what failures cut short. */
   start(): void {
-    this.#retention?.start();
+    this.#retention.start();
   }
 
   stop(): void {
-    this.#retention?.stop();
+    this.#retention.stop();
   }
 
   async exportVisitor(visitorId: string): Promise<VisitorExport> {
@@ -54,8 +57,8 @@ export class ChatPrivacy implements PrivacyApi {
     return this.erasure.eraseVisitor(checkedVisitorId(visitorId), mode);
   }
 
-  async sweep(): Promise<RetentionResult> {
-    return this.#retention ? this.#retention.sweep() : { ran: false, messages: 0, conversations: 0, visitors: 0, files: 0 };
+  sweep(): Promise<RetentionResult> {
+    return this.#retention.sweep();
   }
 }
 

@@ -14,6 +14,10 @@ const ERASED_MENTION = '[erased]';
 /** Messages read or changed per round trip. */
 const PAGE = 200;
 const DELETE_ATTEMPTS = 5;
+/** An erasure begun this long ago and not finished was cut short (none takes this long). */
+const UNFINISHED_ERASURE_MS = 10 * 60 * 1000;
+/** Beyond the storage timeout, for clocks of different nodes. */
+const LATE_WRITE_MARGIN_MS = 5000;
 
 const ANONYMOUS_VISITOR = /^v_[A-Za-z0-9_-]{22}$/;
 const HOST_USER = /^user:.{1,128}$/s;
@@ -66,10 +70,40 @@ export class Erasure {
     const { store } = this.#ctx;
     const counts: ErasedCounts = { messages: 0, conversations: 0, files: 0, users: 0, consents: 0 };
     const erasedAt = new Date();
-    await store.markErased(visitorId, erasedAt, false);
+    await store.markErased(visitorId, erasedAt, mode);
     this.#forget(visitorId);
     const user = await store.getUser(visitorId);
-    const conversations = await store.visitorConversations(visitorId);
+    await this.#eraseTraces(visitorId, mode, user, counts);
+    // A tab whose handshake was under way when the erasure began may have connected, and written,
+    // since: it is told too, and what it wrote goes the same way.
+    this.#forget(visitorId);
+    await this.#eraseTraces(visitorId, mode, user, counts);
+    counts.consents = await store.deleteConsents(visitorId);
+    counts.users = await store.deleteUser(visitorId);
+    await store.markErased(visitorId, erasedAt, null);
+    return counts;
+  }
+
+  /**
+   * Finishes what failures cut short: erasures begun over ten minutes ago and not finished, and
+   * conversations whose deletion began and whose messages may remain. Resolves how many it took up.
+   */
+  async finishInterrupted(): Promise<number> {
+    const { store, options } = this.#ctx;
+    const erasures = await store.unfinishedErasures(new Date(Date.now() - UNFINISHED_ERASURE_MS), PAGE);
+    for (const { visitorId, mode } of erasures) await this.eraseVisitor(visitorId, mode);
+    // A message that took its seq just before its conversation went may land up to a write's timeout later.
+    const deletions = await store.pendingDeletions(new Date(Date.now() - options.limits.storageTimeoutMs - LATE_WRITE_MARGIN_MS), PAGE);
+    for (const { conversationId, inbox } of deletions) {
+      if (!(await store.getConversation(conversationId))) await this.#deleteThreads({ id: conversationId, inbox });
+      await store.endDeletion(conversationId);
+    }
+    return erasures.length + deletions.length;
+  }
+
+  /** Their conversations (deleted or anonymised), what they wrote in rooms, and their files. */
+  async #eraseTraces(visitorId: string, mode: EraseMode, user: UserRecord | null, counts: ErasedCounts): Promise<void> {
+    const conversations = await this.#ctx.store.visitorConversations(visitorId);
     const mentions = mentionPattern(user, conversations);
     for (const record of conversations) {
       const removed = mode === 'delete' ? await this.deleteConversation(record) : await this.#anonymize(record, mentions);
@@ -77,45 +111,60 @@ export class Erasure {
       counts.files += removed.files;
       if (removed.deleted) counts.conversations++;
     }
-    // What they wrote anywhere else (public rooms), and what an earlier attempt left.
     const found = await this.#eraseWrittenBy(this.senderIds(visitorId));
     counts.messages += found.messages;
     counts.files += found.files;
     counts.files += await this.#removeFiles(async () => (await this.#ctx.files?.uploadedBy(uploaderOf({ visitorId }), PAGE))?.map((record) => record.id) ?? []);
-    counts.consents = await store.deleteConsents(visitorId);
-    counts.users = await store.deleteUser(visitorId);
-    await store.markErased(visitorId, erasedAt, true);
-    return counts;
   }
 
   /**
-   * Deletes a conversation whole: its files, then its messages and notes and itself; tells the
-   * inbox's operators and the visitor's tabs. A change meanwhile (a message) is read and deleted too.
+   * Deletes a conversation whole and tells the inbox's operators and the visitor's tabs. The
+   * conversation goes first (a message sent meanwhile then starts a new one, never lands in a
+   * conversation half deleted), then its messages, notes and files; the deletion is noted before,
+   * so that one cut short is finished (see `finishInterrupted`). `stillDue` (retention) is asked
+   * of the conversation as it is at each attempt: one that changed so as not to be due is kept.
    */
-  async deleteConversation(record: ConversationRecord): Promise<DeletedConversation> {
+  async deleteConversation(record: ConversationRecord, stillDue?: (current: ConversationRecord) => boolean): Promise<DeletedConversation> {
     const { store } = this.#ctx;
     this.#service?.assistant?.stop(record);
-    let messages = 0;
-    let files = 0;
+    await store.beginDeletion({ conversationId: record.id, inbox: record.inbox, at: new Date() });
     let current: ConversationRecord | null = record;
     let deleted = false;
     for (let attempt = 0; attempt < DELETE_ATTEMPTS && current && !deleted; attempt++) {
-      for (const room of [threadKey(current), threadKey(current, true)]) {
-        for await (const page of threadPages(store, room)) {
-          messages += page.filter((message) => !message.erased).length;
-          files += await this.#removeFiles(filesOf(page));
-        }
-      }
+      if (stillDue && !stillDue(current)) break;
       deleted = await store.deleteConversation(current);
       if (!deleted) current = await store.getConversation(record.id);
     }
-    if (current && !deleted) throw new ChatError('STORAGE_UNAVAILABLE', 'This conversation is busy; try again', { retryable: true });
+    if (current && !deleted) {
+      // Still there, and nothing of it deleted: no longer due, or too busy to catch still.
+      await store.endDeletion(record.id);
+      if (stillDue && !stillDue(current)) return { deleted: false, messages: 0, files: 0 };
+      throw new ChatError('STORAGE_UNAVAILABLE', 'This conversation is busy; try again', { retryable: true });
+    }
+    const removed = await this.#deleteThreads(record);
     if (deleted) {
       this.#ctx.operatorNamespace().to([channels.inboxOperators(record.inbox), channels.inboxOperators('*')]).emit('conversationDeleted', { conversationId: record.id, inbox: record.inbox });
       this.#ctx.visitorNamespace().to(channels.conversationVisitor(record.inbox, record.visitorId)).emit('conversationDeleted', { inbox: record.inbox });
       this.#service?.conversationDeleted(record);
     }
-    return { deleted, messages, files };
+    // The noted deletion stays until no message can land late in it (see `finishInterrupted`).
+    return { deleted, ...removed };
+  }
+
+  /** A deleted conversation's messages and notes, with their files (first, so a failure leaves the messages that name them). */
+  async #deleteThreads(conversation: { id: string; inbox: string }): Promise<{ messages: number; files: number }> {
+    const { store } = this.#ctx;
+    let messages = 0;
+    let files = 0;
+    for (const notes of [false, true]) {
+      const room = threadKey(conversation, notes);
+      for await (const page of threadPages(store, room)) {
+        messages += page.filter((message) => !message.erased).length;
+        files += await this.#removeFiles(filesOf(page));
+      }
+      await store.deleteThread(room);
+    }
+    return { messages, files };
   }
 
   /**
@@ -149,7 +198,8 @@ export class Erasure {
         visitorName: ERASED_VISITOR_NAME,
         visitorLastSeenAt: null,
         visitorReadSeq: 0,
-        handoff: current.handoff && { reason: current.handoff.reason, by: current.handoff.by, at: current.handoff.at },
+        // Its summary is the assistant's account of what they said; its reason may name them too.
+        handoff: current.handoff && { reason: mentions ? current.handoff.reason.replace(mentions, ERASED_MENTION) : current.handoff.reason, by: current.handoff.by, at: current.handoff.at },
         ...(last?.sender.role === 'visitor' ? { lastMessage: tombstoneOf(last) } : {}),
         ...(last && last.sender.role !== 'visitor' && mentions ? { lastMessage: { ...last, message: last.message.replace(mentions, ERASED_MENTION) } } : {}),
       };
@@ -162,15 +212,16 @@ export class Erasure {
     const { store } = this.#ctx;
     let messages = 0;
     let files = 0;
+    let after: string | undefined;
     for (;;) {
-      // Each page is erased before the next is read, so the next read starts from the first left.
-      const page = await store.messagesBySender(senderIds, undefined, PAGE);
+      // Paged by id, not by what is left: a page another node erased first is passed, not taken for the end.
+      const page = await store.messagesBySender(senderIds, after, PAGE);
       if (page.length === 0) break;
       files += await this.#removeFiles(filesOf(page));
-      const erased = await store.eraseMessages(page.map((message) => message.id));
-      messages += erased;
+      messages += await store.eraseMessages(page.map((message) => message.id));
       this.#tellErased(page);
-      if (page.length < PAGE || erased === 0) break;
+      if (page.length < PAGE) break;
+      after = page.at(-1)!.id;
     }
     return { messages, files };
   }

@@ -30,6 +30,7 @@ export async function exportVisitor(ctx: ChatContext, erasure: Erasure, visitorI
     exportedConversations.push({
       id: record.id,
       inbox: record.inbox,
+      visitorName: record.visitorName,
       status: record.status,
       createdAt: record.createdAt.toISOString(),
       updatedAt: record.updatedAt.toISOString(),

@@ -10,10 +10,10 @@ import type { ChatHandshake, Visitor } from './options.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { ROOM_PATTERN } from './payloads.js';
 import type { RateLimits } from './rate-limiter.js';
-import type { OperatorSocketData, SocketData } from './socket-data.js';
+import { rememberAddress, type OperatorSocketData, type SocketData } from './socket-data.js';
 
 /** Who an operator is, as `identify` vouched for them and the chat checked it. */
-export type OperatorIdentityOf = Omit<OperatorSocketData, 'address' | 'opened'>;
+export type OperatorIdentityOf = Omit<OperatorSocketData, 'opened'>;
 
 
 /** Who a client is, before the store is asked for their details. */
@@ -100,16 +100,16 @@ export class Handshakes {
     // A new visitor id costs a client nothing, so minting them is limited per address.
     if (identity.isNew) this.#limits.take('newVisitor', address);
     socket.data = await this.#lifecycle.withinStorageTimeout(this.#socketData(identity, address));
+    rememberAddress(socket, address);
   }
 
   /** An operator's handshake: the host decides who is staff (`operators.identify`). */
   async operator(socket: Socket<never, never, never, OperatorSocketData>, senderId: (operatorId: string) => string): Promise<void> {
     await this.#lifecycle.storageReady();
     const { handshake } = socket;
-    const address = this.#address(handshake.address, handshake.headers['x-forwarded-for']);
     const auth = isPlainObject(handshake.auth) ? handshake.auth : {};
     const operator = await this.#operatorOf({ headers: handshake.headers, auth, address: handshake.address, request: socket.request }, senderId);
-    socket.data = { ...operator, address, opened: new Map() };
+    socket.data = { ...operator, opened: new Map() };
   }
 
   /**
@@ -260,19 +260,22 @@ export class Handshakes {
       this.#limits.take('newVisitor', address);
       return this.#socketData({ visitorId: newVisitorId(), verified: false, isNew: true }, address);
     }
+    if (activity?.erasing) {
+      // A user of the host, whose erasure is under way: back once it is done, as someone new to the chat.
+      throw new ChatError('STORAGE_UNAVAILABLE', 'This chat is busy with your data; try again in a moment', { retryable: true });
+    }
     const data: SocketData = {
       visitorId,
       senderId: this.#tokens.publicId(visitorId),
       verified,
       name: user?.name || hostName || guestName(visitorId),
-      address,
     };
     if (user) data.details = toVisitorDetails(user);
     if (consent) data.consentGiven = consents?.[0]?.version === consent.version;
-    if (!isNew) {
+    // When they were last here, for `retention.inactiveVisitorsDays` only; a new visitor once they write.
+    if (!isNew && this.#options.retention?.inactiveVisitorsDays !== undefined) {
       data.seenRecorded = true;
-      const lastSeen = activity?.lastSeenAt?.getTime() ?? 0;
-      if (activity?.erasedAt || lastSeen < Date.now() - SEEN_REFRESH_MS) {
+      if ((activity?.lastSeenAt?.getTime() ?? 0) < Date.now() - SEEN_REFRESH_MS) {
         store.visitorSeen(visitorId, new Date()).catch((error: unknown) => this.#report(error));
       }
     }

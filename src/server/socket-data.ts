@@ -13,8 +13,6 @@ export interface SocketData {
   name: string;
   /** Sent back to this visitor only. */
   details?: VisitorDetails;
-  /** The client's address as rate limits count it (see `trustProxy`). */
-  address: string;
   /**
    * The visitor's conversations as this socket last saw them, by inbox (null: none yet): what
    * typing goes to, and which update the next message needs. Filled by `join`.
@@ -42,7 +40,21 @@ export interface OperatorSocketData {
   inboxes: readonly string[] | '*';
   /** What else `identify` allows (see `OperatorIdentity.can`). */
   can: readonly OperatorPermission[];
-  address: string;
   /** Conversations this socket opened: id → where typing goes. */
   opened: Map<string, { inbox: string; visitorId: string }>;
+}
+
+/**
+ * Each socket's client address, as rate limits count it (see `trustProxy`): beside the socket,
+ * not in `socket.data`, which connection state recovery saves in the adapter (Redis), where the
+ * chat keeps no more of an address than `privacy.ipAddresses` allows.
+ */
+const addresses = new WeakMap<object, string>();
+
+export function rememberAddress(socket: object, address: string): void {
+  addresses.set(socket, address);
+}
+
+export function addressOf(socket: object): string {
+  return addresses.get(socket) ?? 'unknown';
 }

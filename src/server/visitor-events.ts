@@ -9,6 +9,7 @@ import { ChatError } from './errors.js';
 import { toVisitorDetails } from './handshake.js';
 import type { Visitor } from './options.js';
 import { namesInbox, parsePayload } from './payloads.js';
+import { addressOf } from './socket-data.js';
 import { typingListener } from './typing.js';
 
 /** An event of the visitors' namespace and its listener, which takes the socket from `this`. */
@@ -94,16 +95,21 @@ export class VisitorEvents {
     const limitEvents = (socket: VisitorSocket) => limits.take('event', socket.data.visitorId);
     const limitMessages = (socket: VisitorSocket) => {
       limits.take('message', socket.data.visitorId);
-      limits.take('addressMessage', socket.data.address);
+      limits.take('addressMessage', addressOf(socket));
     };
     const rooms = this.#rooms;
     const conversations = this.#conversations;
     const needConversations = () => conversations ?? throwNoInboxes();
-    // A new visitor is recorded as seen once they write (see `SocketData.seenRecorded`): one check per message.
-    const seen = (socket: VisitorSocket) => {
-      if (socket.data.seenRecorded) return;
-      socket.data.seenRecorded = true;
-      ctx.store.visitorSeen(socket.data.visitorId, new Date()).catch((error: unknown) => ctx.report(error));
+    // With `retention.inactiveVisitorsDays`, a new visitor is recorded as seen once something of
+    // theirs was stored (see `SocketData.seenRecorded`); without it, nothing is done.
+    const tracksVisitors = ctx.options.retention?.inactiveVisitorsDays !== undefined;
+    const seen = async <T>(socket: VisitorSocket, stored: Promise<T>): Promise<T> => {
+      const result = await stored;
+      if (tracksVisitors && !socket.data.seenRecorded) {
+        socket.data.seenRecorded = true;
+        ctx.store.visitorSeen(socket.data.visitorId, new Date()).catch((error: unknown) => ctx.report(error));
+      }
+      return result;
     };
 
     // join, message, history and typing name a public room or, with `inbox`, the visitor's conversation.
@@ -111,10 +117,9 @@ export class VisitorEvents {
       ['join', acked(limitEvents, (socket, payload): Promise<object> =>
         namesInbox(payload) ? needConversations().join(socket, payload) : rooms.join(socket, payload),
       )],
-      ['message', acked(limitMessages, (socket, payload): Promise<object> => {
-        seen(socket);
-        return namesInbox(payload) ? needConversations().message(socket, payload) : rooms.message(socket, payload);
-      })],
+      ['message', acked(limitMessages, (socket, payload): Promise<object> =>
+        seen(socket, namesInbox(payload) ? needConversations().message(socket, payload) : rooms.message(socket, payload)),
+      )],
       ['history', acked(limitEvents, (socket, payload): Promise<object> =>
         namesInbox(payload)
           ? needConversations().history(payload, visitorOf(socket))
@@ -124,8 +129,8 @@ export class VisitorEvents {
       ['handoff', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'person'))],
       ['assistant', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'assistant'))],
       ['deleteConversation', acked(limitEvents, (socket, payload) => needConversations().deleteConversation(socket, payload))],
-      ['userDetails', acked(limitEvents, (socket, payload) => (seen(socket), this.#saveDetails(socket, payload)))],
-      ['consent', acked(limitEvents, (socket, payload) => (seen(socket), this.#consent(socket, payload)))],
+      ['userDetails', acked(limitEvents, (socket, payload) => seen(socket, this.#saveDetails(socket, payload)))],
+      ['consent', acked(limitEvents, (socket, payload) => seen(socket, this.#consent(socket, payload)))],
       ['typing', typingListener<VisitorSocket, TypingPayload | InboxTypingPayload>(
         ctx,
         (socket) => socket.data.visitorId,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatMessage, ReplyStatus, Sender, SenderRole } from '../protocol.js';
+import type { ChatMessage, EraseMode, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 import { MemoryThread } from './memory-thread.js';
 import { COUNTS_VERSION_KEY, countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
@@ -21,6 +21,7 @@ import type {
   MessageQuery,
   ReplyUpdate,
   UserDetails,
+  PendingDeletion,
   UserRecord,
   VisitorActivity,
 } from './types.js';
@@ -56,6 +57,7 @@ export class MemoryStore implements ChatStore {
   readonly #counts = new Map<string, Map<string, number>>();
   readonly #activity = new Map<string, VisitorActivity>();
   readonly #leases = new Map<string, { holder: string; until: number }>();
+  readonly #deletions = new Map<string, PendingDeletion>();
 
   constructor({ maxMessagesPerRoom = 1000 }: MemoryStoreOptions = {}) {
     if (!Number.isInteger(maxMessagesPerRoom) || maxMessagesPerRoom < 1) {
@@ -148,7 +150,7 @@ export class MemoryStore implements ChatStore {
   }
 
   async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
-    const given = this.#consents.get(visitorId) ?? [];
+    const given = (this.#consents.get(visitorId) ?? []).filter((earlier) => earlier.version !== consent.version);
     given.unshift({ version: consent.version, givenAt: new Date(consent.givenAt), ...(consent.address ? { address: consent.address } : {}) });
     this.#consents.set(visitorId, given);
   }
@@ -270,21 +272,34 @@ export class MemoryStore implements ChatStore {
   }
 
   async visitorSeen(visitorId: string, at: Date): Promise<void> {
-    this.#activity.set(visitorId, { lastSeenAt: new Date(at), erasedAt: null });
+    const known = this.#activity.get(visitorId);
+    this.#activity.set(visitorId, { erasedAt: null, erasing: null, ...known, lastSeenAt: new Date(at) });
   }
 
-  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
-    const lastSeenAt = finished ? null : (this.#activity.get(visitorId)?.lastSeenAt ?? null);
-    this.#activity.set(visitorId, { lastSeenAt, erasedAt: new Date(at) });
+  async markErased(visitorId: string, at: Date, erasing: EraseMode | null): Promise<void> {
+    const known = this.#activity.get(visitorId);
+    this.#activity.set(
+      visitorId,
+      erasing ? { lastSeenAt: known?.lastSeenAt ?? null, erasedAt: new Date(at), erasing } : { lastSeenAt: null, erasedAt: known?.erasedAt ?? new Date(at), erasing: null },
+    );
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
-    const inactive = [];
-    for (const [visitorId, { lastSeenAt, erasedAt }] of this.#activity) {
-      if (inactive.length >= limit) break;
-      if (lastSeenAt && lastSeenAt < before) inactive.push(visitorId);
+    return this.#visitorsWhere(({ lastSeenAt }) => lastSeenAt !== null && lastSeenAt < before, limit);
+  }
+
+  async unfinishedErasures(before: Date, limit: number): Promise<Array<{ visitorId: string; mode: EraseMode }>> {
+    const visitorIds = this.#visitorsWhere(({ erasing, erasedAt }) => erasing !== null && erasedAt !== null && erasedAt < before, limit);
+    return visitorIds.map((visitorId) => ({ visitorId, mode: this.#activity.get(visitorId)!.erasing! }));
+  }
+
+  #visitorsWhere(matches: (activity: VisitorActivity) => boolean, limit: number): string[] {
+    const found = [];
+    for (const [visitorId, activity] of this.#activity) {
+      if (found.length >= limit) break;
+      if (matches(activity)) found.push(visitorId);
     }
-    return inactive;
+    return found;
   }
 
   async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
@@ -320,14 +335,30 @@ export class MemoryStore implements ChatStore {
   }
 
   async deleteConversation(record: ConversationRecord): Promise<boolean> {
-    this.#threads.delete(threadKey(record));
-    this.#threads.delete(threadKey(record, true));
     const current = this.#conversations.get(record.id);
     if (!current || current.version !== record.version) return false;
     this.#conversations.delete(record.id);
     this.#conversationByVisitor.delete(JSON.stringify([current.inbox, current.visitorId]));
     this.#save(current, null);
     return true;
+  }
+
+  async deleteThread(room: string): Promise<number> {
+    const count = this.#threads.get(room)?.size ?? 0;
+    this.#threads.delete(room);
+    return count;
+  }
+
+  async beginDeletion(deletion: PendingDeletion): Promise<void> {
+    if (!this.#deletions.has(deletion.conversationId)) this.#deletions.set(deletion.conversationId, { ...deletion, at: new Date(deletion.at) });
+  }
+
+  async pendingDeletions(before: Date, limit: number): Promise<PendingDeletion[]> {
+    return copied([...this.#deletions.values()].filter((deletion) => deletion.at < before).slice(0, limit));
+  }
+
+  async endDeletion(conversationId: string): Promise<void> {
+    this.#deletions.delete(conversationId);
   }
 
   async deleteUser(visitorId: string): Promise<number> {
@@ -340,15 +371,28 @@ export class MemoryStore implements ChatStore {
     return count;
   }
 
-  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
-    const deleted: ChatMessage[] = [];
-    for (const [room, log] of this.#threads) {
-      const count = Math.min(log.countBefore(before.getTime()), limit - deleted.length);
-      if (count <= 0) continue;
-      for (let i = 0; i < count; i++) deleted.push(log.messageAt(i, this.#idPrefix));
-      if (count === log.size) this.#threads.delete(room);
+  async messagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+    const due: ChatMessage[] = [];
+    for (const log of this.#threads.values()) {
+      const count = Math.min(log.countBefore(before.getTime()), limit - due.length);
+      for (let i = 0; i < count; i++) due.push(log.messageAt(i, this.#idPrefix));
+      if (due.length >= limit) break;
+    }
+    return due;
+  }
+
+  async deleteMessages(ids: readonly string[]): Promise<number> {
+    // Retention deletes the oldest of each thread: its held messages are dropped from the front.
+    const dropped = new Map<MemoryThread, number>();
+    for (const id of ids) {
+      const found = this.#messageById(id);
+      if (found) dropped.set(found.log, Math.max(dropped.get(found.log) ?? 0, found.index + 1));
+    }
+    let deleted = 0;
+    for (const [log, count] of dropped) {
+      deleted += count;
+      if (count === log.size) this.#threads.delete(log.room);
       else log.keepNewest(log.size - count);
-      if (deleted.length >= limit) break;
     }
     return deleted;
   }
@@ -358,9 +402,10 @@ export class MemoryStore implements ChatStore {
     return copied(due.slice(0, limit));
   }
 
-  async forgetLastMessagesBefore(before: Date): Promise<void> {
-    for (const record of this.#conversations.values()) {
-      if (record.lastMessage && new Date(record.lastMessage.timestamp) < before) record.lastMessage = null;
+  async forgetLastMessages(gone: ReadonlyArray<{ conversationId: string; messageId: string }>): Promise<void> {
+    for (const { conversationId, messageId } of gone) {
+      const record = this.#conversations.get(conversationId);
+      if (record?.lastMessage?.id === messageId) record.lastMessage = null;
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Assignee, ChatFile, ChatMessage, Citation, ConversationHandler, ConversationStatus, Handoff, ReplyStatus, Sender, SenderRole } from '../protocol.js';
+import type { Assignee, ChatFile, ChatMessage, Citation, ConversationHandler, ConversationStatus, EraseMode, Handoff, ReplyStatus, Sender, SenderRole } from '../protocol.js';
 
 /** A validated message on its way into the store; the store assigns `id` and `seq`. */
 export interface MessageDraft {
@@ -231,7 +231,17 @@ export interface ConversationChangesQuery {
 /** What the chat knows of a visitor beside their details: when a tab of theirs last connected, and whether they were erased. */
 export interface VisitorActivity {
   lastSeenAt: Date | null;
+  /** When their erasure began, if it ever did. */
   erasedAt: Date | null;
+  /** Their erasure began and has not finished (how it erases): they may not connect meanwhile. */
+  erasing: EraseMode | null;
+}
+
+/** A conversation whose deletion began: once it is gone, its threads' messages follow. */
+export interface PendingDeletion {
+  conversationId: string;
+  inbox: string;
+  at: Date;
 }
 
 /**
@@ -240,16 +250,17 @@ export interface VisitorActivity {
  */
 export interface PrivacyStore {
   visitorActivity(visitorId: string): Promise<VisitorActivity | null>;
-  /** A tab of the visitor connected at `at` (and a visitor erased before, a host user, is back). */
+  /** A tab of the visitor connected at `at` (a host user erased before may come back). */
   visitorSeen(visitorId: string, at: Date): Promise<void>;
   /**
-   * The visitor's erasure began at `at` (their tokens stop working from now), or, `finished`, is
-   * done. Until it is done they stay among the `inactiveVisitors` they were among, so that the
-   * retention sweep finishes an erasure a failure cut short.
+   * The visitor's erasure began at `at`, erasing as `erasing` says (their tokens stop working, they
+   * may not connect), or, with `erasing` null, is done (and they are no longer counted as seen).
    */
-  markErased(visitorId: string, at: Date, finished: boolean): Promise<void>;
-  /** Visitors not seen since `before` whose erasure is not done, at most `limit`. */
+  markErased(visitorId: string, at: Date, erasing: EraseMode | null): Promise<void>;
+  /** Visitors not seen since `before`, at most `limit`. */
   inactiveVisitors(before: Date, limit: number): Promise<string[]>;
+  /** Visitors whose erasure began before `before` and has not finished (a failure cut it short). */
+  unfinishedErasures(before: Date, limit: number): Promise<Array<{ visitorId: string; mode: EraseMode }>>;
   /**
    * Messages of any thread sent by one of `senderIds` and not erased yet, in the store's order:
    * `after` is the `id` of the previous page's last message.
@@ -263,20 +274,28 @@ export interface PrivacyStore {
   /** Replaces a message's text (the team's words that named an erased visitor). */
   rewriteMessage(id: string, message: string): Promise<void>;
   /**
-   * Deletes a conversation whole: its messages and notes first, then the conversation and its
-   * place in the counts, if it still has `record.version`. Resolves false when it changed meanwhile
-   * (call again with what it is now) or is gone already.
+   * Deletes a conversation and its place in the counts, if it still has `record.version`; its
+   * messages are `deleteThread`'s. Resolves false when it changed meanwhile or is gone already.
    */
   deleteConversation(record: ConversationRecord): Promise<boolean>;
+  /** Deletes every message of a thread (`room`); resolves how many. */
+  deleteThread(room: string): Promise<number>;
+  /** Notes that a conversation's deletion began, so that a deletion cut short is finished. */
+  beginDeletion(deletion: PendingDeletion): Promise<void>;
+  /** Deletions begun before `before` and not ended, at most `limit`. */
+  pendingDeletions(before: Date, limit: number): Promise<PendingDeletion[]>;
+  endDeletion(conversationId: string): Promise<void>;
   /** Deletes the visitor's details; resolves how many records (0 or 1). */
   deleteUser(visitorId: string): Promise<number>;
   deleteConsents(visitorId: string): Promise<number>;
-  /** Deletes up to `limit` messages (of any thread, notes included) stored before `before`; resolves them. */
-  deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]>;
-  /** Conversations resolved (and unchanged) since before `before`, at most `limit`. */
+  /** Messages (of any thread, notes included) stored before `before`, oldest first, at most `limit`. */
+  messagesBefore(before: Date, limit: number): Promise<ChatMessage[]>;
+  /** Deletes messages by id; resolves how many. */
+  deleteMessages(ids: readonly string[]): Promise<number>;
+  /** Conversations resolved (and unchanged) since before `before`, oldest first, at most `limit`. */
   resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
-  /** Forgets the last message kept on conversations whose last message is from before `before`. */
-  forgetLastMessagesBefore(before: Date): Promise<void>;
+  /** Each conversation whose last message is still the one named forgets it (it was deleted). */
+  forgetLastMessages(gone: ReadonlyArray<{ conversationId: string; messageId: string }>): Promise<void>;
   /**
    * Takes the lease `name` for `holder` until `until`, or renews it, unless another holder has it
    * past `now`. Resolves whether `holder` has it.
@@ -310,7 +329,7 @@ export interface ChatStore extends PrivacyStore {
   countMessages(query: { room: string; after: number; role: SenderRole }): Promise<number>;
   saveUserDetails(visitorId: string, details: UserDetails): Promise<UserRecord>;
   getUser(visitorId: string): Promise<UserRecord | null>;
-  /** Records that the visitor consented to `version` of the chat's terms (each consent kept). */
+  /** Records that the visitor consented to `version` of the chat's terms (the latest consent to each version kept). */
   recordConsent(visitorId: string, consent: ConsentRecord): Promise<void>;
   /** The visitor's consents, newest first. */
   consents(visitorId: string): Promise<ConsentRecord[]>;

@@ -228,11 +228,69 @@ describe('the team’s privacy events', () => {
     expect(await ask(pia, 'exportVisitor', { conversationId: wren.conversationId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('are refused for a visitor who also writes to an inbox the operator does not read', async () => {
+    const both = await visitorWithTraces('jon');
+    await request(both.client, 'join', { inbox: 'sales' });
+    const inSales = await request(both.client, 'message', { inbox: 'sales', message: 'a quote please', clientId: clientId() });
+    const paz = await connectOperator(running.url, 'paz');
+    for (const event of ['exportVisitor', 'eraseVisitor']) {
+      expect(await ask(paz, event, { conversationId: inSales.conversation.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+    expect(await everythingStored()).toContain('my order jon-4411 is late');
+    // Someone who reads every inbox may.
+    const pia = await connectOperator(running.url, 'pia');
+    expect(await ask(pia, 'exportVisitor', { conversationId: inSales.conversation.id })).toMatchObject({ ok: true });
+  });
+
   it('refuses visitor ids that are not ones the chat gives out', async () => {
     for (const id of ['', 'v_short', { $gt: '' }, 'erased:abc', 'user:']) {
       await expect(running.chat.privacy.eraseVisitor(id as string)).rejects.toThrow(TypeError);
       await expect(running.chat.privacy.exportVisitor(id as string)).rejects.toThrow(TypeError);
     }
+  });
+});
+
+describe('erasure and deletion cut short', () => {
+  it('are finished by the next sweep: an erasure that stopped half way, a conversation whose messages stayed', async () => {
+    const cut = await visitorWithTraces('hal');
+    const { visitorId } = cut.client.session;
+    // As a node that died just after the erasure began leaves it.
+    await running.chat.store.markErased(visitorId, new Date(Date.now() - 60 * 60 * 1000), 'delete');
+    // As a node that died just after deleting a conversation leaves it: its messages still there.
+    const left = await visitorWithTraces('ivy');
+    const record = (await running.chat.store.getConversation(left.conversationId))!;
+    await running.chat.store.beginDeletion({ conversationId: record.id, inbox: record.inbox, at: new Date(Date.now() - 60 * 60 * 1000) });
+    expect(await running.chat.store.deleteConversation(record)).toBe(true);
+    expect(await everythingStored()).toContain('my order ivy-4411 is late');
+
+    const swept = await otherNode.chat.privacy.sweep();
+    expect(swept.ran).toBe(true);
+    const after = await everythingStored();
+    for (const secret of cut.secrets) expect(after).not.toContain(secret);
+    expect(after).not.toContain('my order ivy-4411 is late');
+    expect(after).not.toContain('invoice body of ivy 9921');
+    // Ended; the deletions of a moment ago stay noted until no message can land late in them.
+    const pending = await running.chat.store.pendingDeletions(new Date(Date.now() + 60_000), 100);
+    expect(pending.map((deletion) => deletion.conversationId)).not.toContain(record.id);
+    expect((await running.chat.store.visitorActivity(visitorId))?.erasing).toBeNull();
+  });
+
+  it('keeps a user of the host out while their erasure is under way, and lets them start afresh after', async () => {
+    const hostChat = await startChat({
+      mongoose: db,
+      identify: ({ headers }) => (headers['x-user'] === 'u-42' ? { id: 'u-42', name: 'Member' } : null),
+    });
+    const headers = { extraHeaders: { 'x-user': 'u-42' } };
+    const member = await hostChat.connect(headers);
+    expect(member.session.visitorId).toBe('user:u-42');
+    await hostChat.chat.store.markErased('user:u-42', new Date(), 'delete');
+    const refused = await hostChat.connect(headers).then(
+      () => null,
+      (error: Error & { data?: unknown }) => error.data,
+    );
+    expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
+    await hostChat.chat.store.markErased('user:u-42', new Date(), null);
+    expect((await hostChat.connect(headers)).session.visitorId).toBe('user:u-42');
   });
 });
 

@@ -86,7 +86,7 @@ describe('MongooseStore: a retry finishes what its first attempt left undone', (
 
 describe('MongooseStore in a host app', () => {
   it('registers prefixed models on the given connection only', async () => {
-    expect(Object.keys(connection.models).sort()).toEqual(['chat_consents', 'chat_conversations', 'chat_counters', 'chat_counts', 'chat_leases', 'chat_messages', 'chat_users', 'chat_visitors']);
+    expect(Object.keys(connection.models).sort()).toEqual(['chat_consents', 'chat_conversations', 'chat_counters', 'chat_counts', 'chat_deletions', 'chat_leases', 'chat_messages', 'chat_users', 'chat_visitors']);
     expect(connection.models.chat_messages!.collection.collectionName).toBe('chat_messages');
     expect(mongoose.modelNames()).toEqual([]);
   });

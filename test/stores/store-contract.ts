@@ -412,20 +412,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
           { sender: { id: visitorId, name: 'Pat', role: 'visitor' }, message: text, clientId: `c${Math.random().toString(36).slice(2)}`, timestamp: new Date() },
         ))!;
 
-      it('keeps when a visitor was seen and whether they were erased, and lists the inactive', async () => {
+      it('keeps when a visitor was seen and whether their erasure began or finished, and lists the inactive', async () => {
         const seen = `v_seen_${room}`;
         expect(await store.visitorActivity(seen)).toBeNull();
         await store.visitorSeen(seen, new Date('2020-01-01T00:00:00Z'));
-        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: null });
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: null, erasing: null });
         expect(await store.inactiveVisitors(new Date('2020-02-01T00:00:00Z'), 1000)).toContain(seen);
         expect(await store.inactiveVisitors(new Date('2019-12-01T00:00:00Z'), 1000)).not.toContain(seen);
-        // Begun: still among the inactive, so that a sweep finishes an erasure cut short; then done.
-        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), false);
-        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-01-01T00:00:00Z'), erasedAt: new Date('2020-03-01T00:00:00Z') });
-        expect(await store.inactiveVisitors(new Date('2020-02-01T00:00:00Z'), 1000)).toContain(seen);
-        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), true);
-        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: null, erasedAt: new Date('2020-03-01T00:00:00Z') });
+        // Begun: a tab connecting does not undo it, and it is found as unfinished once old enough.
+        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), 'anonymize');
+        await store.visitorSeen(seen, new Date('2020-03-02T00:00:00Z'));
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: new Date('2020-03-02T00:00:00Z'), erasedAt: new Date('2020-03-01T00:00:00Z'), erasing: 'anonymize' });
+        expect(await store.unfinishedErasures(new Date('2020-03-01T01:00:00Z'), 1000)).toContainEqual({ visitorId: seen, mode: 'anonymize' });
+        expect(await store.unfinishedErasures(new Date('2020-02-01T00:00:00Z'), 1000)).not.toContainEqual({ visitorId: seen, mode: 'anonymize' });
+        await store.markErased(seen, new Date('2020-03-01T00:00:00Z'), null);
+        expect(await store.visitorActivity(seen)).toEqual({ lastSeenAt: null, erasedAt: new Date('2020-03-01T00:00:00Z'), erasing: null });
         expect(await store.inactiveVisitors(new Date('2030-01-01T00:00:00Z'), 1000)).not.toContain(seen);
+        expect((await store.unfinishedErasures(new Date('2030-01-01T00:00:00Z'), 1000)).map((found) => found.visitorId)).not.toContain(seen);
       });
 
       it("finds a sender's messages in every thread, and turns them into tombstones that keep their seqs", async () => {
@@ -455,7 +458,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         expect((await store.listMessages({ room, limit: 10 })).messages[2]!.message).toBe('someone [erased]');
       });
 
-      it('deletes a conversation whole, its counts with it, only at the version it was read at', async () => {
+      it('deletes a conversation and its counts only at the version it was read at, its threads apart, and notes deletions begun', async () => {
         const inbox = `inbox-${room}`;
         const first = await visitorIn(inbox, 'v_gone', 'delete me');
         await store.appendToConversation(
@@ -463,15 +466,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
           { sender: { id: 'op_o', name: 'Olga', role: 'operator' }, message: 'a note', clientId: 'note-1', timestamp: new Date(), note: true },
         );
         const current = (await store.getConversation(first.conversation.id))!;
-        expect(await store.deleteConversation(first.conversation.version < current.version ? first.conversation : { ...current, version: current.version - 1 })).toBe(false);
+        const at = new Date('2020-05-01T00:00:00Z');
+        await store.beginDeletion({ conversationId: current.id, inbox, at });
+        await store.beginDeletion({ conversationId: current.id, inbox, at: new Date() });
+        expect(await store.pendingDeletions(new Date('2020-05-02T00:00:00Z'), 1000)).toContainEqual({ conversationId: current.id, inbox, at });
+        expect(await store.deleteConversation({ ...current, version: current.version - 1 })).toBe(false);
         expect(await store.deleteConversation(current)).toBe(true);
         expect(await store.getConversation(current.id)).toBeNull();
         expect(await store.findConversation(inbox, 'v_gone')).toBeNull();
-        expect((await store.listMessages({ room: `${inbox}/${current.id}`, limit: 10 })).messages).toEqual([]);
-        expect((await store.listMessages({ room: `${inbox}/${current.id}/notes`, limit: 10 })).messages).toEqual([]);
         const [counts] = await store.inboxCounts([inbox]);
         expect(counts ?? { open: 0 }).toMatchObject({ open: 0 });
         expect(await store.deleteConversation(current)).toBe(false);
+        expect(await store.deleteThread(`${inbox}/${current.id}`)).toBe(1);
+        expect(await store.deleteThread(`${inbox}/${current.id}/notes`)).toBe(1);
+        expect((await store.listMessages({ room: `${inbox}/${current.id}`, limit: 10 })).messages).toEqual([]);
+        await store.endDeletion(current.id);
+        expect((await store.pendingDeletions(new Date('2030-01-01T00:00:00Z'), 1000)).map((deletion) => deletion.conversationId)).not.toContain(current.id);
         // The visitor's next message starts a new conversation.
         const again = await visitorIn(inbox, 'v_gone', 'back again');
         expect(again.conversation.id).not.toBe(current.id);
@@ -494,8 +504,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
         const later = new Date(Date.now() + 60_000);
         expect((await store.resolvedBefore(later, 1000)).map((record) => record.id)).toContain(resolved.id);
         expect((await store.resolvedBefore(new Date(Date.now() - 60_000), 1000)).map((record) => record.id)).not.toContain(resolved.id);
-        await store.forgetLastMessagesBefore(later);
+        const last = resolved.lastMessage!;
+        await store.forgetLastMessages([{ conversationId: resolved.id, messageId: 'not-its-last' }]);
+        expect((await store.getConversation(resolved.id))!.lastMessage).not.toBeNull();
+        await store.forgetLastMessages([{ conversationId: resolved.id, messageId: last.id }]);
         expect((await store.getConversation(resolved.id))!.lastMessage).toBeNull();
+
+        // Messages by age, oldest first, then deleted by id.
+        const old = await store.appendMessage(draft({ message: 'old', timestamp: new Date() }));
+        const due = await store.messagesBefore(new Date(Date.now() + 60_000), 10_000);
+        expect(due.map((message) => message.id)).toContain(old.message.id);
+        expect((await store.messagesBefore(new Date(Date.now() - 3_600_000), 10_000)).map((message) => message.id)).not.toContain(old.message.id);
+        expect(await store.deleteMessages([old.message.id])).toBe(1);
+        expect((await store.listMessages({ room, limit: 10 })).messages).toEqual([]);
       });
 
       it('holds a lease for one holder at a time until it runs out', async () => {

@@ -144,10 +144,6 @@ export class MongoConversations {
 
   /** See `PrivacyStore.deleteConversation`. */
   async delete(record: ConversationRecord): Promise<boolean> {
-    await this.#models.messages.deleteMany(
-      { room: this.#connection.base.trusted({ $in: [threadKey(record), threadKey(record, true)] }) },
-      { sanitizeFilter: true, ...this.#ops.write() },
-    );
     const deleted = await this.#models.conversations.deleteOne({ _id: record.id, version: record.version }, { sanitizeFilter: true, ...this.#ops.write() });
     if (deleted.deletedCount !== 1) return false;
     // The version matched, so `record` is what was deleted.
@@ -165,12 +161,14 @@ export class MongoConversations {
     return docs.map(toConversationRecord);
   }
 
-  async forgetLastMessagesBefore(before: Date): Promise<void> {
+  async forgetLastMessages(gone: ReadonlyArray<{ conversationId: string; messageId: string }>): Promise<void> {
+    if (gone.length === 0) return;
     // Not a change the inbox is told of: its list drops the text when it next reads the conversation.
-    await this.#models.conversations.updateMany(
-      { 'lastMessage.timestamp': this.#connection.base.trusted({ $lt: before }) },
-      { $set: { lastMessage: null } },
-      { sanitizeFilter: true, ...this.#ops.write() },
+    await this.#models.conversations.bulkWrite(
+      gone.map(({ conversationId, messageId }) => ({
+        updateOne: { filter: { _id: conversationId, 'lastMessage.id': messageId }, update: { $set: { lastMessage: null } } },
+      })),
+      { ordered: false, ...this.#ops.write() },
     );
   }
 

@@ -1,8 +1,8 @@
 import type { Connection } from 'mongoose';
-import type { ChatMessage } from '../../protocol.js';
-import type { VisitorActivity } from '../types.js';
+import type { ChatMessage, EraseMode } from '../../protocol.js';
+import type { PendingDeletion, VisitorActivity } from '../types.js';
 import { isDuplicateKey } from './message-log.js';
-import { toChatMessage, type ChatModels, type LeaseDoc, type MessageDoc, type operationOptions, type VisitorDoc } from './schemas.js';
+import { toChatMessage, type ChatModels, type DeletionDoc, type LeaseDoc, type MessageDoc, type operationOptions, type VisitorDoc } from './schemas.js';
 
 /**
  * The privacy side of the MongoDB store (see `PrivacyStore`): visitors' activity and erasure
@@ -22,25 +22,36 @@ export class MongoPrivacy {
 
   async visitorActivity(visitorId: string): Promise<VisitorActivity | null> {
     const doc = await this.#models.visitors.findOne({ _id: visitorId }).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).lean<VisitorDoc>();
-    return doc ? { lastSeenAt: doc.lastSeenAt ? new Date(doc.lastSeenAt) : null, erasedAt: doc.erasedAt ? new Date(doc.erasedAt) : null } : null;
+    return doc
+      ? { lastSeenAt: doc.lastSeenAt ? new Date(doc.lastSeenAt) : null, erasedAt: doc.erasedAt ? new Date(doc.erasedAt) : null, erasing: doc.erasing ?? null }
+      : null;
   }
 
   async visitorSeen(visitorId: string, at: Date): Promise<void> {
-    await this.#upsertVisitor(visitorId, { lastSeenAt: at, erasedAt: null });
+    // Only when they were last seen: an erasure, begun or done, is not undone by a tab that connects.
+    await this.#upsertVisitor(visitorId, { lastSeenAt: at });
   }
 
-  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
-    await this.#upsertVisitor(visitorId, finished ? { lastSeenAt: null, erasedAt: at } : { erasedAt: at });
+  async markErased(visitorId: string, at: Date, erasing: EraseMode | null): Promise<void> {
+    await this.#upsertVisitor(visitorId, erasing ? { erasedAt: at, erasing } : { lastSeenAt: null, erasing: null });
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
-    const docs = await this.#models.visitors
-      .find({ lastSeenAt: this.#connection.base.trusted({ $lt: before }) })
-      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
-      .sort({ lastSeenAt: 1 })
-      .limit(limit)
-      .lean<VisitorDoc[]>();
-    return docs.map((doc) => doc._id);
+    return this.#visitorIds({ lastSeenAt: this.#connection.base.trusted({ $lt: before }) }, { lastSeenAt: 1 }, limit);
+  }
+
+  async unfinishedErasures(before: Date, limit: number): Promise<Array<{ visitorId: string; mode: EraseMode }>> {
+    const { trusted } = this.#connection.base;
+    const docs = await this.#visitors({ erasing: trusted({ $in: ['delete', 'anonymize'] }), erasedAt: trusted({ $lt: before }) }, { erasing: 1, erasedAt: 1 }, limit);
+    return docs.map((doc) => ({ visitorId: doc._id, mode: doc.erasing! }));
+  }
+
+  async #visitorIds(filter: Record<string, unknown>, sort: Record<string, 1>, limit: number): Promise<string[]> {
+    return (await this.#visitors(filter, sort, limit)).map((doc) => doc._id);
+  }
+
+  #visitors(filter: Record<string, unknown>, sort: Record<string, 1>, limit: number): Promise<VisitorDoc[]> {
+    return this.#models.visitors.find(filter).setOptions({ sanitizeFilter: true, ...this.#ops.read() }).sort(sort).limit(limit).lean<VisitorDoc[]>().exec();
   }
 
   async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
@@ -94,7 +105,7 @@ export class MongoPrivacy {
     return result.deletedCount;
   }
 
-  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+  async messagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
     const { trusted, Types } = this.#connection.base;
     // Message ids are made when the message is written, so the id's time is the message's: the
     // _id index finds them, and the chat keeps no index on time only for this.
@@ -104,9 +115,41 @@ export class MongoPrivacy {
       .sort({ _id: 1 })
       .limit(limit)
       .lean<MessageDoc[]>();
-    if (docs.length === 0) return [];
-    await this.#models.messages.deleteMany({ _id: trusted({ $in: docs.map((doc) => doc._id) }) }, { sanitizeFilter: true, ...this.#ops.write() });
     return docs.map(toChatMessage);
+  }
+
+  async deleteMessages(ids: readonly string[]): Promise<number> {
+    const objectIds = this.#objectIds(ids);
+    if (objectIds.length === 0) return 0;
+    const result = await this.#models.messages.collection.deleteMany({ _id: { $in: objectIds } } as never, this.#ops.write());
+    return result.deletedCount;
+  }
+
+  async deleteThread(room: string): Promise<number> {
+    const result = await this.#models.messages.deleteMany({ room }, { sanitizeFilter: true, ...this.#ops.write() });
+    return result.deletedCount;
+  }
+
+  async beginDeletion({ conversationId, inbox, at }: PendingDeletion): Promise<void> {
+    await this.#models.deletions.updateOne(
+      { _id: conversationId },
+      { $setOnInsert: { inbox, at } },
+      { upsert: true, sanitizeFilter: true, ...this.#ops.write() },
+    );
+  }
+
+  async pendingDeletions(before: Date, limit: number): Promise<PendingDeletion[]> {
+    const docs = await this.#models.deletions
+      .find({ at: this.#connection.base.trusted({ $lt: before }) })
+      .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+      .sort({ at: 1 })
+      .limit(limit)
+      .lean<DeletionDoc[]>();
+    return docs.map((doc) => ({ conversationId: doc._id, inbox: doc.inbox, at: new Date(doc.at) }));
+  }
+
+  async endDeletion(conversationId: string): Promise<void> {
+    await this.#models.deletions.deleteOne({ _id: conversationId }, { sanitizeFilter: true, ...this.#ops.write() });
   }
 
   async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { fileOfRecord } from '../../files/records.js';
 import type { Connection, Model, Schema } from 'mongoose';
-import type { ChatFile, ChatMessage, Citation, ReplyStatus, SenderRole } from '../../protocol.js';
+import type { ChatFile, ChatMessage, Citation, EraseMode, ReplyStatus, SenderRole } from '../../protocol.js';
 import { threadKey } from '../conversation-rules.js';
 import type { ConversationRecord, UserRecord } from '../types.js';
 
@@ -84,6 +84,14 @@ export interface VisitorDoc {
   _id: string;
   lastSeenAt?: Date | null;
   erasedAt?: Date | null;
+  erasing?: EraseMode | null;
+}
+
+/** A conversation whose deletion began (see `PendingDeletion`), by conversation id. */
+export interface DeletionDoc {
+  _id: string;
+  inbox: string;
+  at: Date;
 }
 
 /** A lease: one node at a time does the job `_id` (the retention sweep). */
@@ -177,6 +185,7 @@ export interface ChatModels {
   counts: Model<CountDoc>;
   visitors: Model<VisitorDoc>;
   leases: Model<LeaseDoc>;
+  deletions: Model<DeletionDoc>;
 }
 
 /**
@@ -237,7 +246,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     { ...SCHEMA_OPTIONS, timestamps: true },
   );
 
-  // One document per consent given: a new version asks again, and every answer is kept.
+  // One document per version consented to: a new version asks again, and every version's answer is kept.
   const consentSchema = new Schema<ConsentDoc>(
     {
       visitorId: { type: String, required: true },
@@ -248,6 +257,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     SCHEMA_OPTIONS,
   );
   consentSchema.index({ visitorId: 1, givenAt: -1 });
+  consentSchema.index({ visitorId: 1, version: 1 }, { unique: true });
 
   const lastMessageSchema = new Schema<LastMessageDoc>(
     {
@@ -345,11 +355,17 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   countSchema.index({ inbox: 1 });
 
   const visitorSchema = new Schema<VisitorDoc>(
-    { _id: { type: String, required: true }, lastSeenAt: { type: Date, default: null }, erasedAt: { type: Date, default: null } },
+    { _id: { type: String, required: true }, lastSeenAt: { type: Date, default: null }, erasedAt: { type: Date, default: null }, erasing: { type: String, default: null } },
     SCHEMA_OPTIONS,
   );
-  // Retention: visitors inactive long enough.
+  // Retention: visitors inactive long enough; erasures a failure cut short.
   visitorSchema.index({ lastSeenAt: 1 });
+  visitorSchema.index({ erasing: 1, erasedAt: 1 });
+  const deletionSchema = new Schema<DeletionDoc>(
+    { _id: { type: String, required: true }, inbox: { type: String, required: true }, at: { type: Date, required: true } },
+    SCHEMA_OPTIONS,
+  );
+  deletionSchema.index({ at: 1 });
   const leaseSchema = new Schema<LeaseDoc>(
     { _id: { type: String, required: true }, holder: { type: String, required: true }, until: { type: Date, required: true } },
     SCHEMA_OPTIONS,
@@ -364,6 +380,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     counts: ownModel(connection, `${prefix}counts`, countSchema),
     visitors: ownModel(connection, `${prefix}visitors`, visitorSchema),
     leases: ownModel(connection, `${prefix}leases`, leaseSchema),
+    deletions: ownModel(connection, `${prefix}deletions`, deletionSchema),
   };
 }
 

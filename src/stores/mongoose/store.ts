@@ -1,5 +1,5 @@
 import type { Connection, Mongoose } from 'mongoose';
-import type { ChatMessage, SenderRole } from '../../protocol.js';
+import type { ChatMessage, EraseMode, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import type {
   AppendOptions,
@@ -21,10 +21,11 @@ import type {
   ReplyUpdate,
   UserDetails,
   UserRecord,
+  PendingDeletion,
   VisitorActivity,
 } from '../types.js';
 import { MongoConversations } from './conversations.js';
-import { MongoMessageLog } from './message-log.js';
+import { isDuplicateKey, MongoMessageLog } from './message-log.js';
 import { MongoPrivacy } from './privacy.js';
 import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type ConsentDoc, type UserDoc } from './schemas.js';
 
@@ -93,6 +94,7 @@ export class MongooseStore implements ChatStore {
     await ensureIndexes(this.#models.conversations);
     await ensureIndexes(this.#models.counts);
     await ensureIndexes(this.#models.visitors);
+    await ensureIndexes(this.#models.deletions);
     if (await this.#conversations.countsMissing()) await this.#conversations.recount();
   }
 
@@ -145,8 +147,12 @@ export class MongooseStore implements ChatStore {
 
   async recordConsent(visitorId: string, consent: ConsentRecord): Promise<void> {
     this.#assertConnected();
-    const doc = { visitorId, version: consent.version, givenAt: consent.givenAt, ...(consent.address ? { address: consent.address } : {}) };
-    await this.#models.consents.collection.insertOne(doc as never, this.#ops.write());
+    // The latest consent to each version: agreeing again to the same terms changes its time, adds nothing.
+    const set = { givenAt: consent.givenAt, ...(consent.address ? { address: consent.address } : {}) };
+    const write = () =>
+      this.#models.consents.updateOne({ visitorId, version: consent.version }, { $set: set }, { upsert: true, sanitizeFilter: true, ...this.#ops.write() });
+    // Two tabs agreeing at once: the unique index lets one insert, and the other then updates.
+    await write().catch((error: unknown) => (isDuplicateKey(error) ? write() : Promise.reject(error)));
   }
 
   async consents(visitorId: string): Promise<ConsentRecord[]> {
@@ -226,17 +232,22 @@ export class MongooseStore implements ChatStore {
 
   async visitorSeen(visitorId: string, at: Date): Promise<void> {
     this.#assertConnected();
-    await this.#privacy.visitorSeen(visitorId, at);
+    return this.#privacy.visitorSeen(visitorId, at);
   }
 
-  async markErased(visitorId: string, at: Date, finished: boolean): Promise<void> {
+  async markErased(visitorId: string, at: Date, erasing: EraseMode | null): Promise<void> {
     this.#assertConnected();
-    await this.#privacy.markErased(visitorId, at, finished);
+    return this.#privacy.markErased(visitorId, at, erasing);
   }
 
   async inactiveVisitors(before: Date, limit: number): Promise<string[]> {
     this.#assertConnected();
     return this.#privacy.inactiveVisitors(before, limit);
+  }
+
+  async unfinishedErasures(before: Date, limit: number): Promise<Array<{ visitorId: string; mode: EraseMode }>> {
+    this.#assertConnected();
+    return this.#privacy.unfinishedErasures(before, limit);
   }
 
   async messagesBySender(senderIds: readonly string[], after: string | undefined, limit: number): Promise<ChatMessage[]> {
@@ -251,12 +262,32 @@ export class MongooseStore implements ChatStore {
 
   async rewriteMessage(id: string, message: string): Promise<void> {
     this.#assertConnected();
-    await this.#privacy.rewriteMessage(id, message);
+    return this.#privacy.rewriteMessage(id, message);
   }
 
   async deleteConversation(record: ConversationRecord): Promise<boolean> {
     this.#assertConnected();
     return this.#conversations.delete(record);
+  }
+
+  async deleteThread(room: string): Promise<number> {
+    this.#assertConnected();
+    return this.#privacy.deleteThread(room);
+  }
+
+  async beginDeletion(deletion: PendingDeletion): Promise<void> {
+    this.#assertConnected();
+    return this.#privacy.beginDeletion(deletion);
+  }
+
+  async pendingDeletions(before: Date, limit: number): Promise<PendingDeletion[]> {
+    this.#assertConnected();
+    return this.#privacy.pendingDeletions(before, limit);
+  }
+
+  async endDeletion(conversationId: string): Promise<void> {
+    this.#assertConnected();
+    return this.#privacy.endDeletion(conversationId);
   }
 
   async deleteUser(visitorId: string): Promise<number> {
@@ -269,9 +300,14 @@ export class MongooseStore implements ChatStore {
     return this.#privacy.deleteConsents(visitorId);
   }
 
-  async deleteMessagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
+  async messagesBefore(before: Date, limit: number): Promise<ChatMessage[]> {
     this.#assertConnected();
-    return this.#privacy.deleteMessagesBefore(before, limit);
+    return this.#privacy.messagesBefore(before, limit);
+  }
+
+  async deleteMessages(ids: readonly string[]): Promise<number> {
+    this.#assertConnected();
+    return this.#privacy.deleteMessages(ids);
   }
 
   async resolvedBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
@@ -279,9 +315,9 @@ export class MongooseStore implements ChatStore {
     return this.#conversations.resolvedBefore(before, limit);
   }
 
-  async forgetLastMessagesBefore(before: Date): Promise<void> {
+  async forgetLastMessages(gone: ReadonlyArray<{ conversationId: string; messageId: string }>): Promise<void> {
     this.#assertConnected();
-    await this.#conversations.forgetLastMessagesBefore(before);
+    return this.#conversations.forgetLastMessages(gone);
   }
 
   async lease(name: string, holder: string, now: Date, until: Date): Promise<boolean> {
