@@ -90,14 +90,18 @@ export class Erasure {
    */
   async finishInterrupted(): Promise<number> {
     const { store, options } = this.#ctx;
+    // Each on its own: one that fails again is reported, and the next sweep tries it again.
+    const each = async <T>(items: T[], finish: (item: T) => Promise<unknown>) => {
+      for (const item of items) await finish(item).catch((error: unknown) => this.#ctx.report(error));
+    };
     const erasures = await store.unfinishedErasures(new Date(Date.now() - UNFINISHED_ERASURE_MS), PAGE);
-    for (const { visitorId, mode } of erasures) await this.eraseVisitor(visitorId, mode);
+    await each(erasures, ({ visitorId, mode }) => this.eraseVisitor(visitorId, mode));
     // A message that took its seq just before its conversation went may land up to a write's timeout later.
     const deletions = await store.pendingDeletions(new Date(Date.now() - options.limits.storageTimeoutMs - LATE_WRITE_MARGIN_MS), PAGE);
-    for (const { conversationId, inbox } of deletions) {
+    await each(deletions, async ({ conversationId, inbox }) => {
       if (!(await store.getConversation(conversationId))) await this.#deleteThreads({ id: conversationId, inbox });
       await store.endDeletion(conversationId);
-    }
+    });
     return erasures.length + deletions.length;
   }
 
