@@ -2,6 +2,7 @@
 // a page can restyle one piece without restating the rest. Colours meet WCAG AA contrast in both
 // themes. Plain CSS text, so the widget's launcher can use it without loading Lit.
 const darkTokens = `
+  color-scheme: dark;
   --_background: var(--chat-background, #111827);
   --_foreground: var(--chat-foreground, #f9fafb);
   --_muted: var(--chat-muted, #b4bcc8);

@@ -40,22 +40,26 @@ export interface PrivacyView {
 }
 
 const CSS = `
-.menu{position:relative;flex-shrink:0}
-.menu ul{position:absolute;top:calc(100% + 4px);right:-8px;z-index:1;min-width:230px;margin:0;padding:4px;list-style:none;border:1px solid var(--_border);border-radius:10px;background:var(--_background);color:var(--_foreground);box-shadow:var(--_shadow)}
-.menu [role='menuitem']{display:block;width:100%;min-height:40px;padding:8px 12px;border:none;border-radius:6px;background:none;color:inherit;text-align:start;cursor:pointer}
+.header>.menu{position:relative;flex:0 0 auto}
+.menu ul{position:absolute;top:calc(100% + 4px);right:-8px;z-index:1;width:max-content;min-width:200px;margin:0;padding:4px;list-style:none;border:1px solid var(--_border);border-radius:10px;background:var(--_background);color:var(--_foreground);box-shadow:var(--_shadow)}
+.menu [role='menuitem']{display:block;width:100%;min-height:40px;padding:8px 12px;border:none;border-radius:6px;background:none;color:inherit;text-align:start;white-space:nowrap;cursor:pointer}
 .menu [role='menuitem']:hover,.menu [role='menuitem']:focus-visible{background:var(--_bubble)}
-.privacy{flex:0 1 auto;min-height:0;overflow-y:auto}
+.menu [role='menuitem']:focus-visible{outline-offset:-3px}
+.menu .destructive{margin-top:4px;border-top:1px solid var(--_border);padding-top:4px}
+.menu .destructive [role='menuitem']{color:var(--_error)}
+.privacy{flex:0 0 auto;max-height:60%;overflow-y:auto}
 .consent,.confirm{padding:10px 16px;border-top:1px solid var(--_border);font-size:14px}
 .consent p,.confirm p{margin:0 0 6px;white-space:pre-line}
 .consent-check{display:flex;align-items:center;gap:8px;min-height:32px;font-weight:600}
 .consent-check input{width:20px;height:20px;margin:0;accent-color:var(--_accent)}
 .confirm .actions{display:flex;gap:12px;align-items:center}
+.confirm .link{min-height:24px;padding:0 6px}
 .danger{padding:8px 14px;border:1px solid var(--_error);border-radius:8px;background:var(--_background);color:var(--_error);font-weight:600;cursor:pointer}
 .privacy .notice:empty{display:none}
 .privacy .error{padding:0 16px 6px}
 .erased{font-style:italic}
 .message:not(.own) .erased{color:var(--_muted)}
-@media (pointer:coarse),(max-width:480px){.consent-check,.danger,.menu [role='menuitem']{min-height:44px}}
+@media (pointer:coarse),(max-width:480px){.consent-check,.danger,.confirm .link,.menu [role='menuitem']{min-height:44px}}
 `;
 
 /**
@@ -273,7 +277,7 @@ export function createPrivacyView({ html, nothing }: Lit, container: HTMLElement
           ? html`<ul part="menu" id="chat-menu" role="menu" aria-label=${text.menu} @keydown=${onMenuKeydown}>
               <li role="none"><button type="button" role="menuitem" tabindex="-1" @click=${download}>${privacy.downloadConversation}</button></li>
               ${client?.canDeleteConversation
-                ? html`<li role="none"><button type="button" role="menuitem" tabindex="-1" @click=${askToDelete}>${privacy.deleteConversation}</button></li>`
+                ? html`<li role="none" class="destructive"><button type="button" role="menuitem" tabindex="-1" @click=${askToDelete}>${privacy.deleteConversation}</button></li>`
                 : nothing}
             </ul>`
           : nothing}
