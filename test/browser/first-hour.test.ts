@@ -380,5 +380,6 @@ describe('the finish a site owner expects', () => {
       await expect(inbox(alex.page).locator('[part="signed-out"]')).toBeVisible();
       expect(await axeViolations(alex.page), `${theme}, signed out`).toEqual([]);
     }
-  });
+    // Two themes, each with three pages and three axe runs: longer than one flow.
+  }, 60_000);
 });
