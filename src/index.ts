@@ -31,6 +31,9 @@ export type {
 } from './server/options.js';
 export type { RateLimit } from './server/rate-limiter.js';
 export type { PrivacyApi } from './privacy/api.js';
+export type { WebhookEndpoint, WebhookEventType } from './webhooks/options.js';
+export type { WebhookDelivery } from './webhooks/outbox.js';
+export type { WebhooksApi } from './webhooks/webhooks.js';
 export type { ConsentOptions } from './privacy/consent.js';
 export type { RetentionOptions } from './privacy/retention-options.js';
 export type { RetentionResult } from './privacy/retention.js';

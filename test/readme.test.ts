@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import MongoStore from 'connect-mongo';
 import { io as connectSocket } from 'socket.io-client';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
   MemoryStore,
@@ -288,6 +289,28 @@ describe('README', () => {
     const erased = await fetch(`${route}/erase`, { method: 'POST', headers: staff });
     expect(await erased.json()).toEqual({ messages: 1, conversations: 0, files: 0, users: 0, consents: 1 });
     expect(((await (await fetch(`${route}/export`, { headers: staff })).json()) as VisitorExport).roomMessages).toEqual([]);
+  });
+
+  it('the webhooks example sends a visitor’s message, signed, to a receiver that verifies it as Standard Webhooks says', async () => {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const received: Array<{ type: string; data: { message?: { message: string } } }> = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push(new Webhook(secret).verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>) as never);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise((resolve) => receiver.close(resolve)));
+    const { url } = await serve('webhooks', { WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, WEBHOOK_SECRET: secret });
+    const visitor = connectSocket(url, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    onCleanup(() => visitor.disconnect());
+    await new Promise((resolve) => visitor.once('session', resolve));
+    await visitor.timeout(5000).emitWithAck('join', { room: 'lobby' });
+    expect((await visitor.timeout(5000).emitWithAck('message', { room: 'lobby', message: 'hooked', clientId: 'readme-webhooks-1' })).ok).toBe(true);
+    await expect.poll(() => received.map((event) => [event.type, event.data.message?.message]), { timeout: 10_000 }).toEqual([['message.created', 'hooked']]);
   });
 
   it('marks every JavaScript block, so none escapes these tests', () => {

@@ -6,6 +6,7 @@ import type { Visitor } from '../server/options.js';
 import type { ConversationAppendResult, ConversationRecord, ConversationTarget } from '../stores/types.js';
 import type { ConversationService, OperatorPost } from './service.js';
 import { asNote } from './views.js';
+import { conversationMessagePublished } from '../webhooks/events.js';
 
 /** How a message is sent: the socket that sent it (its other tabs get it live), and whether it is a retry. */
 export interface PostOptions {
@@ -109,6 +110,9 @@ export class ConversationPosts {
       return result;
     }
     this.#service.delivered(result, options.exceptSocket);
+    // Written before the answer: an acknowledged message has its events in the outbox.
+    const { webhooks } = this.#ctx;
+    if (webhooks) await conversationMessagePublished(webhooks, result.message, this.#service.summary(result.conversation));
     return result;
   }
 }

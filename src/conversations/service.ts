@@ -25,6 +25,7 @@ import { UnseenReplies } from './unseen-replies.js';
 import { asNote, operatorDetailsOf, summaryOf, visitorViewOf } from './views.js';
 import { AssistantReplies } from '../assistant/replies.js';
 import { inboxTeamView } from '../assistant/wait.js';
+import { conversationMessagePublished, resolutionPublished } from '../webhooks/events.js';
 
 export interface OperatorPost {
   message: string;
@@ -174,14 +175,21 @@ export class ConversationService {
    * show its final text; and the visitor may now be told of it if they do not read it.
    */
   async replyEnded(id: string, reply: ChatMessage): Promise<void> {
-    await this.#mutate('*', id, (current) => (current.lastMessage?.id === reply.id ? { lastMessage: reply } : null));
+    const record = await this.#mutate('*', id, (current) => (current.lastMessage?.id === reply.id ? { lastMessage: reply } : null));
+    const { webhooks } = this.#ctx;
+    if (webhooks) await conversationMessagePublished(webhooks, reply, this.summary(record));
     if (reply.status === 'complete' || reply.status === 'handoff') this.#unseen?.schedule(id);
   }
 
   async setStatus(scope: InboxScope, id: string, status: ConversationStatus): Promise<ConversationRecord> {
-    const record = await this.#mutate(scope, id, (current) => (current.status === status ? null : { status }));
+    const record = await this.#mutate(scope, id, (current) =>
+      current.status === status ? null : status === 'resolved' ? { status, resolvedAt: new Date() } : { status },
+    );
     // A resolved conversation needs no more of the assistant's writing.
     if (record.status === 'resolved') this.assistant?.stop(record);
+    // Also when it was resolved already (a retry): the same resolution, the same event.
+    const { webhooks } = this.#ctx;
+    if (webhooks && record.status === 'resolved' && record.resolvedAt) await resolutionPublished(webhooks, this.summary(record), record.resolvedAt);
     return record;
   }
 

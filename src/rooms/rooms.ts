@@ -13,6 +13,7 @@ import { parsePayload } from '../server/payloads.js';
 import { SharedAttempts } from '../server/shared-attempts.js';
 import { typingSender } from '../server/typing.js';
 import type { AppendResult, MessageDraft } from '../stores/types.js';
+import { roomMessagePublished } from '../webhooks/events.js';
 
 export type VisitorSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -78,6 +79,9 @@ export class Rooms {
     if (result.duplicate) {
       if (retry) socket.to(channels.room(room)).emit('message', stored);
     } else if (options.hooks.onMessage) this.#ctx.runHook('onMessage', () => options.hooks.onMessage?.(result.message, sender));
+    // Written before the answer (again for a retry: the same event, which changes nothing).
+    const { webhooks } = this.#ctx;
+    if (webhooks) await roomMessagePublished(webhooks, result.message);
     return { message: stored };
   }
 

@@ -1,5 +1,6 @@
 import { Consent } from '../privacy/consent.js';
 import { ChatPrivacy, type PrivacyApi } from '../privacy/api.js';
+import { ChatWebhooks, type WebhooksApi } from '../webhooks/webhooks.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server } from 'socket.io';
@@ -69,6 +70,8 @@ export interface ChatServer {
   readonly files: { sweep(): Promise<number> };
   /** Export and erasure of a visitor's data, and `privacy.retention` on demand. */
   readonly privacy: PrivacyApi;
+  /** The webhooks' delivery log (`deliveries()`); empty without `webhooks`. */
+  readonly webhooks: WebhooksApi;
   /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
@@ -124,6 +127,8 @@ class ChatServerImpl implements ChatServer {
   readonly files: { sweep(): Promise<number> };
   /** Export and erasure of a visitor's data, and `privacy.retention` on demand. */
   readonly privacy: PrivacyApi;
+  /** The webhooks' delivery log (`deliveries()`); empty without `webhooks`. */
+  readonly webhooks: WebhooksApi;
 
   readonly #options: ResolvedOptions;
   readonly #lifecycle: Lifecycle;
@@ -139,6 +144,7 @@ class ChatServerImpl implements ChatServer {
   readonly #detachers: Array<() => void> = [];
   readonly #files: ChatFiles | undefined;
   readonly #privacy: ChatPrivacy;
+  readonly #webhooks: ChatWebhooks | undefined;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -159,7 +165,12 @@ class ChatServerImpl implements ChatServer {
       : undefined;
     this.#files = files;
     const consent = options.consent && new Consent(options.consent, options.store);
-    this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs, files && (() => files.init()));
+    const webhooks = options.webhooks && new ChatWebhooks(options.webhooks.endpoints, options.webhooks.outbox, options.store, report);
+    this.#webhooks = webhooks;
+    this.webhooks = webhooks ?? { deliveries: async () => [] };
+    // What else gets ready with the store, each time it does: the file records' and the outbox's indexes.
+    const initAlso = files || webhooks ? async () => void (await Promise.all([files?.init(), webhooks?.init()])) : undefined;
+    this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs, initAlso);
     const rateLimits = new RateLimits(limits);
     const tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
     this.#handshakes = new Handshakes(options, tokens, rateLimits, this.#lifecycle, report);
@@ -217,6 +228,7 @@ class ChatServerImpl implements ChatServer {
       },
       files,
       consent,
+      webhooks,
     };
     this.#rooms = new Rooms(ctx);
     let visitorSide: VisitorConversations | undefined;
@@ -326,6 +338,7 @@ class ChatServerImpl implements ChatServer {
       this.#rooms.presence.stop();
       this.#files?.close();
       this.#privacy.stop();
+      this.#webhooks?.stop();
       for (const detach of this.#detachers) detach();
       if (this.#io === this.#ownIo) {
         await this.#ownIo.close(); // no HTTP server is bound to it, so this closes only the chat's own
@@ -343,8 +356,9 @@ class ChatServerImpl implements ChatServer {
     if (this.#io) throw new Error('parley-chat: attach() to one Socket.IO server only; create another chat server');
     this.#io = io;
     if (io === this.#ownIo) io.bind(this.#engine);
-    // Serving now: the retention sweep's schedule starts (when the host set it).
+    // Serving now: the hourly privacy sweep and, with webhooks, their sender start.
     this.#privacy.start();
+    this.#webhooks?.start();
     wireNamespaces(io, {
       handshakes: this.#handshakes,
       visitorEvents: this.#visitorEvents,

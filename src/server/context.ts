@@ -8,6 +8,7 @@ import type {
   ServerToClientEvents,
 } from '../protocol.js';
 import type { ChatFiles } from '../files/files.js';
+import type { ChatWebhooks } from '../webhooks/webhooks.js';
 import type { ChatStore } from '../stores/types.js';
 import type { AckedListener } from './acked-events.js';
 import type { Deadlines } from './deadlines.js';
@@ -62,4 +63,6 @@ export interface ChatContext {
   readonly files: ChatFiles | undefined;
   /** Consent to the chat's terms, when the host asks for it. */
   readonly consent: Consent | undefined;
+  /** The chat's webhooks, when the host gave any. */
+  readonly webhooks: ChatWebhooks | undefined;
 }

@@ -1,6 +1,7 @@
 import type { IpAddressPolicy } from './client-address.js';
 import type { ConsentOptions } from '../privacy/consent.js';
 import type { RetentionOptions } from '../privacy/retention-options.js';
+import type { WebhookEndpoint } from '../webhooks/options.js';
 import type { FilesOptions } from '../files/options.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { CountryCode } from 'libphonenumber-js/min';
@@ -275,6 +276,12 @@ export interface ChatServerOptions {
   hours?: HoursOptions;
   /** Files and screenshots in messages (`POST <basePath>/files`). @default none: messages are text only */
   files?: FilesOptions;
+  /**
+   * Receivers of the chat's events, signed per Standard Webhooks: `[{ url, events, secret }]`. Each
+   * event is written to an outbox in the store with the change, and sent by one node at a time,
+   * retried for a day. @default none
+   */
+  webhooks?: WebhookEndpoint[];
   /**
    * What the chat does for visitors' privacy: `consent` to its terms, what it keeps of IP
    * addresses, `retention`, and whether visitors may delete their conversations. Export and

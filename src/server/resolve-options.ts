@@ -1,6 +1,8 @@
 import type { IpAddressPolicy } from './client-address.js';
 import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
 import { resolveRetention, type RetentionOptions } from '../privacy/retention-options.js';
+import { resolveWebhooks, type ResolvedEndpoint } from '../webhooks/options.js';
+import { MemoryWebhookOutbox, MongoWebhookOutbox, type WebhookOutbox } from '../webhooks/outbox.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -47,6 +49,8 @@ export interface ResolvedOptions {
   hours: BusinessHours | undefined;
   /** Files, when the host takes them: the limits, and where bytes and records go. */
   files: (ResolvedFiles & { fileStore: FileStore; records: FileRecords }) | undefined;
+  /** The webhooks, when the host gave any: the endpoints, and where their events wait. */
+  webhooks: { endpoints: ResolvedEndpoint[]; outbox: WebhookOutbox } | undefined;
   /** The chat's terms visitors agree to, when the host set them. */
   consent: ConsentOptions | undefined;
   /** What the chat keeps of an IP address it stores (see `privacy.ipAddresses`). */
@@ -117,6 +121,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     options.store ??
     new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
   const files = resolveFiles(options.files);
+  const webhooks = resolveWebhooks(options.webhooks);
   // Files go where the chat's messages go: GridFS and a collection on its MongoDB connection, or
   // memory beside a store of the host's own (one node; give `files.store` for more).
   const connection = options.mongoose ? toConnection(options.mongoose) : undefined;
@@ -138,6 +143,10 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
       ...files,
       fileStore: files.store ?? (connection ? new GridFsFileStore(connection) : new MemoryFileStore()),
       records: connection ? new MongoFileRecords(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs) : new MemoryFileRecords(),
+    },
+    webhooks: webhooks && {
+      endpoints: webhooks,
+      outbox: connection ? new MongoWebhookOutbox(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs) : new MemoryWebhookOutbox(),
     },
     consent: resolveConsent(options.privacy?.consent),
     ipAddresses: resolveIpAddresses(options.privacy?.ipAddresses),

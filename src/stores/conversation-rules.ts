@@ -42,6 +42,7 @@ export function newConversation(inbox: string, visitor: { id: string; name: stri
     handler,
     handoff: null,
     assistantReplies: 0,
+    resolvedAt: null,
     createdAt: now,
     updatedAt: now,
     version: nextVersion(),

@@ -152,6 +152,8 @@ export interface ConversationRecord {
   handoff: Handoff | null;
   /** The assistant's replies since the conversation last opened. */
   assistantReplies: number;
+  /** When it was last resolved (kept when it reopens): names each resolution, for ratings and webhooks. */
+  resolvedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   /**
@@ -195,6 +197,7 @@ export type ConversationChange = Partial<
     | 'handler'
     | 'handoff'
     | 'assistantReplies'
+    | 'resolvedAt'
     | 'lastMessage'
   >
 >;

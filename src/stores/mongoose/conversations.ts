@@ -334,6 +334,7 @@ export class MongoConversations {
           handler,
           handoff: null,
           assistantReplies: 0,
+          resolvedAt: null,
           createdAt: now,
           updatedAt: now,
           version,
