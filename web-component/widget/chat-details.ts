@@ -27,8 +27,31 @@ export interface DetailsFormHost {
   savedNoticeMs: number;
 }
 
-/** The form for the chat window `host`, rendering with its lit-html. */
-export function createDetailsForm(lit: Lit, host: DetailsFormHost): DetailsForm {
+/**
+ * The form's styles, added to the widget's shadow root when the form first loads. The details
+ * form takes what the window can spare: the log keeps room for the last message and the composer
+ * stays; only when even that is not enough (errors, a short window) does the form scroll. Name and
+ * email side by side; the rest across. An invalid field keeps its red edge when focused (the focus
+ * ring goes around it, apart).
+ */
+const CSS = `
+.details{display:grid;flex:0 1 auto;grid-template-columns:1fr 1fr;gap:4px 10px;min-height:0;overflow-y:auto;padding:8px 16px 10px;border-top:1px solid var(--_border)}
+.details-open .log{flex:1 1 0;min-height:72px}
+.details-open .typing{display:none}
+.details>:not(.field),.field.wide{grid-column:1/-1}
+.details h3{margin:0;font-size:15px}
+.field{display:grid;align-content:start;gap:2px;min-width:0}
+.field label{font-size:13px;font-weight:600}
+.hint{margin:0;color:var(--_muted);font-size:12px}
+input[aria-invalid='true']{border-color:var(--_error);box-shadow:inset 0 0 0 1px var(--_error)}
+`;
+
+/** The form for the chat window `host` rendering into `container`, with its lit-html. */
+export function createDetailsForm(lit: Lit, host: DetailsFormHost, container: HTMLElement): DetailsForm {
+  const root = container.getRootNode() as ShadowRoot;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   return new DetailsForm(lit, host);
 }
 
@@ -61,7 +84,7 @@ export class DetailsForm {
     this.opened = false;
     this.#fieldErrors = {};
     await this.#host.rerender();
-    this.#host.focus('textarea');
+    this.#host.focus('#message-input');
   }
 
   /**
@@ -140,7 +163,7 @@ export class DetailsForm {
       this.opened = false;
       this.#setNotice(text.detailsSaved, this.#host.savedNoticeMs);
       await this.#host.rerender();
-      this.#host.focus('textarea');
+      this.#host.focus('#message-input');
       return;
     }
     this.#fieldErrors = (ack.error.fields ?? {}) as Partial<Record<FieldName, string>>;

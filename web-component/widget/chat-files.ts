@@ -122,7 +122,7 @@ export function createFilesView(lit: Lit, container: HTMLElement, host: () => Fi
     changed: (save) => (save ? host().client?.outboxChanged() : void rerender()),
   });
 
-  const input = () => container.querySelector<HTMLTextAreaElement>('textarea');
+  const input = () => container.querySelector<HTMLTextAreaElement>('#message-input');
   /** Puts a message taken back into the composer, unless the visitor has started another. */
   const restoreDraft = (entry: OutgoingMessage) => {
     const field = input();

@@ -212,52 +212,6 @@ ${messageCss}
     border-bottom: 1px solid var(--_border);
   }
 
-  /*
-   * The details form takes what the window can spare: the log keeps room for the last message and
-   * the composer stays; only when even that is not enough (errors, a short window) does the form
-   * scroll.
-   */
-  .details {
-    display: grid;
-    flex: 0 1 auto;
-    grid-template-columns: 1fr 1fr;
-    gap: 4px 10px;
-    min-height: 0;
-    overflow-y: auto;
-    padding: 8px 16px 10px;
-    border-top: 1px solid var(--_border);
-  }
-  .details-open .log {
-    flex: 1 1 0;
-    min-height: 72px;
-  }
-  .details-open .typing {
-    display: none;
-  }
-  /* Name and email side by side; the rest across. */
-  .details > :not(.field),
-  .field.wide {
-    grid-column: 1 / -1;
-  }
-  .details h3 {
-    margin: 0;
-    font-size: 15px;
-  }
-  .field {
-    display: grid;
-    align-content: start;
-    gap: 2px;
-    min-width: 0;
-  }
-  .field label {
-    font-size: 13px;
-    font-weight: 600;
-  }
-  .hint {
-    margin: 0;
-    color: var(--_muted);
-    font-size: 12px;
-  }
   .error {
     margin: 0;
     color: var(--_error);
@@ -277,11 +231,6 @@ ${messageCss}
     display: flex;
     gap: 12px;
     align-items: center;
-  }
-  /* An invalid field keeps its red edge when focused (the focus ring goes around it, apart). */
-  input[aria-invalid='true'] {
-    border-color: var(--_error);
-    box-shadow: inset 0 0 0 1px var(--_error);
   }
 
 

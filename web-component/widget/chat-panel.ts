@@ -105,7 +105,7 @@ class ChatPanel implements PanelHandle {
   }
 
   get #input(): HTMLTextAreaElement | null {
-    return this.#container.querySelector('textarea');
+    return this.#container.querySelector('#message-input');
   }
 
   /** Renders once per task, however many changes came in it; resolves once that is on screen. */
@@ -211,7 +211,7 @@ class ChatPanel implements PanelHandle {
   focusFirstField(): void {
     const focus = (selector: string) => this.#container.querySelector<HTMLElement>(selector)?.focus();
     if (globalThis.matchMedia?.('(pointer: coarse)').matches) focus('.panel');
-    else if (!this.#needsDetails) focus('textarea');
+    else if (!this.#needsDetails) focus('#message-input');
     else void this.#loadDetails().then(() => this.#rendered).then(() => focus('#details-name'));
   }
 
@@ -231,6 +231,7 @@ class ChatPanel implements PanelHandle {
               save: (details) => this.#client!.saveDetails(details),
               savedNoticeMs: SAVED_NOTICE_MS,
             },
+            this.#container,
           )),
       ),
     ).catch(() => undefined);

@@ -182,7 +182,7 @@ export function createPrivacyView({ html, nothing }: Lit, container: HTMLElement
     confirming = false;
     client.dropThread();
     await say(text.conversationDeleted);
-    focus('textarea');
+    focus('#message-input');
   };
 
   /** The checkbox was checked: the chat records the consent, and what it refused for want of one goes again. */
@@ -203,7 +203,7 @@ export function createPrivacyView({ html, nothing }: Lit, container: HTMLElement
     client.consent = ack.consent;
     for (const entry of client.outbox) if (entry.error?.code === 'CONSENT_REQUIRED') client.retry(entry.clientId);
     await rerender();
-    focus('textarea');
+    focus('#message-input');
   };
 
   const renderConsent = (text: PrivacyStrings) => {
@@ -215,7 +215,7 @@ export function createPrivacyView({ html, nothing }: Lit, container: HTMLElement
       asking = true;
       // Someone in the message box cannot send yet: the checkbox is where they go next.
       void rerender().then(() => {
-        if (root.activeElement?.matches('textarea')) focus('#consent');
+        if (root.activeElement?.matches('#message-input')) focus('#consent');
       });
     }
     return html`<div part="consent" class="consent">
