@@ -281,7 +281,45 @@ export interface VisitorConversation {
   operatorReadSeq: number;
   /** Who answers it now. */
   handler: ConversationHandler;
+  /**
+   * With `ratings` on: the rating asked for the conversation's latest resolution. Ask for it
+   * (`rate`) while `status` is `resolved` and `score` is null. Absent when none was asked (ratings
+   * off, never resolved, or resolved with `skipRating`).
+   */
+  rating?: VisitorRatingState;
 }
+
+/** The rating a visitor is asked for, once per resolution of their conversation. */
+export interface VisitorRatingState {
+  asked: true;
+  /** The question to show (`ratings.ask`). */
+  ask: string;
+  /** Their answer, 1 to 5, once they gave it. */
+  score: number | null;
+}
+
+/** A visitor's rating of a resolution of their conversation, as the team sees it. */
+export interface ConversationRating {
+  /** 1 (bad) to 5 (good). */
+  score: number;
+  comment: string | null;
+  /** ISO 8601: when they rated. */
+  at: string;
+  /** ISO 8601: the resolution they rated (`resolvedAt` when it was rated). */
+  resolvedAt: string;
+  /** Who the conversation was assigned to when it was resolved. */
+  assignee: Assignee | null;
+}
+
+/** `rate`: the visitor rates the latest resolution of their conversation in `inbox`. */
+export interface RatePayload {
+  inbox: string;
+  /** A whole number from 1 to 5. */
+  score: number;
+  /** At most 1000 characters. */
+  comment?: string;
+}
+export type RateAck = Ack<{ conversation: VisitorConversation }>;
 
 /** The team's side of a conversation, for operators' lists. */
 export interface ConversationSummary {
@@ -309,6 +347,10 @@ export interface ConversationSummary {
   handler: ConversationHandler;
   /** The last handoff from the assistant to the team, while the team has it. */
   handoff: Handoff | null;
+  /** ISO 8601: when it was last resolved (kept when it reopens); null while never. */
+  resolvedAt: string | null;
+  /** The visitor's rating of that resolution, once they gave one. */
+  rating: ConversationRating | null;
   createdAt: string;
   updatedAt: string;
   /** Grows with every change of the conversation; opaque, compare only with `<`. */
@@ -510,6 +552,8 @@ export interface ClientToServerEvents {
   assistant(payload: { inbox: string }, ack: (res: HandlerAck) => void): void;
   /** Deletes the visitor's conversation in `inbox`, when `session.canDeleteConversation`. */
   deleteConversation(payload: DeleteConversationPayload, ack: (res: DeleteConversationAck) => void): void;
+  /** Rates the latest resolution of the visitor's conversation in `inbox`, when it was asked (`conversation.rating`). */
+  rate(payload: RatePayload, ack: (res: RateAck) => void): void;
 }
 
 export interface ServerToClientEvents {
@@ -557,12 +601,17 @@ export interface OperatorSessionEvent {
   assistant: { name: string; inboxes: string[] | '*' } | null;
   /** As in `SessionEvent`: what may be uploaded, when the chat takes files. */
   files?: FileLimits;
-  /** What else `identify` allows this operator: `'privacy'` for `exportVisitor` and `eraseVisitor`. */
+  /** True when visitors are asked to rate each resolution (`ratings` on): `status` may then skip it. */
+  ratings: boolean;
+  /**
+   * What else `identify` allows this operator: `'privacy'` for `exportVisitor` and
+   * `eraseVisitor`, `'replies'` to manage the team's saved replies.
+   */
   can: OperatorPermission[];
 }
 
 /** Permissions `operators.identify` may grant beyond answering conversations. */
-export const OPERATOR_PERMISSIONS = ['privacy'] as const;
+export const OPERATOR_PERMISSIONS = ['privacy', 'replies'] as const;
 export type OperatorPermission = (typeof OPERATOR_PERMISSIONS)[number];
 
 /** Names the visitor of a conversation the operator may read. */
@@ -607,6 +656,8 @@ export interface VisitorExport {
     updatedAt: string;
     messages: ExportedMessage[];
     notes: ExportedMessage[];
+    /** Their rating of its latest resolution, when they gave one. */
+    rating: ConversationRating | null;
   }>;
   /** Messages they wrote in public rooms. */
   roomMessages: Array<ExportedMessage & { room: string }>;
@@ -693,7 +744,74 @@ export interface AssignPayload {
 export interface StatusPayload {
   conversationId: string;
   status: ConversationStatus;
+  /** With `status: 'resolved'` and `ratings` on: do not ask the visitor to rate this resolution. */
+  skipRating?: boolean;
 }
+
+/** A saved reply: text an operator inserts by typing `/` and its shortcut. */
+export interface SavedReply {
+  id: string;
+  /** 1 to 32 of `a-z`, `0-9`, `-` and `_`, unique in its scope. */
+  shortcut: string;
+  /**
+   * Up to the message length limit. `{{visitor.name}}` and `{{operator.name}}` are filled in by
+   * the client when it inserts the reply; any other text is kept as written.
+   */
+  text: string;
+  /** The inbox it is for; null for every inbox. */
+  inbox: string | null;
+  /** The operator id of a personal reply; null for one the team shares. */
+  owner: string | null;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/**
+ * `replies`: an operator's saved replies. `list` gives the team's replies for the inboxes they
+ * read (all, or those usable in `inbox`) and their own personal ones, by shortcut. `save` creates
+ * one, or with `id` changes it; a team reply (not `personal`) needs `can: ['replies']`. A shortcut
+ * already used in the same scope is `CONFLICT`. `remove` deletes one they may save.
+ */
+export type RepliesPayload =
+  | { action: 'list'; inbox?: string }
+  | { action: 'save'; id?: string; shortcut: string; text: string; inbox?: string | null; personal?: boolean }
+  | { action: 'remove'; id: string };
+/** Every action answers with the operator's replies as `list` gives them; `save` also with the reply saved. */
+export type RepliesAck = Ack<{ replies: SavedReply[]; reply?: SavedReply }>;
+
+/**
+ * `search`: conversations of the inboxes the operator reads. `text` finds messages (not notes)
+ * that contain it, visitors by name or email, and a conversation by its id; `visitor` only a
+ * visitor's (their id, email or name). Newest first; page with `before` set to the last hit's `at`.
+ */
+export interface SearchPayload {
+  /** 1 to 200 characters. */
+  text?: string;
+  /** A visitor id, an email, or the start of a name. */
+  visitor?: string;
+  inbox?: string;
+  status?: ConversationStatus;
+  /** ISO 8601: only hits before this time. */
+  before?: string;
+  /** ISO 8601: only hits at or after this time. */
+  since?: string;
+  /** 1 to 50. @default 20 */
+  limit?: number;
+}
+
+/** A conversation found by `search`, with the message that matched, if a message did. */
+export interface SearchHit {
+  conversation: ConversationSummary;
+  /** The newest matching message on this page: open the conversation at `seq`. */
+  match: { seq: number; message: string; timestamp: string } | null;
+  /** ISO 8601: the matching message's time, else the conversation's last change; the paging cursor. */
+  at: string;
+}
+/**
+ * One hit per conversation on a page; a conversation can appear again on a later page with an
+ * older match (keep the first).
+ */
+export type SearchAck = Ack<{ conversations: SearchHit[]; hasMore: boolean }>;
 
 export interface OperatorReadPayload {
   conversationId: string;
@@ -808,6 +926,8 @@ export interface OperatorClientToServerEvents {
   exportVisitor(payload: VisitorOfConversationPayload, ack: (res: ExportVisitorAck) => void): void;
   /** Needs `can: ['privacy']`: erases the conversation's visitor from the chat, in every inbox. */
   eraseVisitor(payload: EraseVisitorPayload, ack: (res: EraseVisitorAck) => void): void;
+  replies(payload: RepliesPayload, ack: (res: RepliesAck) => void): void;
+  search(payload: SearchPayload, ack: (res: SearchAck) => void): void;
 }
 
 export interface OperatorServerToClientEvents {

@@ -6,9 +6,11 @@ import type {
   ConversationStatus,
   ConversationSummary,
   ConversationVisitor,
+  SearchHit,
 } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
 import type { InboxScope } from './inbox-list.js';
+import { searchConversations } from './search.js';
 import type { ConversationService } from './service.js';
 import { parsePayload } from '../server/payloads.js';
 
@@ -69,7 +71,22 @@ export interface ConversationsApi {
   send(id: string, send: ConversationSend): Promise<ChatMessage>;
   /** Assigns to `to` (null: nobody); with `expected`, only if it is still assigned to that id (else `CONFLICT`). */
   assign(id: string, to: Assignee | null, expected?: string | null): Promise<ConversationSummary>;
-  setStatus(id: string, status: ConversationStatus): Promise<ConversationSummary>;
+  /**
+   * Finds conversations in every inbox: by message text (every word), by visitor name, email or
+   * id, or by conversation id; newest first, one hit per conversation. `before` and `since`
+   * (Dates or ISO 8601) bound the hits' times; for the next page pass the last hit's `at` as `before`.
+   */
+  search(query: {
+    text?: string;
+    visitor?: string;
+    inbox?: string;
+    status?: ConversationStatus;
+    before?: Date | string;
+    since?: Date | string;
+    limit?: number;
+  }): Promise<{ conversations: SearchHit[]; hasMore: boolean }>;
+  /** Resolves or reopens; with ratings on, `skipRating` resolves without asking the visitor to rate. */
+  setStatus(id: string, status: ConversationStatus, options?: { skipRating?: boolean }): Promise<ConversationSummary>;
 }
 
 const EVERY_INBOX: InboxScope = { inboxes: '*' };
@@ -133,9 +150,14 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
       const updated = await required().assign(EVERY_INBOX, parsePayload(id, conversationId), assignee, expectedId);
       return required().summary(updated);
     },
-    async setStatus(conversationId, status) {
-      const parsed = parsePayload(ops.status, { conversationId, status });
-      return required().summary(await required().setStatus(EVERY_INBOX, parsed.conversationId, parsed.status));
+    async search(query) {
+      const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+      const parsed = parsePayload(ops.search, { ...query, before: iso(query?.before), since: iso(query?.since) });
+      return searchConversations(ctx, required(), EVERY_INBOX, parsed);
+    },
+    async setStatus(conversationId, status, options = {}) {
+      const parsed = parsePayload(ops.status, { conversationId, status, skipRating: options.skipRating });
+      return required().summary(await required().setStatus(EVERY_INBOX, parsed.conversationId, parsed.status, parsed.skipRating));
     },
   };
 }

@@ -12,7 +12,9 @@ import { parsePayload } from '../server/payloads.js';
 import { typingListener, typingSender } from '../server/typing.js';
 import { mayRead, type InboxScope } from './inbox-list.js';
 import type { ChatPrivacy } from '../privacy/api.js';
+import { searchConversations } from './search.js';
 import type { ConversationService } from './service.js';
+import type { SavedReplies } from '../saved-replies/saved-replies.js';
 
 /** The events this namespace serves; any other that asks for an answer gets NOT_FOUND. */
 const OPERATOR_EVENTS: ReadonlyArray<keyof OperatorClientToServerEvents> = [
@@ -29,6 +31,8 @@ const OPERATOR_EVENTS: ReadonlyArray<keyof OperatorClientToServerEvents> = [
   'typing',
   'exportVisitor',
   'eraseVisitor',
+  'replies',
+  'search',
 ];
 
 export type OperatorSocket = Socket<OperatorClientToServerEvents, OperatorServerToClientEvents, InterServerEvents, OperatorSocketData>;
@@ -43,12 +47,14 @@ export class OperatorEvents {
   readonly #ctx: ChatContext;
   readonly #service: ConversationService;
   readonly #privacy: ChatPrivacy;
+  readonly #replies: SavedReplies;
   readonly #unknown: (this: OperatorSocket, event: string, ...args: unknown[]) => void;
 
-  constructor(ctx: ChatContext, service: ConversationService, privacy: ChatPrivacy) {
+  constructor(ctx: ChatContext, service: ConversationService, privacy: ChatPrivacy, replies: SavedReplies) {
     this.#ctx = ctx;
     this.#service = service;
     this.#privacy = privacy;
+    this.#replies = replies;
     this.#unknown = unknownEvents(
       OPERATOR_EVENTS,
       (socket: OperatorSocket) => ctx.limits.take('event', socket.data.operatorId),
@@ -67,6 +73,7 @@ export class OperatorEvents {
       inboxes: data.inboxes === '*' ? '*' : [...data.inboxes],
       assistant: this.#ctx.options.assistant ? { name: this.#ctx.options.assistant.name, inboxes: this.#ctx.options.assistant.inboxes ? [...this.#ctx.options.assistant.inboxes] : '*' } : null,
       ...(this.#ctx.files ? { files: this.#ctx.files.limits } : {}),
+      ratings: this.#ctx.options.ratings !== undefined,
       can: [...data.can],
     });
     void this.notifyTeam(data.inboxes);
@@ -154,6 +161,12 @@ export class OperatorEvents {
       return { removed: await this.#privacy.eraseVisitor(visitorId, { mode: request.mode ?? 'delete' }) };
     }));
 
+    socket.on('replies', acked(limitEvents, (_socket, payload) =>
+      this.#replies.operatorEvent({ operatorId: data.operatorId, scope, manageTeam: data.can.includes('replies') }, payload),
+    ));
+
+    socket.on('search', acked(limitEvents, async (_socket, payload) => searchConversations(this.#ctx, this.#service, scope, parsePayload(ops.search, payload))));
+
     socket.on('close', acked(limitEvents, async (_socket, payload) => {
       const { conversationId } = parsePayload(ops.close, payload);
       this.#close(socket, conversationId);
@@ -194,8 +207,8 @@ export class OperatorEvents {
     }));
 
     socket.on('status', acked(limitEvents, async (_socket, payload) => {
-      const { conversationId, status } = parsePayload(ops.status, payload);
-      return { conversation: this.#service.summary(await this.#service.setStatus(scope, conversationId, status)) };
+      const { conversationId, status, skipRating } = parsePayload(ops.status, payload);
+      return { conversation: this.#service.summary(await this.#service.setStatus(scope, conversationId, status, skipRating)) };
     }));
 
     socket.on('read', acked(limitEvents, async (_socket, payload) => {

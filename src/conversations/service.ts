@@ -117,7 +117,7 @@ export class ConversationService {
   }
 
   visitorView(record: ConversationRecord): VisitorConversation {
-    return visitorViewOf(record);
+    return visitorViewOf(record, this.#ctx.options.ratings?.ask);
   }
 
   async visitorDetails(record: ConversationRecord): Promise<ConversationVisitor> {
@@ -181,10 +181,19 @@ export class ConversationService {
     if (reply.status === 'complete' || reply.status === 'handoff') this.#unseen?.schedule(id);
   }
 
-  async setStatus(scope: InboxScope, id: string, status: ConversationStatus): Promise<ConversationRecord> {
-    const record = await this.#mutate(scope, id, (current) =>
-      current.status === status ? null : status === 'resolved' ? { status, resolvedAt: new Date() } : { status },
-    );
+  /**
+   * Resolves or reopens. A resolution is named by its `resolvedAt`; with ratings on, the visitor
+   * is asked to rate it, unless `skipRating`.
+   */
+  async setStatus(scope: InboxScope, id: string, status: ConversationStatus, skipRating = false): Promise<ConversationRecord> {
+    const asking = this.#ctx.options.ratings !== undefined && !skipRating;
+    const record = await this.#mutate(scope, id, (current) => {
+      if (current.status === status) return null;
+      if (status === 'open') return { status };
+      const resolvedAt = new Date();
+      const rating = asking ? { resolvedAt, assignee: current.assignee, score: null, comment: null, at: null } : null;
+      return { status, resolvedAt, rating };
+    });
     // A resolved conversation needs no more of the assistant's writing.
     if (record.status === 'resolved') this.assistant?.stop(record);
     // Also when it was resolved already (a retry): the same resolution, the same event.
@@ -354,7 +363,7 @@ export class ConversationService {
       const events: ConversationEventType[] = [];
       if (updated.assignee && updated.assignee.id !== current.assignee?.id) events.push('assigned');
       if (updated.status !== current.status) events.push(updated.status === 'resolved' ? 'resolved' : 'reopened');
-      const visitorViewChanged = JSON.stringify(visitorViewOf(updated)) !== JSON.stringify(visitorViewOf(current));
+      const visitorViewChanged = JSON.stringify(this.visitorView(updated)) !== JSON.stringify(this.visitorView(current));
       const countsChanged = updated.status !== current.status || updated.assignee?.id !== current.assignee?.id || updated.handler !== current.handler;
       this.#publish(updated, events, visitorViewChanged, countsChanged);
       return updated;

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
-import type { ChatMessage, ConversationSummary, VisitorConversation, VisitorDetails } from '../protocol.js';
+import type { ChatMessage, ConversationRating, ConversationSummary, VisitorConversation, VisitorDetails } from '../protocol.js';
 import { versionAt } from '../stores/conversation-rules.js';
 import type { ConversationRecord } from '../stores/types.js';
 
@@ -23,14 +23,32 @@ export function summaryOf(record: ConversationRecord, online: boolean): Conversa
     waitingSince: record.waitingSince?.toISOString() ?? null,
     handler: record.handler,
     handoff: record.handoff,
+    resolvedAt: record.resolvedAt?.toISOString() ?? null,
+    rating: ratingOf(record),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     version: record.version,
   };
 }
 
-/** What the visitor may know of their conversation: the assignee's display name only. */
-export function visitorViewOf(record: ConversationRecord): VisitorConversation {
+/** The visitor's rating of the latest resolution, once given. */
+export function ratingOf(record: ConversationRecord): ConversationRating | null {
+  const { rating } = record;
+  if (rating?.score == null) return null;
+  return {
+    score: rating.score,
+    comment: rating.comment,
+    at: (rating.at ?? rating.resolvedAt).toISOString(),
+    resolvedAt: rating.resolvedAt.toISOString(),
+    assignee: rating.assignee && { id: rating.assignee.id, name: rating.assignee.name },
+  };
+}
+
+/**
+ * What the visitor may know of their conversation: the assignee's display name only, and the
+ * rating asked of them when ratings are on (`ratingQuestion`).
+ */
+export function visitorViewOf(record: ConversationRecord, ratingQuestion?: string): VisitorConversation {
   return {
     id: record.id,
     inbox: record.inbox,
@@ -39,6 +57,7 @@ export function visitorViewOf(record: ConversationRecord): VisitorConversation {
     visitorReadSeq: record.visitorReadSeq,
     operatorReadSeq: record.operatorReadSeq,
     handler: record.handler,
+    ...(ratingQuestion && record.rating ? { rating: { asked: true as const, ask: ratingQuestion, score: record.rating.score } } : {}),
   };
 }
 

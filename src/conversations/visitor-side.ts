@@ -10,6 +10,7 @@ import { parsePayload } from '../server/payloads.js';
 import { typingSender } from '../server/typing.js';
 import type { ConversationRecord } from '../stores/types.js';
 import type { Erasure } from '../privacy/erasure.js';
+import { rateConversation } from './ratings.js';
 import type { ConversationService } from './service.js';
 
 /**
@@ -37,6 +38,13 @@ export class VisitorConversations {
     const { deleted } = record ? await this.#erasure.deleteConversation(record) : { deleted: false };
     forgetConversation(this.#ctx, socket.data.visitorId, inbox);
     return { deleted };
+  }
+
+  /** The visitor rates the latest resolution of their conversation in an inbox (see `rateConversation`). */
+  async rate(socket: VisitorSocket, payload: unknown) {
+    const { inbox, score, comment } = parsePayload(this.#ctx.payloads.rate, payload);
+    const record = await rateConversation(this.#ctx, this.#service, socket.data.visitorId, inbox, { score, comment });
+    return { conversation: this.#service.visitorView(record) };
   }
 
   async join(socket: VisitorSocket, payload: unknown) {

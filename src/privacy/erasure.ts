@@ -203,6 +203,8 @@ export class Erasure {
         visitorLastSeenAt: null,
         visitorReadSeq: 0,
         // Its summary is the assistant's account of what they said; its reason may name them too.
+        // What they wrote with their rating is theirs; the score stays for the team's figures.
+        rating: current.rating && { ...current.rating, comment: null },
         handoff: current.handoff && { reason: mentions ? current.handoff.reason.replace(mentions, ERASED_MENTION) : current.handoff.reason, by: current.handoff.by, at: current.handoff.at },
         ...(last?.sender.role === 'visitor' ? { lastMessage: tombstoneOf(last) } : {}),
         ...(last && last.sender.role !== 'visitor' && mentions ? { lastMessage: { ...last, message: last.message.replace(mentions, ERASED_MENTION) } } : {}),

@@ -1,3 +1,4 @@
+import { ratingOf } from '../conversations/views.js';
 import type { FileReader } from '../files/links.js';
 import type { ChatFile, ChatMessage, ExportedMessage, VisitorExport } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
@@ -36,6 +37,7 @@ export async function exportVisitor(ctx: ChatContext, erasure: Erasure, visitorI
       updatedAt: record.updatedAt.toISOString(),
       messages,
       notes,
+      rating: ratingOf(record),
     });
   }
 

@@ -31,6 +31,7 @@ import { createPayloadSchemas } from './payloads.js';
 import { RateLimits } from './rate-limiter.js';
 import { OPERATORS_NAMESPACE, wireNamespaces } from './socket-wiring.js';
 import { VisitorEvents } from './visitor-events.js';
+import { REPLIES_WITHOUT_OPERATORS, SavedReplies, type SavedRepliesApi } from '../saved-replies/saved-replies.js';
 
 export type { InterServerEvents } from '../cluster/inter-node-events.js';
 
@@ -72,6 +73,8 @@ export interface ChatServer {
   readonly privacy: PrivacyApi;
   /** The webhooks' delivery log (`deliveries()`); empty without `webhooks`. */
   readonly webhooks: WebhooksApi;
+  /** The team's saved replies, which operators insert by typing `/` (needs `operators`). */
+  readonly replies: SavedRepliesApi;
   /**
    * Takes Socket.IO's requests and WebSocket upgrades on `server` (other requests reach the
    * host's own listeners) and makes `server.close()` close the chat first, so it never waits on
@@ -129,6 +132,7 @@ class ChatServerImpl implements ChatServer {
   readonly privacy: PrivacyApi;
   /** The webhooks' delivery log (`deliveries()`); empty without `webhooks`. */
   readonly webhooks: WebhooksApi;
+  readonly replies: SavedRepliesApi;
 
   readonly #options: ResolvedOptions;
   readonly #lifecycle: Lifecycle;
@@ -168,8 +172,13 @@ class ChatServerImpl implements ChatServer {
     const webhooks = options.webhooks && new ChatWebhooks(options.webhooks.endpoints, options.webhooks.outbox, options.store, report);
     this.#webhooks = webhooks;
     this.webhooks = webhooks ?? { deliveries: async () => [] };
-    // What else gets ready with the store, each time it does: the file records' and the outbox's indexes.
-    const initAlso = files || webhooks ? async () => void (await Promise.all([files?.init(), webhooks?.init()])) : undefined;
+    // Saved replies are stored where the chat's messages are; built once the conversations are.
+    let savedReplies: SavedReplies | undefined;
+    // What else gets ready with the store, each time it does: the file records', the outbox's and the saved replies' indexes.
+    const initAlso =
+      files || webhooks || options.savedReplies
+        ? async () => void (await Promise.all([files?.init(), webhooks?.init(), savedReplies?.init()]))
+        : undefined;
     this.#lifecycle = new Lifecycle(options.store, options.logger, deadlines, limits.storageTimeoutMs, initAlso);
     const rateLimits = new RateLimits(limits);
     const tokens = new VisitorTokens(options.secret, options.tokenMaxAgeMs);
@@ -238,8 +247,10 @@ class ChatServerImpl implements ChatServer {
     this.#privacy = privacy;
     if (service) {
       visitorSide = new VisitorConversations(ctx, service, privacy.erasure);
-      this.#conversations = { service, operatorEvents: new OperatorEvents(ctx, service, privacy) };
+      savedReplies = new SavedReplies(ctx, options.savedReplies!, (inbox) => service.inboxes.check(inbox));
+      this.#conversations = { service, operatorEvents: new OperatorEvents(ctx, service, privacy, savedReplies) };
     }
+    this.replies = savedReplies?.api() ?? REPLIES_WITHOUT_OPERATORS;
     this.conversations = createConversationsApi(ctx, this.#conversations?.service);
     this.assistant = createAssistantApi(this.#conversations?.service);
     this.hours = createHoursApi(options);

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { CountryCode } from 'libphonenumber-js/min';
 import type { Connection, Mongoose } from 'mongoose';
 import type { ServerOptions } from 'socket.io';
-import type { AssistantActivity, ChatMessage, Citation, ConversationSummary, ConversationVisitor, OperatorPermission } from '../protocol.js';
+import type { AssistantActivity, ChatMessage, Citation, ConversationRating, ConversationSummary, ConversationVisitor, OperatorPermission } from '../protocol.js';
 import type { HoursOptions } from '../assistant/hours.js';
 import type { ChatStore, UserRecord } from '../stores/types.js';
 import type { RateLimit } from './rate-limiter.js';
@@ -197,6 +197,8 @@ export interface ChatHooks {
   onConversation?: (event: { type: ConversationEventType; conversation: ConversationSummary }) => void | Promise<void>;
   /** A visitor wrote and no operator of that inbox is online: time for a push or an email to the team. */
   onVisitorWaiting?: (event: { conversation: ConversationSummary; message: ChatMessage }) => void | Promise<void>;
+  /** A visitor rated a resolution of their conversation (`ratings`); once per rating. */
+  onRating?: (event: { conversation: ConversationSummary; rating: ConversationRating }) => void | Promise<void>;
   /**
    * Operator replies the visitor has not read `operators.unseenReplyDelayMs` after the first of
    * them: called once per batch, not per message, and not at all once the visitor read them. The
@@ -277,6 +279,11 @@ export interface ChatServerOptions {
   /** Files and screenshots in messages (`POST <basePath>/files`). @default none: messages are text only */
   files?: FilesOptions;
   /**
+   * Asks visitors to rate each resolution of their conversation, 1 to 5 with an optional comment
+   * (needs `operators`). An operator may resolve without asking (`skipRating`). @default off
+   */
+  ratings?: RatingsOptions;
+  /**
    * Receivers of the chat's events, signed per Standard Webhooks: `[{ url, events, secret }]`. Each
    * event is written to an outbox in the store with the change, and sent by one node at a time,
    * retried for a day. @default none
@@ -332,6 +339,12 @@ export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
   maxUnsentBytes: 1_048_576,
   storageTimeoutMs: 5000,
 };
+
+export interface RatingsOptions {
+  enabled: boolean;
+  /** The question the widget shows. @default 'How would you rate this conversation?' */
+  ask?: string;
+}
 
 export interface PrivacyOptions {
   /** Visitors agree to the chat's terms (this version of them) before they write; every consent is recorded. */

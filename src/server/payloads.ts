@@ -21,7 +21,10 @@ import type {
   OperatorReadPayload,
   OperatorsPayload,
   OperatorTypingPayload,
+  RatePayload,
   ReadPayload,
+  RepliesPayload,
+  SearchPayload,
   StatusPayload,
   TypingPayload,
   UserDetailsPayload,
@@ -35,6 +38,8 @@ const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f
 /** Room names: 1–64 of letters, digits, `_ - . :`, starting with a letter or digit. */
 export const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** A saved reply's shortcut, after lower-casing. */
+export const SHORTCUT_PATTERN = /^[a-z0-9_-]{1,32}$/;
 
 const room = z.string().regex(ROOM_PATTERN, 'Room names are 1–64 letters, digits, _ - . or :');
 const inbox = z.string().regex(ROOM_PATTERN, 'Inbox names are 1–64 letters, digits, _ - . or :');
@@ -59,6 +64,17 @@ function text(what: string, maxLength: number, tooLong: string) {
     });
 }
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Typed text of one line (a search, a shortcut's comment), trimmed, without control characters. */
+function line(what: string, maxLength: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, `${what} is empty`)
+    .pipe(text(what, maxLength, `${what} is at most ${maxLength} characters`))
+    .refine((value) => !CONTROL_CHARS.test(value), `${what} contains control characters`);
+}
+/** An ISO 8601 time, as a Date. */
+const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
 export interface SchemaLimits {
   maxMessageLength: number;
@@ -161,6 +177,47 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
   const read = z.object({ inbox, seq }) satisfies z.ZodType<ReadPayload>;
   /** `handoff` and `assistant`: only the inbox. */
   const inboxOnly = z.object({ inbox }) satisfies z.ZodType<{ inbox: string }>;
+  const rate = z.object({
+    inbox,
+    score: z.number('The score is a whole number from 1 to 5').int('The score is a whole number from 1 to 5').min(1, 'The score is a whole number from 1 to 5').max(5, 'The score is a whole number from 1 to 5'),
+    comment: z
+      .string()
+      .trim()
+      .pipe(text('The comment', 1000, 'Comments are at most 1000 characters'))
+      .refine((value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value), 'The comment contains control characters')
+      .optional(),
+  }) satisfies z.ZodType<{ inbox: string; score: number; comment?: string | undefined }, RatePayload>;
+
+  const replyText = text('The reply', limits.maxMessageLength, `Replies are at most ${limits.maxMessageLength} characters`)
+    .refine((value) => value.trim().length > 0, 'The reply is empty')
+    .refine((value) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(value), 'The reply contains control characters');
+  const replies = z.discriminatedUnion('action', [
+    z.object({ action: z.literal('list'), inbox: inbox.optional() }),
+    z.object({
+      action: z.literal('save'),
+      id: conversationId.optional(),
+      shortcut: z.string().trim().toLowerCase().regex(SHORTCUT_PATTERN, 'A shortcut is 1–32 letters, digits, _ or -'),
+      text: replyText,
+      inbox: inbox.nullable().optional(),
+      personal: z.boolean().optional(),
+    }),
+    z.object({ action: z.literal('remove'), id: conversationId }),
+  ]) satisfies z.ZodType<unknown, RepliesPayload>;
+
+  const search = z
+    .object({
+      text: line('The search', 200).optional(),
+      visitor: line('The visitor', 254).optional(),
+      inbox: inbox.optional(),
+      status: status.optional(),
+      before: time.optional(),
+      since: time.optional(),
+      limit: z.number().int().min(1).max(50).optional(),
+    })
+    .refine((query) => query.text !== undefined || query.visitor !== undefined, { message: 'Give text or a visitor to search for', path: ['text'] }) satisfies z.ZodType<
+    unknown,
+    SearchPayload
+  >;
 
   // Operators, on /operators.
   const operators = {
@@ -191,17 +248,19 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
       to: operatorId.nullable(),
       expected: operatorId.nullable(),
     }) satisfies z.ZodType<AssignPayload>,
-    status: z.object({ conversationId, status }) satisfies z.ZodType<StatusPayload>,
+    status: z.object({ conversationId, status, skipRating: z.boolean().optional() }) satisfies z.ZodType<StatusPayload>,
     read: z.object({ conversationId, seq }) satisfies z.ZodType<OperatorReadPayload>,
     typing: z.object({ conversationId, typing: z.boolean() }) satisfies z.ZodType<OperatorTypingPayload>,
     close: z.object({ conversationId }) satisfies z.ZodType<ClosePayload>,
     exportVisitor: z.object({ conversationId }) satisfies z.ZodType<VisitorOfConversationPayload>,
     eraseVisitor: z.object({ conversationId, mode: z.enum(['delete', 'anonymize']).optional() }) satisfies z.ZodType<EraseVisitorPayload>,
+    replies,
+    search,
   };
 
   const consent = z.object({ version: z.string().min(1).max(64) }) satisfies z.ZodType<ConsentPayload>;
 
-  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, inboxOnly, consent, operators };
+  return { join, message, history, userDetails, typing, inboxJoin, inboxMessage, inboxHistory, inboxTyping, read, inboxOnly, rate, consent, operators };
 }
 
 /** Whether a visitor event names an inbox (the visitor's conversation) rather than a room. */

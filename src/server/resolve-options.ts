@@ -3,6 +3,7 @@ import { resolveConsent, type ConsentOptions } from '../privacy/consent.js';
 import { resolveRetention, type RetentionOptions } from '../privacy/retention-options.js';
 import { resolveWebhooks, type ResolvedEndpoint } from '../webhooks/options.js';
 import { MemoryWebhookOutbox, MongoWebhookOutbox, type WebhookOutbox } from '../webhooks/outbox.js';
+import { MemorySavedReplyStore, MongoSavedReplyStore, type SavedReplyStore } from '../saved-replies/store.js';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,7 @@ import {
   type AssistantOptions,
   type ChatServerOptions,
   type OperatorsOptions,
+  type RatingsOptions,
   type RequestMiddleware,
   type RoomPolicy,
 } from './options.js';
@@ -58,6 +60,10 @@ export interface ResolvedOptions {
   /** How long the chat keeps what it stores, when the host set any of it. */
   retention: RetentionOptions | undefined;
   visitorsCanDeleteConversations: boolean;
+  /** Where the team's saved replies live, with support conversations. */
+  savedReplies: SavedReplyStore | undefined;
+  /** Ratings, when the host turned them on: the question visitors are asked. */
+  ratings: { ask: string } | undefined;
   hooks: ChatHooks;
   adapter: ServerOptions['adapter'] | undefined;
   connectionStateRecovery: { maxDisconnectionDurationMs: number } | undefined;
@@ -119,7 +125,7 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
   const hours = options.hours === undefined ? undefined : new BusinessHours(options.hours);
   const store =
     options.store ??
-    new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs });
+    new MongooseStore({ mongoose: options.mongoose!, prefix: options.collectionPrefix ?? 'chat_', timeoutMs: limits.storageTimeoutMs, warn: (message) => logger.warn(message) });
   const files = resolveFiles(options.files);
   const webhooks = resolveWebhooks(options.webhooks);
   // Files go where the chat's messages go: GridFS and a collection on its MongoDB connection, or
@@ -152,6 +158,12 @@ export function resolveOptions(options: ChatServerOptions): ResolvedOptions {
     ipAddresses: resolveIpAddresses(options.privacy?.ipAddresses),
     retention: resolveRetention(options.privacy?.retention),
     visitorsCanDeleteConversations: resolveFlag(options.privacy?.visitorsCanDeleteConversations, 'privacy.visitorsCanDeleteConversations'),
+    ratings: resolveRatings(options.ratings, operators !== undefined),
+    savedReplies: !operators
+      ? undefined
+      : connection
+        ? new MongoSavedReplyStore(connection, options.collectionPrefix ?? 'chat_', limits.storageTimeoutMs)
+        : new MemorySavedReplyStore(),
     hooks: options.hooks ?? {},
     adapter: options.adapter,
     connectionStateRecovery: resolveRecovery(options.connectionStateRecovery),
@@ -264,6 +276,16 @@ function checkLimits(limits: ChatLimits): void {
       throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);
     }
   }
+}
+
+function resolveRatings(ratings: RatingsOptions | undefined, hasOperators: boolean): { ask: string } | undefined {
+  if (ratings === undefined) return undefined;
+  if (typeof ratings !== 'object' || ratings === null) throw new TypeError('parley-chat: ratings is { enabled, ask? }');
+  if (!resolveFlag(ratings.enabled, 'ratings.enabled')) return undefined;
+  if (!hasOperators) throw new TypeError('parley-chat: ratings need support conversations: pass `operators: { identify }` too');
+  const ask = ratings.ask ?? 'How would you rate this conversation?';
+  if (typeof ask !== 'string' || ask.trim() === '' || ask.length > 200) throw new TypeError('parley-chat: ratings.ask is a question of 1 to 200 characters');
+  return { ask: ask.trim() };
 }
 
 function resolveFlag(value: unknown, name: string): boolean {

@@ -129,6 +129,7 @@ export class VisitorEvents {
       ['handoff', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'person'))],
       ['assistant', acked(limitEvents, (socket, payload) => needConversations().choose(socket, payload, 'assistant'))],
       ['deleteConversation', acked(limitEvents, (socket, payload) => needConversations().deleteConversation(socket, payload))],
+      ['rate', acked(limitEvents, (socket, payload) => needConversations().rate(socket, payload))],
       ['userDetails', acked(limitEvents, (socket, payload) => seen(socket, this.#saveDetails(socket, payload)))],
       ['consent', acked(limitEvents, (socket, payload) => seen(socket, this.#consent(socket, payload)))],
       ['typing', typingListener<VisitorSocket, TypingPayload | InboxTypingPayload>(

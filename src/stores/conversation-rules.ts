@@ -14,6 +14,15 @@ export function threadKey(conversation: { inbox: string; id: string }, notes = f
   return `${conversation.inbox}/${conversation.id}${notes ? '/notes' : ''}`;
 }
 
+/**
+ * The inbox of a conversation's thread of visible messages (`<inbox>/<id>`), which search reads;
+ * undefined for a room (no `/`) and for notes (`<inbox>/<id>/notes`).
+ */
+export function searchableInboxOf(room: string): string | undefined {
+  const slash = room.indexOf('/');
+  return slash > 0 && room.indexOf('/', slash + 1) === -1 ? room.slice(0, slash) : undefined;
+}
+
 /** What identifies one message in its thread for retries: its sender and the client's id for it. */
 export function messageKey(senderId: string, clientId: string): string {
   return `${senderId}\u0000${clientId}`;
@@ -43,6 +52,7 @@ export function newConversation(inbox: string, visitor: { id: string; name: stri
     handoff: null,
     assistantReplies: 0,
     resolvedAt: null,
+    rating: null,
     createdAt: now,
     updatedAt: now,
     version: nextVersion(),

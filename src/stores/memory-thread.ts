@@ -39,6 +39,15 @@ export class MemoryThread {
     return this.#ids.length;
   }
 
+  textAt(index: number): string {
+    return this.#texts[index]!;
+  }
+
+  /** When the message at `index` was sent, in ms. */
+  timeAt(index: number): number {
+    return this.#times[index]!;
+  }
+
   /** The index of the message `senderId` sent with `clientId`, if it is still held. */
   find(senderId: string, clientId: string): number | undefined {
     let seq = this.#seqByClientId.get(clientId);

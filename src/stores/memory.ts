@@ -3,6 +3,7 @@ import type { ChatMessage, EraseMode, ReplyStatus, Sender, SenderRole } from '..
 import { copied } from './copied.js';
 import { MemoryBookkeeping } from './memory-bookkeeping.js';
 import { MemoryThread } from './memory-thread.js';
+import { searchThreads, searchVisitorConversations } from './memory-search.js';
 import { COUNTS_VERSION_KEY, countChanges, foldMessage, inboxCountsOf, newConversation, nextVersion, threadKey } from './conversation-rules.js';
 import type {
   AppendOptions,
@@ -26,6 +27,8 @@ import type {
   PendingDeletion,
   UserRecord,
   VisitorActivity,
+  MessageSearch,
+  VisitorSearch,
 } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -196,6 +199,21 @@ export class MemoryStore implements ChatStore {
 
   async visitorConversations(visitorId: string): Promise<ConversationRecord[]> {
     return copied([...this.#conversations.values()].filter((record) => record.visitorId === visitorId));
+  }
+
+  async searchMessages(query: MessageSearch): Promise<ChatMessage[]> {
+    return searchThreads(this.#threads.values(), query, this.#idPrefix);
+  }
+
+  async searchVisitors(query: VisitorSearch): Promise<ConversationRecord[]> {
+    return copied(searchVisitorConversations(this.#conversations.values(), this.#users, query));
+  }
+
+  async conversationsByIds(ids: readonly string[]): Promise<ConversationRecord[]> {
+    return ids.flatMap((id) => {
+      const record = this.#conversations.get(id);
+      return record ? [copied(record)] : [];
+    });
   }
 
   async getConversation(id: string): Promise<ConversationRecord | null> {

@@ -154,6 +154,8 @@ export interface ConversationRecord {
   assistantReplies: number;
   /** When it was last resolved (kept when it reopens): names each resolution, for ratings and webhooks. */
   resolvedAt: Date | null;
+  /** The rating asked for the latest resolution (`ratings` on, not skipped), and the visitor's answer. */
+  rating: RatingRecord | null;
   createdAt: Date;
   updatedAt: Date;
   /**
@@ -179,6 +181,17 @@ export interface InboxCounts {
   version: number;
 }
 
+/** A rating asked of the visitor for one resolution; `score` is null until they answer. */
+export interface RatingRecord {
+  /** The resolution it is about: the conversation's `resolvedAt` when it was asked. */
+  resolvedAt: Date;
+  /** Who the conversation was assigned to when it was resolved. */
+  assignee: Assignee | null;
+  score: number | null;
+  comment: string | null;
+  at: Date | null;
+}
+
 /** What `updateConversation` may change; everything else is the store's. */
 export type ConversationChange = Partial<
   Pick<
@@ -198,6 +211,7 @@ export type ConversationChange = Partial<
     | 'handoff'
     | 'assistantReplies'
     | 'resolvedAt'
+    | 'rating'
     | 'lastMessage'
   >
 >;
@@ -306,13 +320,49 @@ export interface PrivacyStore {
   lease(name: string, holder: string, now: Date, until: Date): Promise<boolean>;
 }
 
+/** Messages of support conversations (not notes, not erased) that contain every word of `text`. */
+export interface MessageSearch {
+  text: string;
+  inboxes: readonly string[] | '*';
+  /** Only in these conversations' threads (see `threadKey`). */
+  threads?: readonly string[] | undefined;
+  /** Sent before this time. */
+  before?: Date | undefined;
+  /** Sent at or after this time. */
+  since?: Date | undefined;
+  limit: number;
+}
+
+/** Conversations whose visitor `term` names: their visitor id, email, or the start of their name; or the conversation's id. */
+export interface VisitorSearch {
+  term: string;
+  inboxes: readonly string[] | '*';
+  /** Changed before this time. */
+  before?: Date | undefined;
+  since?: Date | undefined;
+  limit: number;
+}
+
+/**
+ * Search for the team (see `chat.conversations.search`). A store may use the server's text search
+ * where it has one; what it finds then is whole words, and otherwise any part of a word.
+ */
+export interface SearchStore {
+  /** Newest first (by `timestamp`). */
+  searchMessages(query: MessageSearch): Promise<ChatMessage[]>;
+  /** Newest change first (by `updatedAt`). */
+  searchVisitors(query: VisitorSearch): Promise<ConversationRecord[]>;
+  /** The conversations with these ids that exist, in any order. */
+  conversationsByIds(ids: readonly string[]): Promise<ConversationRecord[]>;
+}
+
 /**
  * Storage under the chat server. Implementations store a message once per
  * `(thread, sender.id, clientId)` (a retry returns the original without taking a new seq) and give
  * each thread seqs 1, 2, 3, … Values passed in have been validated: strings are strings, numbers
  * are finite integers. `test/stores/store-contract.ts` is the contract every store passes.
  */
-export interface ChatStore extends PrivacyStore {
+export interface ChatStore extends PrivacyStore, SearchStore {
   /**
    * Prepares storage (indexes) and checks it. The server calls it before accepting clients, and
    * again each time `onAvailable` reports storage back. While storage is unreachable it must

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationSummary } from '../protocol.js';
+import type { ChatMessage, ConversationRating, ConversationSummary } from '../protocol.js';
 import type { ChatWebhooks } from './webhooks.js';
 
 // What each change of the chat publishes, and the id of each event: made from what happened, so
@@ -24,4 +24,9 @@ export function roomMessagePublished(webhooks: ChatWebhooks, message: ChatMessag
 /** A conversation resolved: each resolution is its own event (`resolvedAt` names it). */
 export async function resolutionPublished(webhooks: ChatWebhooks, conversation: ConversationSummary, resolvedAt: Date): Promise<void> {
   await webhooks.publish('conversation.resolved', `conversation.resolved:${conversation.id}:${resolvedAt.getTime()}`, { conversation });
+}
+
+/** A visitor rated a resolution: one rating per resolution, so the resolution names the event. */
+export async function ratingPublished(webhooks: ChatWebhooks, conversation: ConversationSummary, rating: ConversationRating): Promise<void> {
+  await webhooks.publish('rating.created', `rating.created:${conversation.id}:${Date.parse(rating.resolvedAt)}`, { rating, conversation });
 }

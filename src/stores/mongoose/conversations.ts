@@ -335,6 +335,7 @@ export class MongoConversations {
           handoff: null,
           assistantReplies: 0,
           resolvedAt: null,
+          rating: null,
           createdAt: now,
           updatedAt: now,
           version,

@@ -3,7 +3,7 @@ import type { ChatMessage, ReplyStatus, SenderRole } from '../../protocol.js';
 import { ChatError } from '../../server/errors.js';
 import { KeyedQueue } from '../../server/keyed-queue.js';
 import { SharedAttempts } from '../../server/shared-attempts.js';
-import { messageKey } from '../conversation-rules.js';
+import { messageKey, searchableInboxOf } from '../conversation-rules.js';
 import type { AppendOptions, AppendResult, MessageDraft, MessagePage, MessageQuery, ReplyUpdate } from '../types.js';
 import { docOfFile, toChatMessage, type ChatModels, type CounterDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
@@ -91,6 +91,8 @@ export class MongoMessageLog {
       ...(draft.status ? { status: draft.status, citations: [], movedAt: now } : {}),
       ...(draft.files?.length ? { files: draft.files.map(docOfFile) } : {}),
     };
+    const inbox = searchableInboxOf(draft.room);
+    if (inbox !== undefined) doc.inbox = inbox;
     try {
       await this.#models.messages.collection.insertOne(doc as never, this.#ops.write());
       return { message: toChatMessage(doc), duplicate: false };

@@ -29,6 +29,8 @@ export interface MessageDoc {
   files?: StoredFileDoc[];
   /** A tombstone: its sender was erased (see `PrivacyStore.eraseMessages`). */
   erased?: boolean;
+  /** The inbox of a conversation's visible message, which the text index of search covers (see `MongoSearch`). */
+  inbox?: string;
 }
 
 /** A file as a message keeps it: what readers are shown of it; its URLs are made when it is sent. */
@@ -226,6 +228,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       movedAt: { type: Date },
       files: { type: [storedFileSchema], default: undefined },
       erased: { type: Boolean },
+      inbox: { type: String },
     },
     SCHEMA_OPTIONS,
   );
@@ -245,6 +248,8 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
     },
     { ...SCHEMA_OPTIONS, timestamps: true },
   );
+  // The team's search finds visitors by email.
+  userSchema.index({ email: 1 });
 
   // One document per version consented to: a new version asks again, and every version's answer is kept.
   const consentSchema = new Schema<ConsentDoc>(
@@ -306,6 +311,19 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       },
       assistantReplies: { type: Number, default: 0 },
       resolvedAt: { type: Date, default: null },
+      rating: {
+        type: new Schema(
+          {
+            resolvedAt: { type: Date, required: true },
+            assignee: { type: assigneeSchema, default: null },
+            score: { type: Number, default: null },
+            comment: { type: String, default: null },
+            at: { type: Date, default: null },
+          },
+          { ...SCHEMA_OPTIONS, _id: false },
+        ),
+        default: null,
+      },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
       version: { type: Number, required: true },
@@ -495,6 +513,15 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
     handoff: doc.handoff ? { reason: doc.handoff.reason, ...(doc.handoff.summary ? { summary: doc.handoff.summary } : {}), by: doc.handoff.by, at: doc.handoff.at } : null,
     assistantReplies: doc.assistantReplies ?? 0,
     resolvedAt: date(doc.resolvedAt),
+    rating: doc.rating
+      ? {
+          resolvedAt: new Date(doc.rating.resolvedAt),
+          assignee: doc.rating.assignee ? { id: doc.rating.assignee.id, name: doc.rating.assignee.name } : null,
+          score: doc.rating.score ?? null,
+          comment: doc.rating.comment ?? null,
+          at: date(doc.rating.at),
+        }
+      : null,
     createdAt: new Date(doc.createdAt),
     updatedAt: new Date(doc.updatedAt),
     version: doc.version,

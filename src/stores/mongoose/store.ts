@@ -23,10 +23,13 @@ import type {
   UserRecord,
   PendingDeletion,
   VisitorActivity,
+  MessageSearch,
+  VisitorSearch,
 } from '../types.js';
 import { MongoConversations } from './conversations.js';
 import { isDuplicateKey, MongoMessageLog } from './message-log.js';
 import { MongoPrivacy } from './privacy.js';
+import { MongoSearch } from './search.js';
 import { chatModels, ensureIndexes, operationOptions, toUserRecord, type ChatModels, type ConsentDoc, type UserDoc } from './schemas.js';
 
 export interface MongooseStoreOptions {
@@ -47,6 +50,8 @@ export interface MongooseStoreOptions {
    * @default 5000
    */
   timeoutMs?: number;
+  /** Where the store says what the host should know (e.g. that the server has no text search). @default console.warn */
+  warn?: (message: string) => void;
 }
 
 const CONNECTED = 1;
@@ -63,6 +68,7 @@ export class MongooseStore implements ChatStore {
   readonly #messageLog: MongoMessageLog;
   readonly #conversations: MongoConversations;
   readonly #privacy: MongoPrivacy;
+  readonly #search: MongoSearch;
   readonly #ops: ReturnType<typeof operationOptions>;
 
   constructor(options: MongooseStoreOptions) {
@@ -79,6 +85,22 @@ export class MongooseStore implements ChatStore {
     this.#messageLog = new MongoMessageLog(connection, this.#models, this.#ops, timeoutMs);
     this.#conversations = new MongoConversations(connection, this.#models, this.#messageLog, this.#ops);
     this.#privacy = new MongoPrivacy(connection, this.#models, this.#ops);
+    this.#search = new MongoSearch(connection, this.#models, this.#ops, options.warn ?? ((message) => console.warn(message)));
+  }
+
+  async searchMessages(query: MessageSearch): Promise<ChatMessage[]> {
+    this.#assertConnected();
+    return this.#search.searchMessages(query);
+  }
+
+  async searchVisitors(query: VisitorSearch): Promise<ConversationRecord[]> {
+    this.#assertConnected();
+    return this.#search.searchVisitors(query);
+  }
+
+  async conversationsByIds(ids: readonly string[]): Promise<ConversationRecord[]> {
+    this.#assertConnected();
+    return this.#search.conversationsByIds(ids);
   }
 
   /**
@@ -95,6 +117,7 @@ export class MongooseStore implements ChatStore {
     await ensureIndexes(this.#models.counts);
     await ensureIndexes(this.#models.visitors);
     await ensureIndexes(this.#models.deletions);
+    this.#search.buildTextIndex();
     if (await this.#conversations.countsMissing()) await this.#conversations.recount();
   }
 
