@@ -28,6 +28,10 @@ export const TEAM: Record<string, OperatorIdentity> = {
   pia: { id: 'u-pia', name: 'Pia', can: ['privacy'] },
   // The same, in the sales inbox only.
   paz: { id: 'u-paz', name: 'Paz', inboxes: ['sales'], can: ['privacy'] },
+  // Manages the team's saved replies.
+  rex: { id: 'u-rex', name: 'Rex', can: ['replies'] },
+  // The same, in the sales inbox only.
+  ria: { id: 'u-ria', name: 'Ria', inboxes: ['sales'], can: ['replies'] },
 };
 
 export function teamIdentify({ headers }: ChatHandshake): OperatorIdentity | null {
