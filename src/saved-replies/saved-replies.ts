@@ -98,7 +98,8 @@ export class SavedReplies {
       throw taken(input.shortcut);
     }
     await this.#roomFor(input);
-    const record: SavedReplyRecord = { id: randomBytes(9).toString('base64url'), ...input, createdAt: now, updatedAt: now };
+    const { shortcut, text, inbox, owner } = input;
+    const record: SavedReplyRecord = { id: randomBytes(9).toString('base64url'), shortcut, text, inbox, owner, createdAt: now, updatedAt: now };
     if (await this.#store.insert(record)) return publicReply(record);
     // Saved meanwhile by someone else, or by a retry of this save.
     const raced = await this.#store.byShortcut(input);
