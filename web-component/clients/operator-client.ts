@@ -20,6 +20,10 @@ import type {
   OperatorsAck,
   OperatorServerToClientEvents,
   OperatorSessionEvent,
+  RepliesAck,
+  RepliesPayload,
+  SearchAck,
+  SearchPayload,
 } from '../../src/protocol.js';
 import { followConnection, type ConnectionStatus } from './connection.js';
 import { ConversationList, type InboxFilter } from './conversation-list.js';
@@ -350,9 +354,36 @@ export class OperatorClient {
     return this.#update('assign', { conversationId: summary.id, to, expected: summary.assignee?.id ?? null });
   }
 
-  setStatus(status: ConversationStatus): Promise<ConversationAck | undefined> {
+  /** Resolves or reopens the open conversation; `skipRating` resolves it without asking the visitor to rate it. */
+  setStatus(status: ConversationStatus, { skipRating = false } = {}): Promise<ConversationAck | undefined> {
     if (!this.#open) return Promise.resolve(undefined);
-    return this.#update('status', { conversationId: this.#open.id, status });
+    return this.#update('status', { conversationId: this.#open.id, status, ...(skipRating ? { skipRating: true } : {}) });
+  }
+
+  /** The operator's saved replies: list, save or remove one; undefined when the chat did not answer. */
+  replies(payload: RepliesPayload): Promise<RepliesAck | undefined> {
+    return this.#request<RepliesAck>('replies', payload);
+  }
+
+  /** Searches the conversations of the inboxes this operator reads; undefined when the chat did not answer. */
+  search(payload: SearchPayload): Promise<SearchAck | undefined> {
+    return this.#request<SearchAck>('search', { ...(this.#options.inbox ? { inbox: this.#options.inbox } : {}), ...payload });
+  }
+
+  /**
+   * Loads older pages of the open conversation until its message `seq` is there (or there is
+   * nothing older); says whether it is.
+   */
+  async loadThrough(seq: number): Promise<boolean> {
+    const open = this.#open;
+    const present = () => open!.messages.messages.some((message) => message.seq === seq);
+    while (open && this.#open === open && !present() && open.hasMore && (open.messages.oldest?.seq ?? 0) > seq) {
+      const before = open.messages.oldest?.seq;
+      await open.loadOlder();
+      // No answer, or no progress: stop rather than ask forever.
+      if (open.messages.oldest?.seq === before) break;
+    }
+    return Boolean(open && this.#open === open && present());
   }
 
   /** Marks the open conversation read up to its newest message. */
