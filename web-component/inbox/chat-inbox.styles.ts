@@ -2,6 +2,7 @@ import { css, unsafeCSS } from 'lit';
 import { attachmentsCss } from '../shared/attachments.js';
 import { filesCss } from '../shared/file-view.js';
 import { privacyStyles } from './inbox-privacy.js';
+import { toolsStyles } from './inbox-tools.styles.js';
 import { baseStyles, bubbleStyles, messageStyles, themeTokens } from '../shared/theme.styles.js';
 
 export const inboxStyles = [
@@ -471,4 +472,5 @@ export const inboxStyles = [
     }
   `,
   privacyStyles,
+  toolsStyles,
 ];

@@ -6,6 +6,10 @@ import { InboxAlerts } from './alerts.js';
 import { inboxStyles } from './chat-inbox.styles.js';
 import { InboxFiles } from './inbox-files.js';
 import { InboxPrivacy } from './inbox-privacy.js';
+import { InboxReplies } from './inbox-replies.js';
+import { InboxSearch } from './inbox-search.js';
+import { ReplyPicker } from './reply-picker.js';
+import { SavedReplies } from '../clients/saved-replies.js';
 import { FILTERS, renderListPane, tabsOf, type ListPaneHost, type Tab } from './list-pane.js';
 import { resolveInboxStrings, type InboxStrings } from './strings.js';
 import { renderThreadPane, type ThreadPaneHost } from './thread-pane.js';
@@ -61,6 +65,14 @@ const CLOCK_TICK_MS = 30_000;
  * @csspart privacy-actions - Export visitor data and Erase visitor, for operators granted `can: ['privacy']`.
  * @csspart erase-dialog - The confirmation of Erase visitor, a modal dialog.
  * @csspart announcement - The inbox's status line: exports, erases, a deleted conversation.
+ * @csspart reply-picker - The composer's saved replies, listed as `/` and a shortcut are typed.
+ * @csspart replies-button - The list pane's "Saved replies" button.
+ * @csspart replies-dialog - The saved replies' dialog: the operator's own and the team's, and a form to add or change one.
+ * @csspart search - The list pane's search form.
+ * @csspart search-results - The search's hits, in place of the tabs and the list.
+ * @csspart search-hit - Each hit: the visitor, the matching message with the match marked, and its time.
+ * @csspart rating - The visitor's rating in the conversation's header: score and comment.
+ * @csspart rating-badge - The rating's badge in the list and the search's hits.
  *
  * @cssproperty --chat-accent - Selected tab, team replies and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.
@@ -106,8 +118,10 @@ export class ChatInbox extends LitElement {
   @state() private notice = '';
   @state() private notificationPermission: NotificationPermission | 'unsupported' = 'unsupported';
   @state() private now = Date.now();
+  /** The message a search opened the open conversation at. */
+  @state() private foundSeq: number | undefined;
 
-  @query('textarea') private input?: HTMLTextAreaElement;
+  @query('#reply-input') private input?: HTMLTextAreaElement;
   @query('.log') private log?: HTMLElement;
 
   private client: OperatorClient | undefined;
@@ -145,6 +159,60 @@ export class ChatInbox extends LitElement {
     update: this.rerender,
     root: () => this.renderRoot,
   });
+
+  /** The operator's saved replies, kept while the inbox is connected (see saved-replies.ts). */
+  private replies = this.newReplies();
+  /** The composer's `/` list of saved replies. */
+  private readonly picker = new ReplyPicker({
+    state: () => {
+      const client = this.client;
+      const open = client?.open;
+      const summary = open ? client.get(open.id) : undefined;
+      return {
+        text: this.text,
+        replies: this.replies,
+        inbox: summary?.inbox,
+        visitorName: open?.visitor?.name ?? summary?.visitor.name ?? '',
+        operatorName: client?.me?.name ?? '',
+      };
+    },
+    update: this.rerender,
+    input: () => this.input,
+    setDraft: (value) => {
+      this.draft = value;
+      if (this.input) this.input.value = value;
+      if (!this.noteMode) this.client?.setTyping(value.trim().length > 0);
+    },
+  });
+  /** The saved replies' dialog. */
+  private readonly repliesDialog = new InboxReplies({
+    state: () => ({ client: this.client, text: this.text, replies: this.replies, inboxes: this.knownInboxes() }),
+    update: this.rerender,
+    root: () => this.renderRoot,
+  });
+  /** The list pane's search. */
+  private readonly search = new InboxSearch({
+    state: () => ({ client: this.client, text: this.text, lang: this.lang }),
+    update: this.rerender,
+    root: () => this.renderRoot,
+    openAt: (id, seq) => void this.openConversation(id, false, seq),
+  });
+
+  private newReplies(): SavedReplies {
+    return new SavedReplies(
+      async (payload) => this.client?.replies(payload),
+      () => this.requestUpdate(),
+    );
+  }
+
+  /** The inboxes a team reply may be kept for: those the operator reads, as far as the inbox knows them. */
+  private knownInboxes(): string[] {
+    const inboxes = this.client?.me?.inboxes;
+    if (Array.isArray(inboxes)) return [...inboxes].sort();
+    const seen = new Set<string>(this.inbox ? [this.inbox] : []);
+    for (const conversation of this.client?.conversations ?? []) seen.add(conversation.inbox);
+    return [...seen].sort();
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -187,6 +255,7 @@ export class ChatInbox extends LitElement {
 
   private startClient(): void {
     if (this.client) return;
+    this.replies = this.newReplies();
     this.client = new OperatorClient(
       { server: this.server.replace(/\/+$/, ''), basePath: this.basePath.replace(/\/+$/, ''), inbox: this.inbox },
       {
@@ -278,16 +347,23 @@ export class ChatInbox extends LitElement {
     }
   }
 
-  private async openConversation(id: string, focusComposer = false): Promise<void> {
+  /** Opens a conversation; at its message `seq` (from a search), or at its latest. */
+  private async openConversation(id: string, focusComposer = false, seq?: number): Promise<void> {
     const client = this.client;
     if (!client) return;
+    const again = client.open?.id === id;
     this.view = 'thread';
     this.notice = '';
-    this.draft = '';
-    this.files.clear();
-    this.noteMode = false;
-    this.stickToBottom = true;
+    if (!again) {
+      this.draft = '';
+      this.files.clear();
+      this.noteMode = false;
+      this.picker.reset();
+    }
+    this.foundSeq = seq;
+    this.stickToBottom = seq === undefined;
     await client.openConversation(id);
+    if (seq !== undefined) await this.showMessage(seq);
     const summary = client.get(id);
     if (summary) this.emit('chat-conversation-open', { conversation: summary });
     void client.teammates().then((teammates) => (this.teammates = teammates));
@@ -295,6 +371,16 @@ export class ChatInbox extends LitElement {
       await this.updateComplete;
       this.input?.focus();
     }
+  }
+
+  /** Brings the open conversation's message `seq` into view (older pages first, if need be), marked and focused. */
+  private async showMessage(seq: number): Promise<void> {
+    await this.client?.loadThrough(seq);
+    await this.updateComplete;
+    const row = this.renderRoot.querySelector<HTMLElement>(`.log [data-seq="${seq}"]`);
+    if (!row) return;
+    row.scrollIntoView({ block: 'center' });
+    row.focus({ preventScroll: true });
   }
 
   /** Esc in the conversation goes back to the list, to the conversation it came from. */
@@ -313,6 +399,7 @@ export class ChatInbox extends LitElement {
   }
 
   private onInputKeydown(event: KeyboardEvent): void {
+    if (this.picker.onKeydown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.sendDraft();
@@ -321,6 +408,7 @@ export class ChatInbox extends LitElement {
 
   private onInput(event: Event): void {
     this.draft = (event.target as HTMLTextAreaElement).value;
+    this.picker.follow(event.target as HTMLTextAreaElement);
     // Notes are between operators: the visitor does not see anyone typing them.
     if (!this.noteMode) this.client?.setTyping(this.draft.trim().length > 0);
   }
@@ -348,7 +436,7 @@ export class ChatInbox extends LitElement {
     const client = this.client;
     return html`<div part="base" class="base" data-view=${this.view}>
       ${renderListPane(this.listPane())} ${client?.open ? renderThreadPane(this.threadPane(client)) : this.renderNothingOpen()}
-      ${this.privacy.renderStatus()} ${this.files.renderViewer()} ${this.privacy.renderDialog()}
+      ${this.privacy.renderStatus()} ${this.files.renderViewer()} ${this.privacy.renderDialog()} ${this.repliesDialog.renderDialog()}
     </div>`;
   }
 
@@ -371,6 +459,12 @@ export class ChatInbox extends LitElement {
       onListKeydown: (event) => this.onListKeydown(event),
       openConversation: (id) => void this.openConversation(id),
       enableNotifications: () => void this.enableNotifications(),
+      tools: {
+        headerActions: () => this.repliesDialog.renderButton(),
+        searchForm: () => this.search.renderForm(),
+        searching: this.search.active,
+        searchResults: () => this.search.renderResults(),
+      },
     };
   }
 
@@ -397,6 +491,16 @@ export class ChatInbox extends LitElement {
       onLogScroll: () => this.onLogScroll(),
       files: this.files.pane(this.draft),
       privacyActions: (name) => this.privacy.renderActions(openId, name),
+      tools: {
+        composer: this.picker.composerAttributes(),
+        picker: () => this.picker.render(),
+        onComposerCaret: (event) => {
+          const key = (event as KeyboardEvent).key;
+          if (!key || /^(Arrow(Left|Right)|Home|End|PageUp|PageDown)$/.test(key)) this.picker.follow(event.target as HTMLTextAreaElement);
+        },
+        onComposerBlur: () => this.picker.close(),
+        foundSeq: this.foundSeq,
+      },
     };
   }
 

@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../../src/protocol.js';
 import { statusText } from '../clients/connection.js';
 import type { InboxFilter } from '../clients/conversation-list.js';
 import type { OperatorClient } from '../clients/operator-client.js';
+import { ratingBadge } from './inbox-rating.js';
 import type { InboxStrings } from './strings.js';
 
 export type Tab = 'mine' | 'unassigned' | 'assistant' | 'open' | 'resolved';
@@ -40,15 +41,19 @@ export interface ListPaneHost {
   onListKeydown(event: KeyboardEvent): void;
   openConversation(id: string): void;
   enableNotifications(): void;
+  /** The team's tools in the list pane: saved replies' button, and search (see inbox-search.ts). */
+  readonly tools: {
+    headerActions(): unknown;
+    searchForm(): unknown;
+    /** A search is shown: its results take the place of the tabs and the list. */
+    readonly searching: boolean;
+    searchResults(): unknown;
+  };
 }
 
 /** The inbox's list pane: its heading and connection, the tabs with their counts, and the conversations. */
 export function renderListPane(host: ListPaneHost): TemplateResult {
   const { text, client } = host;
-  const counts = client?.counts;
-  const conversations = client?.conversations ?? [];
-  const openId = client?.open?.id;
-  const focusable = conversations.findIndex((c) => c.id === openId);
   return html`<section part="list-pane" class="list-pane" aria-labelledby="inbox-heading">
     <header class="list-header">
       <h2 id="inbox-heading">${text.heading}</h2>
@@ -60,6 +65,7 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
       ${host.notificationPermission === 'default' && !host.signedOut
         ? html`<button type="button" class="link" @click=${() => host.enableNotifications()}>${text.notifications}</button>`
         : nothing}
+      ${host.tools.headerActions()}
     </header>
     ${host.signedOut
       ? html`<div part="signed-out" class="signed-out" role="alert">
@@ -69,7 +75,18 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
             : html`<button type="button" class="action primary" @click=${() => location.reload()}>${text.signInAgain}</button>`}
         </div>`
       : nothing}
-    <div part="tabs" class="tabs" role="tablist" aria-label=${text.filters} @keydown=${(event: KeyboardEvent) => host.onTabKeydown(event)}>
+    ${host.tools.searchForm()} ${host.tools.searching ? host.tools.searchResults() : renderConversations(host)}
+  </section>`;
+}
+
+/** The tabs with their counts, and the conversations of the one chosen. */
+function renderConversations(host: ListPaneHost): TemplateResult {
+  const { text, client } = host;
+  const counts = client?.counts;
+  const conversations = client?.conversations ?? [];
+  const openId = client?.open?.id;
+  const focusable = conversations.findIndex((c) => c.id === openId);
+  return html`<div part="tabs" class="tabs" role="tablist" aria-label=${text.filters} @keydown=${(event: KeyboardEvent) => host.onTabKeydown(event)}>
       ${tabsOf(client).map(
         (tab) => html`<button
           part="tab"
@@ -100,8 +117,7 @@ export function renderListPane(host: ListPaneHost): TemplateResult {
         </ul>`}
     ${client?.hasMoreConversations
       ? html`<button type="button" class="link" @click=${() => client.loadMoreConversations()}>${text.loadMore}</button>`
-      : nothing}
-  </section>`;
+      : nothing}`;
 }
 
 function renderItem(host: ListPaneHost, conversation: ConversationSummary, focusable: boolean): TemplateResult {
@@ -117,6 +133,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
     conversation.visitor.name,
     conversation.unread ? text.unread(conversation.unread) : '',
     waitingMinutes === undefined ? '' : text.waiting(waitingMinutes),
+    conversation.rating ? text.rated(conversation.rating.score) : '',
     last ? (last.sender.name ? `${last.sender.name}: ${lastText}` : lastText) : '',
   ]
     .filter(Boolean)
@@ -133,7 +150,7 @@ function renderItem(host: ListPaneHost, conversation: ConversationSummary, focus
   >
     <span class="name">${conversation.visitor.name}</span>
     <span class="when" aria-hidden="true">
-      ${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)}
+      ${waitingMinutes === undefined ? '' : text.waiting(waitingMinutes)} ${ratingBadge(text, conversation.rating)}
       ${conversation.unread ? html`<span part="unread" class="unread">${conversation.unread}</span>` : nothing}
     </span>
     <span class="preview" aria-hidden="true">${last ? `${last.sender.role === 'visitor' || !last.sender.name ? '' : `${last.sender.name}: `}${lastText}` : ''}</span>

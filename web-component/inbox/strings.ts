@@ -98,6 +98,54 @@ export interface InboxStrings extends FileStrings {
   eraseFailed: (reason: string) => string;
   /** Why an export or erase failed when the chat gave no answer. */
   noAnswer: string;
+  /** The saved replies: the button that manages them, its dialog, and the composer's `/` list. */
+  savedReplies: string;
+  /** Under the `/` list when nothing matches what was typed after it. */
+  noReplyMatches: (query: string) => string;
+  repliesLoading: string;
+  repliesEmpty: string;
+  /** The management dialog's groups: the operator's own replies, and the team's. */
+  repliesYours: string;
+  repliesTeam: string;
+  /** Beside the team's replies for an operator who may not change them. */
+  repliesReadOnly: string;
+  newReply: string;
+  editingReply: (shortcut: string) => string;
+  replyShortcut: string;
+  replyShortcutHint: string;
+  replyText: string;
+  replyTextHint: string;
+  replyScope: string;
+  scopePersonal: string;
+  scopeTeam: string;
+  scopeInbox: (inbox: string) => string;
+  addReply: string;
+  saveReply: string;
+  edit: string;
+  editReply: (shortcut: string) => string;
+  remove: string;
+  removeReply: (shortcut: string) => string;
+  close: string;
+  replySaved: (shortcut: string) => string;
+  replyRemoved: (shortcut: string) => string;
+  replyFailed: (reason: string) => string;
+  /** The list pane's search. */
+  search: string;
+  searchLabel: string;
+  searchPlaceholder: string;
+  searchStatus: string;
+  anyStatus: string;
+  searching: string;
+  searchResults: string;
+  /** How many conversations the search found so far, and whether more may be loaded. */
+  searchFound: (count: number, more: boolean) => string;
+  searchEmpty: string;
+  searchFailed: (reason: string) => string;
+  clearSearch: string;
+  /** Resolves without asking the visitor to rate it (with ratings on). */
+  resolveWithoutRating: string;
+  /** The accessible label of a rating, e.g. "Rated 4 out of 5". */
+  rated: (score: number) => string;
 }
 
 /** "1 message", "12 messages": the words of the English and Spanish tables both take an -s. */
@@ -186,6 +234,46 @@ const en: InboxStrings = {
     `Erased: ${counted(counts.messages, 'message', 'messages')}, ${counted(counts.conversations, 'conversation', 'conversations')}, ${counted(counts.files, 'file', 'files')}`,
   eraseFailed: (reason) => `Could not erase: ${reason}`,
   noAnswer: 'the chat did not answer; try again',
+  savedReplies: 'Saved replies',
+  noReplyMatches: (query) => `No saved reply matches /${query}`,
+  repliesLoading: 'Loading saved replies…',
+  repliesEmpty: 'No saved replies yet.',
+  repliesYours: 'Yours',
+  repliesTeam: 'The team’s',
+  repliesReadOnly: 'Only team leads change these.',
+  newReply: 'New saved reply',
+  editingReply: (shortcut) => `Editing /${shortcut}`,
+  replyShortcut: 'Shortcut',
+  replyShortcutHint: 'Letters, digits, - and _: type / and the shortcut in a reply.',
+  replyText: 'Text',
+  replyTextHint: '{{visitor.name}} and {{operator.name}} are filled in with the names.',
+  replyScope: 'Who uses it',
+  scopePersonal: 'Only me',
+  scopeTeam: 'The team, in every inbox',
+  scopeInbox: (inbox) => `The team, in ${inbox}`,
+  addReply: 'Add reply',
+  saveReply: 'Save changes',
+  edit: 'Edit',
+  editReply: (shortcut) => `Edit /${shortcut}`,
+  remove: 'Remove',
+  removeReply: (shortcut) => `Remove /${shortcut}`,
+  close: 'Close',
+  replySaved: (shortcut) => `Saved /${shortcut}`,
+  replyRemoved: (shortcut) => `Removed /${shortcut}`,
+  replyFailed: (reason) => `Could not save: ${reason}`,
+  search: 'Search',
+  searchLabel: 'Search conversations',
+  searchPlaceholder: 'Messages, names, emails…',
+  searchStatus: 'Status',
+  anyStatus: 'Any status',
+  searching: 'Searching…',
+  searchResults: 'Search results',
+  searchFound: (count, more) => `${count}${more ? '+' : ''} ${count === 1 && !more ? 'conversation' : 'conversations'} found`,
+  searchEmpty: 'Nothing found.',
+  searchFailed: (reason) => `Could not search: ${reason}`,
+  clearSearch: 'Clear search',
+  resolveWithoutRating: 'Resolve without rating',
+  rated: (score) => `Rated ${score} out of 5`,
   ...FILE_STRINGS,
 };
 
@@ -270,6 +358,46 @@ const es: InboxStrings = {
     `Borrado: ${counted(counts.messages, 'mensaje', 'mensajes')}, ${counted(counts.conversations, 'conversación', 'conversaciones')}, ${counted(counts.files, 'archivo', 'archivos')}`,
   eraseFailed: (reason) => `No se pudo borrar: ${reason}`,
   noAnswer: 'el chat no respondió; inténtalo de nuevo',
+  savedReplies: 'Respuestas guardadas',
+  noReplyMatches: (query) => `Ninguna respuesta guardada coincide con /${query}`,
+  repliesLoading: 'Cargando respuestas guardadas…',
+  repliesEmpty: 'Aún no hay respuestas guardadas.',
+  repliesYours: 'Tuyas',
+  repliesTeam: 'Del equipo',
+  repliesReadOnly: 'Solo los responsables del equipo las cambian.',
+  newReply: 'Nueva respuesta guardada',
+  editingReply: (shortcut) => `Editando /${shortcut}`,
+  replyShortcut: 'Atajo',
+  replyShortcutHint: 'Letras, dígitos, - y _: escribe / y el atajo en una respuesta.',
+  replyText: 'Texto',
+  replyTextHint: '{{visitor.name}} y {{operator.name}} se rellenan con los nombres.',
+  replyScope: 'Quién la usa',
+  scopePersonal: 'Solo yo',
+  scopeTeam: 'El equipo, en todas las bandejas',
+  scopeInbox: (inbox) => `El equipo, en ${inbox}`,
+  addReply: 'Añadir respuesta',
+  saveReply: 'Guardar cambios',
+  edit: 'Editar',
+  editReply: (shortcut) => `Editar /${shortcut}`,
+  remove: 'Quitar',
+  removeReply: (shortcut) => `Quitar /${shortcut}`,
+  close: 'Cerrar',
+  replySaved: (shortcut) => `Guardada /${shortcut}`,
+  replyRemoved: (shortcut) => `Quitada /${shortcut}`,
+  replyFailed: (reason) => `No se pudo guardar: ${reason}`,
+  search: 'Buscar',
+  searchLabel: 'Buscar conversaciones',
+  searchPlaceholder: 'Mensajes, nombres, correos…',
+  searchStatus: 'Estado',
+  anyStatus: 'Cualquier estado',
+  searching: 'Buscando…',
+  searchResults: 'Resultados de la búsqueda',
+  searchFound: (count, more) => `${count}${more ? '+' : ''} ${count === 1 && !more ? 'conversación encontrada' : 'conversaciones encontradas'}`,
+  searchEmpty: 'No se encontró nada.',
+  searchFailed: (reason) => `No se pudo buscar: ${reason}`,
+  clearSearch: 'Borrar la búsqueda',
+  resolveWithoutRating: 'Resolver sin valoración',
+  rated: (score) => `Valorada con ${score} de 5`,
   ...FILE_STRINGS_ES,
 };
 

@@ -1,10 +1,13 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import { ifDefined } from 'lit/directives/if-defined.js';
 import type { Assignee, ChatMessage, ConversationSummary } from '../../src/protocol.js';
 import type { OperatorClient } from '../clients/operator-client.js';
 import type { OutgoingMessage } from '../clients/outbox.js';
 import { clockTime, dayLine, outgoingState } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
 import { threadRows, type ThreadRow } from '../shared/thread-rows.js';
+import { renderRating, renderResolveWithoutRating } from './inbox-rating.js';
+import type { ComposerAttributes } from './reply-picker.js';
 import type { InboxStrings } from './strings.js';
 
 /** What the thread pane shows, and where its controls go: the `<chat-inbox>` element. */
@@ -41,6 +44,18 @@ export interface ThreadPaneHost {
     outgoing(entry: OutgoingMessage): unknown;
     onPaste(event: ClipboardEvent): void;
     onDrag(event: DragEvent): void;
+  };
+  /** The team's tools in the thread: the composer's saved replies, and the message a search opened at. */
+  readonly tools: {
+    /** The textarea's combobox attributes while the saved replies' list is open (see reply-picker.ts). */
+    readonly composer: ComposerAttributes;
+    /** The saved replies' list over the composer. */
+    picker(): unknown;
+    /** The caret moved or the textarea lost focus: the list follows. */
+    onComposerCaret(event: Event): void;
+    onComposerBlur(): void;
+    /** The seq of the message a search opened the conversation at, marked until another opens. */
+    readonly foundSeq: number | undefined;
   };
 }
 
@@ -98,6 +113,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
                 : text.assignedTo(summary.assignee.name)
               : text.nobodyAssigned}
         </p>
+        ${renderRating(text, summary?.rating)}
         ${summary?.handoff && summary.handler !== 'assistant'
           ? html`<p class="handoff">${text.handedOver(summary.handoff.reason)}${summary.handoff.summary ? html`<q>${summary.handoff.summary}</q>` : nothing}</p>`
           : nothing}
@@ -125,6 +141,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         ${summary?.status === 'resolved'
           ? html`<button type="button" class="action" @click=${() => host.act(() => client.setStatus('open'))}>${text.reopen}</button>`
           : html`<button type="button" class="action" @click=${() => host.act(() => client.setStatus('resolved'))}>${text.resolve}</button>`}
+        ${renderResolveWithoutRating(text, client, summary, (action) => host.act(action))}
       </div>
       ${host.notice ? html`<p class="status" role="alert">${host.notice}</p>` : nothing}
     </header>
@@ -163,6 +180,7 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
       }}
       @paste=${(event: ClipboardEvent) => host.files.onPaste(event)}
     >
+      ${host.tools.picker()}
       <label for="reply-input" class="visually-hidden">${host.noteMode ? text.noteLabel : text.reply}</label>
       <textarea
         part="input"
@@ -171,8 +189,16 @@ export function renderThreadPane(host: ThreadPaneHost): TemplateResult {
         placeholder=${host.noteMode ? text.notePlaceholder : text.replyPlaceholder}
         ?disabled=${refused}
         .value=${host.draft}
+        role=${ifDefined(host.tools.composer.role)}
+        aria-autocomplete="list"
+        aria-expanded=${ifDefined(host.tools.composer.expanded)}
+        aria-controls=${ifDefined(host.tools.composer.controls)}
+        aria-activedescendant=${ifDefined(host.tools.composer.activedescendant)}
         @keydown=${(event: KeyboardEvent) => host.onInputKeydown(event)}
         @input=${(event: Event) => host.onInput(event)}
+        @keyup=${(event: KeyboardEvent) => host.tools.onComposerCaret(event)}
+        @click=${(event: Event) => host.tools.onComposerCaret(event)}
+        @blur=${() => host.tools.onComposerBlur()}
       ></textarea>
       ${refused ? nothing : host.files.composer()}
       <label class="switch">
@@ -196,7 +222,13 @@ function renderMessage(host: ThreadPaneHost, message: ChatMessage, summary: Conv
   const labelShown = row.first && (!own || kind === 'note');
   const streaming = message.status === 'streaming';
   const activity = streaming && host.client.open.activity?.id === message.id ? host.client.open.activity.activity : undefined;
-  return html`<li part="message message-${kind}" class="message ${kind}${kind === 'visitor' ? '' : ' end'}${row.first ? ' first' : ''}${row.last ? ' last' : ''}">
+  const found = !message.note && message.seq === host.tools.foundSeq;
+  return html`<li
+    part="message message-${kind}"
+    class="message ${kind}${kind === 'visitor' ? '' : ' end'}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${found ? ' found' : ''}"
+    data-seq=${ifDefined(message.note ? undefined : message.seq)}
+    tabindex=${ifDefined(found ? '-1' : undefined)}
+  >
     <span class=${labelShown ? 'sender' : 'sender visually-hidden'}
       >${message.note ? `${text.note} · ` : ''}${own ? text.you : message.sender.name}${kind === 'assistant' ? html` <span class="badge">${text.assistantBadge}</span>` : nothing}</span
     >
