@@ -29,13 +29,14 @@ const CONTENT_SECURITY_POLICY = [
 /**
  * The demo's team: a real app would check its own users. Each operator reads the support inbox;
  * visitors see Alex's picture, and Sam's and Lee's initials. Lee leads the team, and is the one
- * whom `can: ['privacy']` lets export and erase a visitor's data.
+ * whom `can: ['privacy']` lets export and erase a visitor's data, and `can: ['replies']` manage the
+ * team's saved replies (everyone keeps personal ones).
  * @type {Record<string, { password: string, operator: import('parley-chat').OperatorIdentity }>}
  */
 export const DEMO_OPERATORS = {
   alex: { password: 'alex-demo-pass', operator: { id: 'demo-alex', name: 'Alex', inboxes: ['support'], avatarUrl: '/avatars/alex.svg' } },
   sam: { password: 'sam-demo-pass', operator: { id: 'demo-sam', name: 'Sam', inboxes: ['support'] } },
-  lee: { password: 'lee-demo-pass', operator: { id: 'demo-lee', name: 'Lee', inboxes: ['support'], can: ['privacy'] } },
+  lee: { password: 'lee-demo-pass', operator: { id: 'demo-lee', name: 'Lee', inboxes: ['support'], can: ['privacy', 'replies'] } },
 };
 
 /**
@@ -163,6 +164,28 @@ export async function startDemo({ connection, port = 3000, host, chatOptions = {
         chat.close(),
       ]).then(() => undefined),
   };
+}
+
+/** The team's saved replies the demo starts with: type / in the inbox's composer to use them. */
+export const DEMO_SAVED_REPLIES = [
+  { shortcut: 'hello', text: 'Hi {{visitor.name}}, this is {{operator.name}} from the shop. How can I help?' },
+  { shortcut: 'shipping', text: 'Orders ship within 2 working days; you get a tracking link by email as soon as yours leaves.' },
+];
+
+/**
+ * Saves the demo's example replies for the whole team, as a host would from its own admin code.
+ * Saving one again is harmless; one the team has since changed is left as they wrote it.
+ * @param {import('parley-chat').ChatServer} chat
+ */
+export async function seedSavedReplies(chat) {
+  for (const reply of DEMO_SAVED_REPLIES) {
+    try {
+      await chat.replies.save(reply);
+    } catch (error) {
+      // CONFLICT: the shortcut holds the team's own text now.
+      if (/** @type {{ code?: string }} */ (error).code !== 'CONFLICT') throw error;
+    }
+  }
 }
 
 const WEEKDAYS = /** @type {const} */ (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);

@@ -21,7 +21,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import mongoose from 'mongoose';
 import { createClient } from 'redis';
 import { guardRedisClient } from 'parley-chat';
-import { DEMO_OPERATORS, demoSettings, startDemo } from './app.js';
+import { DEMO_OPERATORS, demoSettings, seedSavedReplies, startDemo } from './app.js';
 import { resolveMongo } from './mongodb.js';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1' } } });
@@ -51,6 +51,7 @@ const closers = [];
 if (nodeCount === 1) {
   const site = await startDemo({ connection, port: firstPort, host });
   closers.push(site.close);
+  await seedSavedReplies(site.chat);
   console.log(`Shop (visitors talk to the team): ${site.url}/, ${site.url}/faq and ${site.url}/support`);
   console.log(`Community (a public room): ${site.url}/community`);
   for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
@@ -73,6 +74,8 @@ if (nodeCount === 1) {
     });
     chat = site.chat;
     closers.unshift(site.close);
+    // The nodes share one MongoDB: once is enough.
+    if (i === 0) await seedSavedReplies(site.chat);
     console.log(`Node ${i + 1}: ${site.url}/ (shop), ${site.url}/community, ${site.url}/team`);
   }
   for (const [username, { password }] of Object.entries(DEMO_OPERATORS)) {
