@@ -23,6 +23,18 @@ export function searchableInboxOf(room: string): string | undefined {
   return slash > 0 && room.indexOf('/', slash + 1) === -1 ? room.slice(0, slash) : undefined;
 }
 
+/**
+ * The words of a search, each of which a message must contain, in both stores: without the quotes
+ * and leading minus signs that MongoDB's `$text` would read as operators; at most 16.
+ */
+export function searchWords(text: string): string[] {
+  return text
+    .split(/\s+/)
+    .map((word) => word.replace(/["\\]/g, '').replace(/^-+/, ''))
+    .filter((word) => word.length > 0)
+    .slice(0, 16);
+}
+
 /** What identifies one message in its thread for retries: its sender and the client's id for it. */
 export function messageKey(senderId: string, clientId: string): string {
   return `${senderId}\u0000${clientId}`;

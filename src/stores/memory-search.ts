@@ -1,4 +1,4 @@
-import { searchableInboxOf } from './conversation-rules.js';
+import { searchableInboxOf, searchWords } from './conversation-rules.js';
 import type { MemoryThread } from './memory-thread.js';
 import type { ChatMessage } from '../protocol.js';
 import type { ConversationRecord, MessageSearch, UserRecord, VisitorSearch } from './types.js';
@@ -9,7 +9,7 @@ import type { ConversationRecord, MessageSearch, UserRecord, VisitorSearch } fro
 const inScope = (inboxes: readonly string[] | '*', inbox: string) => inboxes === '*' || inboxes.includes(inbox);
 
 export function searchThreads(threads: Iterable<MemoryThread>, query: MessageSearch, idPrefix: string): ChatMessage[] {
-  const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = searchWords(query.text.toLowerCase());
   if (words.length === 0) return [];
   const only = query.threads && new Set(query.threads);
   const before = query.before?.getTime() ?? Infinity;

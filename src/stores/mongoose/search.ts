@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { ChatMessage } from '../../protocol.js';
+import { searchWords } from '../conversation-rules.js';
 import type { ConversationRecord, MessageSearch, VisitorSearch } from '../types.js';
 import { toChatMessage, toConversationRecord, type ChatModels, type ConversationDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
@@ -15,15 +16,6 @@ function meansNoTextSearch(error: unknown): boolean {
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The words of a search, without the quotes and minus signs `$text` would read as operators. */
-export function searchWords(text: string): string[] {
-  return text
-    .split(/\s+/)
-    .map((word) => word.replace(/["\\]/g, '').replace(/^-+/, ''))
-    .filter((word) => word.length > 0)
-    .slice(0, 16);
-}
 
 /**
  * Search in MongoDB. Messages are found on the text index over conversations' visible messages
@@ -90,7 +82,7 @@ export class MongoSearch {
       }
     }
     const scan = words.map((word) => ({ message: trusted({ $regex: escapeRegex(word), $options: 'i' }) }));
-    return this.#find({ ...filter, $and: trusted(scan) }, query.limit);
+    return this.#find({ ...filter, $and: scan }, query.limit);
   }
 
   async searchVisitors(query: VisitorSearch): Promise<ConversationRecord[]> {
@@ -107,11 +99,11 @@ export class MongoSearch {
       for (const user of users) visitorIds.add(user.visitorId);
     }
     const filter: Record<string, unknown> = {
-      $or: trusted([
+      $or: [
         { _id: term },
-        { visitorId: { $in: [...visitorIds] } },
-        { visitorName: { $regex: `^${escapeRegex(term)}`, $options: 'i' } },
-      ]),
+        { visitorId: trusted({ $in: [...visitorIds] }) },
+        { visitorName: trusted({ $regex: `^${escapeRegex(term)}`, $options: 'i' }) },
+      ],
     };
     if (query.inboxes !== '*') filter.inbox = trusted({ $in: [...query.inboxes] });
     const updatedAt = { ...(query.before ? { $lt: query.before } : {}), ...(query.since ? { $gte: query.since } : {}) };
