@@ -6,13 +6,13 @@ import { minifyTemplates } from './scripts/minify-templates.js';
 /**
  * Keeps the launcher's `import('./chat-panel.js')` (and of a language's strings,
  * `./chat-strings-es.js`), and the window's `import('./chat-details.js')`,
- * `import('./chat-assistant.js')`, `import('./chat-files.js')` and `import('./chat-privacy.js')`, a request for the
- * file beside it, not inlined.
+ * `import('./chat-assistant.js')`, `import('./chat-files.js')`, `import('./chat-privacy.js')` and
+ * `import('./chat-rating.js')`, a request for the file beside it, not inlined.
  */
 const panelStaysSeparate: Plugin = {
   name: 'parley-chat-panel-stays-separate',
   setup(build) {
-    build.onResolve({ filter: /^\.\/chat-(panel|details|assistant|files|privacy|strings-[a-z]+)\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/chat-(panel|details|assistant|files|privacy|rating|strings-[a-z]+)\.js$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
     );
   },
@@ -88,6 +88,7 @@ export const browserFiles: Options = {
     'browser/chat-assistant': 'web-component/widget/chat-assistant.ts',
     'browser/chat-files': 'web-component/widget/chat-files.ts',
     'browser/chat-privacy': 'web-component/widget/chat-privacy.ts',
+    'browser/chat-rating': 'web-component/widget/chat-rating.ts',
     'browser/chat-strings-es': 'web-component/widget/chat-strings-es.ts',
     'browser/inbox': 'web-component/inbox/browser.ts',
   },

@@ -25,6 +25,7 @@ const details = measure('chat-details.js');
 const assistant = measure('chat-assistant.js');
 const files = measure('chat-files.js');
 const privacy = measure('chat-privacy.js');
+const rating = measure('chat-rating.js');
 const openChat = widget.gzipped + panel.gzipped;
 console.log(`widget.js (the launcher, on every page): ${kb(widget.raw)} minified, ${kb(widget.gzipped)} gzipped (budget ${kb(LAUNCHER_BUDGET_BYTES)})`);
 console.log(`chat-panel.js (loaded on opening): ${kb(panel.raw)} minified, ${kb(panel.gzipped)} gzipped; with the launcher ${kb(openChat)} (budget ${kb(OPEN_CHAT_BUDGET_BYTES)})`);
@@ -32,6 +33,7 @@ console.log(`chat-details.js (the details form, loaded when it is first needed):
 console.log(`chat-assistant.js (with the window, for an inbox with an assistant or hours): ${kb(assistant.gzipped)} gzipped`);
 console.log(`chat-files.js (with the window, for a chat that takes files): ${kb(files.gzipped)} gzipped`);
 console.log(`chat-privacy.js (with the window, for consent, erased messages or the conversation's menu): ${kb(privacy.gzipped)} gzipped`);
+console.log(`chat-rating.js (with the window, once a resolved conversation asks for a rating): ${kb(rating.gzipped)} gzipped`);
 console.log(`chat-strings-es.js (with the window, on Spanish pages only): ${kb(spanish.gzipped)} gzipped`);
 console.log(`inbox.js: ${kb(inbox.raw)} minified, ${kb(inbox.gzipped)} gzipped`);
 const over = [

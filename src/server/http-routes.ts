@@ -99,6 +99,7 @@ export function createHttpRoutes(context: HttpRoutesContext): HttpRoutes {
     [`${basePath}/chat-assistant.js`]: bundleRoute(join(context.browserBundles, 'chat-assistant.js'), 'assistant view'),
     [`${basePath}/chat-files.js`]: bundleRoute(join(context.browserBundles, 'chat-files.js'), 'files view'),
     [`${basePath}/chat-privacy.js`]: bundleRoute(join(context.browserBundles, 'chat-privacy.js'), 'privacy view'),
+    [`${basePath}/chat-rating.js`]: bundleRoute(join(context.browserBundles, 'chat-rating.js'), 'rating view'),
     [`${basePath}/chat-strings-es.js`]: bundleRoute(join(context.browserBundles, 'chat-strings-es.js'), 'Spanish strings'),
     [`${basePath}/inbox.js`]: bundleRoute(join(context.browserBundles, 'inbox.js'), 'chat inbox'),
     [`${basePath}/history`]: async (req, res, query) => {

@@ -8,6 +8,7 @@ import type { DetailsForm } from './chat-details.js';
 import type { AssistantView } from './chat-assistant.js';
 import type { FilesView } from './chat-files.js';
 import type { PrivacyView } from './chat-privacy.js';
+import type { RatingView } from './chat-rating.js';
 import type { ChatWidgetEventMap, PanelHandle, PanelSettings, PanelWidget } from './settings.js';
 import { clockTime, dayLine, outgoingState, safeLocale } from '../shared/message-meta.js';
 import { renderText } from '../shared/render-text.js';
@@ -52,6 +53,8 @@ class ChatPanel implements PanelHandle {
   #filesView: FilesView | undefined;
   /** Consent, the conversation's menu and erased messages, once their file has loaded (see #privacy). */
   #privacyView: PrivacyView | undefined;
+  /** The rating asked for on resolving, once its file has loaded (see #rating). */
+  #ratingView: RatingView | undefined;
   /** The pieces of the window in files of their own that are loading or loaded, by file (see #loadPiece). */
   readonly #pieces = new Map<string, Promise<unknown>>();
   #draft = '';
@@ -376,7 +379,7 @@ class ChatPanel implements PanelHandle {
           </div>
         </div>
         <p class="typing" aria-live="polite">${client?.typingNames.length ? text.typing(client.typingNames) : ''}</p>
-        ${privacy?.panel()}
+        ${privacy?.panel()}${this.#rating?.panel()}
         ${this.#settings.collectDetails === 'off' ? nothing : this.#renderDetails()}
         ${client && this.#assistant ? this.#assistant.bar(this.#assistantHost) : nothing}
         <form part="composer" class="composer" @submit=${this.#onSubmit}>
@@ -453,6 +456,19 @@ class ChatPanel implements PanelHandle {
           (this.#privacyView = createPrivacyView({ html, nothing }, this.#container, () => ({ client: this.#client, settings: this.#settings, text: this.#text }), () => this.#requestRender())),
       ),
     );
+  }
+
+  /** The rating asked for when the conversation was resolved: its file loads once one is asked for. */
+  get #rating(): RatingView | undefined {
+    if (this.#client?.conversation?.rating) {
+      void this.#loadPiece('rating', () =>
+        import('./chat-rating.js').then(
+          ({ createRatingView }) =>
+            (this.#ratingView = createRatingView({ html, nothing }, this.#container, () => ({ client: this.#client, settings: this.#settings }), () => this.#requestRender())),
+        ),
+      );
+    }
+    return this.#ratingView;
   }
 
   /** What the assistant's pieces read of the window: its strings are the language's and the page's, over English. */

@@ -68,5 +68,12 @@ export const strings: ChatStrings = {
   noAnswer: 'El chat no respondió. Inténtalo de nuevo.',
   transcriptDeleted: '(mensaje eliminado)',
   transcriptFiles: (names) => `Archivos: ${names}`,
+  ratingAsk: '¿Cómo valorarías esta conversación?',
+  ratingScore: (score) => `${score} de 5, ${['muy mala', 'mala', 'normal', 'buena', 'muy buena'][score - 1]}`,
+  ratingComment: 'Comentario (opcional)',
+  ratingSend: 'Enviar valoración',
+  ratingThanks: 'Gracias por tu valoración.',
+  ratingAlready: 'Ya valoraste esta conversación. Gracias.',
+  ratingFailed: 'No se pudo enviar tu valoración. Inténtalo de nuevo.',
   ...FILE_STRINGS_ES,
 };

@@ -95,6 +95,11 @@ const LANGUAGE_PACKS: Record<string, () => Promise<{ strings: ChatStrings }>> = 
  * @csspart menu - The menu it opens.
  * @csspart consent - The chat's terms and their "I agree" checkbox, before the first message.
  * @csspart erased - The text of an erased message ("Message deleted"; also `text`).
+ * @csspart rating - The rating asked for when a resolved conversation waits for one: the question, the scores, a comment and Send.
+ * @csspart rating-score - Each score's star (1 to 5), a radio button's label.
+ * @csspart rating-comment - The rating's optional comment.
+ * @csspart rating-send - The button that sends the rating.
+ * @csspart rating-thanks - The thank-you once the rating was sent.
  *
  * @cssproperty --chat-accent - Launcher, own messages and buttons. Default `#2563eb`.
  * @cssproperty --chat-accent-contrast - Text on the accent colour. Default `#ffffff`.

@@ -2,21 +2,23 @@ import type { AssistantStrings } from './assistant-strings.js';
 import type { FileStrings } from '../shared/file-strings.js';
 import type { PrivacyStrings } from './privacy-strings.js';
 import type { DetailsStrings } from './details-strings.js';
+import type { RatingStrings } from './rating-strings.js';
 import { LAUNCHER_STRINGS, type LauncherStrings } from './launcher-strings.js';
 import { languageCode, resolveStringTable } from '../shared/strings.js';
 
 /**
  * Every piece of text the widget shows or announces; replace any of them through `strings`. The
  * details form's (see chat-details.ts), the assistant's and the hours' (chat-assistant.ts), those of
- * files (chat-files.ts), and those of consent and the conversation's menu (chat-privacy.ts) come
- * with the file that shows them.
+ * files (chat-files.ts), those of consent and the conversation's menu (chat-privacy.ts), and those of
+ * the rating asked for when a conversation is resolved (chat-rating.ts) come with the file that shows them.
  */
 export interface ChatStrings
   extends LauncherStrings,
     Partial<DetailsStrings>,
     Partial<AssistantStrings>,
     Partial<FileStrings>,
-    Partial<PrivacyStrings> {
+    Partial<PrivacyStrings>,
+    Partial<RatingStrings> {
   heading: string;
   closeChat: string;
   /** The header's menu button (download or delete the conversation). */
