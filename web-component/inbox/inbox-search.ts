@@ -18,7 +18,8 @@ export interface InboxSearchHost {
 }
 
 /**
- * The list pane's search: a search box with a status filter; its hits take the place of the tabs
+ * The list pane's search: a search box with a status filter (radio buttons, not a select, whose
+ * options would join the conversations' options for anyone who looks for the list's); its hits take the place of the tabs
  * and the list until Escape or Clear search. Each hit names the visitor and shows the matching
  * message with the match marked (as text, never as markup), and opens the conversation at that
  * message; "Load more" pages on from the last hit.
@@ -77,16 +78,24 @@ export class InboxSearch {
           }
         }}
       />
-      <label for="search-status" class="visually-hidden">${text.searchStatus}</label>
-      <select id="search-status" @change=${(event: Event) => {
-        this.#status = (event.target as HTMLSelectElement).value as ConversationStatus | '';
-        if (this.search.active) void this.#submit();
-      }}>
-        <option value="" ?selected=${this.#status === ''}>${text.anyStatus}</option>
-        <option value="open" ?selected=${this.#status === 'open'}>${text.open}</option>
-        <option value="resolved" ?selected=${this.#status === 'resolved'}>${text.resolved}</option>
-      </select>
       <button type="submit" class="action">${text.search}</button>
+      <fieldset class="search-status">
+        <legend class="visually-hidden">${text.searchStatus}</legend>
+        ${(['', 'open', 'resolved'] as const).map(
+          (status) => html`<label class="chip"
+            ><input
+              type="radio"
+              name="search-status"
+              value=${status}
+              .checked=${this.#status === status}
+              @change=${() => {
+                this.#status = status;
+                if (this.search.active) void this.#submit();
+              }}
+            />${status ? text[status] : text.anyStatus}</label
+          >`,
+        )}
+      </fieldset>
     </form>`;
   }
 

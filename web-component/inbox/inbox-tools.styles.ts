@@ -182,6 +182,34 @@ export const toolsStyles = css`
   .search .action {
     padding: 6px 10px;
   }
+  .search-status {
+    display: flex;
+    flex-basis: 100%;
+    gap: 6px;
+    margin: 0;
+    padding: 0;
+    border: 0;
+  }
+  .chip {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    padding: 2px 9px 2px 5px;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    font-size: 13px;
+    cursor: pointer;
+  }
+  .chip:has(input:checked) {
+    border-color: var(--_accent);
+    background: var(--_bubble);
+  }
+  .chip input {
+    width: 14px;
+    height: 14px;
+    margin: 0;
+    accent-color: var(--_accent);
+  }
   .search-results {
     display: flex;
     flex: 1;
