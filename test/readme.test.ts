@@ -28,6 +28,7 @@ import { FILE_STRINGS } from '../web-component/shared/file-strings.js';
 import { ASSISTANT_STRINGS } from '../web-component/widget/assistant-strings.js';
 import { DETAILS_STRINGS } from '../web-component/widget/details-strings.js';
 import { PRIVACY_STRINGS } from '../web-component/widget/privacy-strings.js';
+import { RATING_STRINGS } from '../web-component/widget/rating-strings.js';
 import { en as widgetStrings } from '../web-component/widget/strings.js';
 import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, startChat, type ChatClient } from './support/harness.js';
 import { lastUserText, startAnthropicStandIn, startOpenAIStandIn, type ModelTurn } from './support/model-stand-ins.js';
@@ -230,7 +231,7 @@ const assistantRecipes: Array<{ name: string; model: string; standIn: typeof sta
 describe('README', () => {
   it('lists every string of both elements, and nothing else', () => {
     for (const [element, table] of [
-      ['chat-widget', { ...widgetStrings, ...DETAILS_STRINGS, ...ASSISTANT_STRINGS, ...PRIVACY_STRINGS }],
+      ['chat-widget', { ...widgetStrings, ...DETAILS_STRINGS, ...ASSISTANT_STRINGS, ...PRIVACY_STRINGS, ...RATING_STRINGS }],
       ['chat-inbox', INBOX_STRINGS.en!],
       ['chat-files', FILE_STRINGS],
     ] as const) {
@@ -311,6 +312,38 @@ describe('README', () => {
     await visitor.timeout(5000).emitWithAck('join', { room: 'lobby' });
     expect((await visitor.timeout(5000).emitWithAck('message', { room: 'lobby', message: 'hooked', clientId: 'readme-webhooks-1' })).ok).toBe(true);
     await expect.poll(() => received.map((event) => [event.type, event.data.message?.message]), { timeout: 10_000 }).toEqual([['message.created', 'hooked']]);
+  });
+
+  it('the team-tools example seeds a saved reply, asks for a rating, hears of it, and searches for staff only', async () => {
+    const { url, process: server } = await serve('team-tools', { STAFF_TOKEN: 'staff-token' });
+    const visitor = connectSocket(url, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+    onCleanup(() => visitor.disconnect());
+    await new Promise((resolve) => visitor.once('session', resolve));
+    await visitor.timeout(5000).emitWithAck('join', { inbox: 'support' });
+    expect((await visitor.timeout(5000).emitWithAck('userDetails', { name: 'Ann Archer', email: 'ann@example.com' })).ok).toBe(true);
+    const sent = await visitor.timeout(5000).emitWithAck('message', { inbox: 'support', message: 'My parcel is lost', clientId: 'readme-team-1' });
+    expect(sent.ok).toBe(true);
+
+    const staff = connectSocket(`${url}/operators`, { path: '/chat/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { 'x-staff-token': 'staff-token' } });
+    onCleanup(() => staff.disconnect());
+    const session = await new Promise<OperatorSessionEvent>((resolve) => staff.once('session', resolve));
+    expect(session).toMatchObject({ name: 'Robin', ratings: true, can: ['replies'] });
+    const { replies } = await staff.timeout(5000).emitWithAck('replies', { action: 'list' });
+    expect(replies).toEqual([expect.objectContaining({ shortcut: 'hello', text: 'Hi {{visitor.name}}, I am {{operator.name}}. How can I help?' })]);
+
+    const asked = new Promise<{ status: string; rating?: unknown }>((resolve) => {
+      visitor.on('conversation', (conversation) => conversation.status === 'resolved' && resolve(conversation));
+    });
+    expect((await staff.timeout(5000).emitWithAck('status', { conversationId: sent.conversation.id, status: 'resolved' })).ok).toBe(true);
+    expect((await asked).rating).toEqual({ asked: true, ask: 'Did we solve your problem?', score: null });
+    expect((await visitor.timeout(5000).emitWithAck('rate', { inbox: 'support', score: 5 })).ok).toBe(true);
+    await expect.poll(() => server.output(), { timeout: 5000 }).toContain(`${sent.conversation.id} rated 5/5`);
+
+    const search = (query: string, headers: Record<string, string> = { 'x-staff-token': 'staff-token' }) => fetch(`${url}/admin/search?${query}`, { headers });
+    expect(await (await search('q=parcel')).json()).toEqual([{ id: sent.conversation.id, visitor: 'Ann Archer', match: 'My parcel is lost' }]);
+    expect(await (await search('q=ann%40example.com')).json()).toEqual([{ id: sent.conversation.id, visitor: 'Ann Archer' }]);
+    expect((await search('q=')).status).toBe(400);
+    expect(await (await search('q=parcel', {})).text()).toBe('Your app');
   });
 
   it('marks every JavaScript block, so none escapes these tests', () => {

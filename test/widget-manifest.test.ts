@@ -10,7 +10,7 @@ const ELEMENTS = [
     tagName: 'chat-widget',
     module: 'dist/widget.js',
     // The launcher builds its parts with setAttribute('part', …); the window renders the rest.
-    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts', 'web-component/widget/chat-assistant.ts', 'web-component/widget/chat-privacy.ts'],
+    sources: ['web-component/widget/chat-widget.ts', 'web-component/widget/chat-panel.ts', 'web-component/widget/chat-details.ts', 'web-component/widget/chat-assistant.ts', 'web-component/widget/chat-privacy.ts', 'web-component/widget/chat-rating.ts'],
     styles: ['web-component/widget/chat-widget.styles.ts', 'web-component/widget/chat-panel.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-close', 'chat-details', 'chat-error', 'chat-message', 'chat-open'],
     // Parts bound from expressions, e.g. part=${own ? 'message message-own' : 'message'}, and
@@ -20,7 +20,7 @@ const ELEMENTS = [
   {
     tagName: 'chat-inbox',
     module: 'dist/inbox.js',
-    sources: ['web-component/inbox/chat-inbox.ts', 'web-component/inbox/list-pane.ts', 'web-component/inbox/thread-pane.ts', 'web-component/inbox/inbox-privacy.ts'],
+    sources: ['web-component/inbox/chat-inbox.ts', 'web-component/inbox/list-pane.ts', 'web-component/inbox/thread-pane.ts', 'web-component/inbox/inbox-privacy.ts', 'web-component/inbox/reply-picker.ts', 'web-component/inbox/inbox-replies.ts', 'web-component/inbox/inbox-search.ts', 'web-component/inbox/inbox-rating.ts'],
     styles: ['web-component/inbox/chat-inbox.styles.ts', 'web-component/shared/theme-tokens.ts', 'web-component/shared/base-css.ts'],
     events: ['chat-conversation-open', 'chat-error', 'chat-inbox-message'],
     // part="message message-${kind}" for the kinds visitor, team and note.
