@@ -48,8 +48,11 @@ const host = process.env.HOST ?? 'localhost';
 /** @type {Array<() => Promise<unknown>>} */
 const closers = [];
 
+// Visitors are asked to rate each resolution (the tests' sites leave it out, unless they test it).
+const ratings = { enabled: true, ask: 'Did we solve your problem?' };
+
 if (nodeCount === 1) {
-  const site = await startDemo({ connection, port: firstPort, host });
+  const site = await startDemo({ connection, port: firstPort, host, chatOptions: { ratings } });
   closers.push(site.close);
   await seedSavedReplies(site.chat);
   console.log(`Shop (visitors talk to the team): ${site.url}/, ${site.url}/faq and ${site.url}/support`);
@@ -70,7 +73,7 @@ if (nodeCount === 1) {
       connection,
       port: firstPort === 0 ? 0 : firstPort + i,
       host,
-      chatOptions: { adapter: createAdapter(redis, { streamName: 'parley-demo' }), connectionStateRecovery: true },
+      chatOptions: { adapter: createAdapter(redis, { streamName: 'parley-demo' }), connectionStateRecovery: true, ratings },
     });
     chat = site.chat;
     closers.unshift(site.close);
