@@ -119,6 +119,24 @@ describe('webhooks', () => {
     expect(log.every((delivery) => delivery.attempt === 1 && delivery.state === 'delivered' && delivery.status === 200)).toBe(true);
   });
 
+  it('sends rating.created once per rating, under an id made from the resolution it rates', async () => {
+    const hooks = await receiver();
+    const database = await connectMongo();
+    const chat = await chatWith(hooks.url, { ratings: { enabled: true } }, database);
+    const { visitor, sent } = await visitorWrites(chat, 'rate me');
+    const olga = await connectOperator(chat.url, 'olga');
+    const resolved = await request(olga, 'status', { conversationId: sent.conversation.id, status: 'resolved' });
+    expect((await request(visitor, 'rate', { inbox: 'support', score: 4, comment: 'Good' })).ok).toBe(true);
+    // The same rating again (a retry after a lost ack) writes the same event.
+    expect((await request(visitor, 'rate', { inbox: 'support', score: 4, comment: 'Good' })).ok).toBe(true);
+    await expect.poll(() => hooks.received.filter((event) => event.type === 'rating.created').length, { timeout: 10_000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const rated = hooks.received.filter((event) => event.type === 'rating.created');
+    expect(rated).toHaveLength(1);
+    expect(rated[0]!.id).toBe(`rating.created:${sent.conversation.id}:${Date.parse(resolved.conversation.resolvedAt)}`);
+    expect(rated[0]!.data).toMatchObject({ rating: { score: 4, comment: 'Good', resolvedAt: resolved.conversation.resolvedAt }, conversation: { id: sent.conversation.id } });
+  });
+
   it('retries a failing receiver with the same id, the first retry within 30 seconds, and logs every attempt', async () => {
     let failing = true;
     const hooks = await receiver(() => (failing ? 503 : 200));
