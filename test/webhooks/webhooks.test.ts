@@ -5,13 +5,19 @@ import type mongoose from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChatServerOptions } from 'parley-chat';
-import { clientId, connectMongo, onCleanup, request, startChat, type RunningChat } from '../support/harness.js';
+import { fileURLToPath } from 'node:url';
+import { withDatabase } from '../../demo/mongodb.js';
+import { clientId, connectClient, connectMongo, mongoInfo, onCleanup, request, SECRET as TEST_SECRET, startChat, type RunningChat } from '../support/harness.js';
+import { startNodeProcess, stopProcess } from '../support/processes.js';
+import { REDIS_URL, redisAnswers } from '../support/redis.js';
 import { connectOperator, operatorsOptions } from '../support/operators.js';
 
 // Webhooks through real sockets, real HTTP receivers and the chat's MongoDB (the jongodb emulator
 // on machines without mongod), verified as a receiver would, with the `standardwebhooks` package.
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const NODE = fileURLToPath(new URL('../fixtures/chat-node.mjs', import.meta.url));
+const hasRedis = await redisAnswers('the webhook test with a node in its own process');
 const ALL = ['conversation.created', 'conversation.resolved', 'message.created', 'rating.created'] as const;
 
 interface Received {
@@ -201,6 +207,42 @@ describe('webhooks', () => {
     expect(hooks.received).toHaveLength(4);
     expect(new Set(hooks.received.map((event) => event.id)).size).toBe(4);
     expect(hooks.received.map((event) => event.id)).toContain(`message.created:${first.sent.message.id}`);
+  });
+
+  it.runIf(hasRedis)('delivers what a node killed after the change left in the outbox, from another node, once (needs Redis)', async () => {
+    let up = false;
+    const hooks = await receiver(() => (up ? 200 : 503));
+    const database = await connectMongo();
+    const killed = await startNodeProcess(NODE, [], {
+      ready: /listening (\d+)/,
+      env: {
+        MONGODB_URI: withDatabase(mongoInfo().uri, database.name),
+        REDIS_URL,
+        CHAT_KEY: `parley-webhooks-${randomBytes(6).toString('hex')}`,
+        CHAT_SECRET: TEST_SECRET,
+        WEBHOOK_URL: hooks.url,
+        WEBHOOK_SECRET: SECRET,
+      },
+      timeoutMs: 30_000,
+    });
+    const visitor = await connectClient(`http://127.0.0.1:${killed.ready[1]}`);
+    await request(visitor, 'join', { inbox: 'support' });
+    const sent = await request(visitor, 'message', { inbox: 'support', message: 'acknowledged, then the node dies', clientId: clientId() });
+    expect(sent.ok).toBe(true);
+    // The node dies as a process does, without closing anything, its event not delivered.
+    await stopProcess(killed.child, 'SIGKILL');
+    expect(hooks.received).toEqual([]);
+
+    up = true;
+    const survivor = await chatWith(hooks.url, {}, database);
+    // Its lease on sending has run out by then.
+    later(5 * 60_000);
+    await expect.poll(() => hooks.received.map((event) => event.id).sort(), { timeout: 15_000 }).toEqual(
+      [`conversation.created:${sent.conversation.id}`, `message.created:${sent.message.id}`].sort(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(hooks.received).toHaveLength(2);
+    expect((await survivor.chat.webhooks.deliveries({ eventId: `message.created:${sent.message.id}` })).at(0)).toMatchObject({ ok: true, state: 'delivered' });
   });
 
   it('never slows the chat: a receiver that never answers holds no message back', async () => {
