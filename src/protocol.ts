@@ -782,7 +782,8 @@ export type RepliesAck = Ack<{ replies: SavedReply[]; reply?: SavedReply }>;
 /**
  * `search`: conversations of the inboxes the operator reads. `text` finds messages (not notes)
  * that contain it, visitors by name or email, and a conversation by its id; `visitor` only a
- * visitor's (their id, email or name). Newest first; page with `before` set to the last hit's `at`.
+ * visitor's (their id, email or name). Newest first; for the next page send the same query with
+ * the answer's `cursor`.
  */
 export interface SearchPayload {
   /** 1 to 200 characters. */
@@ -797,6 +798,8 @@ export interface SearchPayload {
   since?: string;
   /** 1 to 50. @default 20 */
   limit?: number;
+  /** The previous page's `cursor`: the next page of the same query. */
+  cursor?: string;
 }
 
 /** A conversation found by `search`, with the message that matched, if a message did. */
@@ -804,14 +807,16 @@ export interface SearchHit {
   conversation: ConversationSummary;
   /** The newest matching message on this page: open the conversation at `seq`. */
   match: { seq: number; message: string; timestamp: string } | null;
-  /** ISO 8601: the matching message's time, else the conversation's last change; the paging cursor. */
+  /** ISO 8601: the matching message's time, else the conversation's last change. */
   at: string;
 }
 /**
- * One hit per conversation on a page; a conversation can appear again on a later page with an
- * older match (keep the first).
+ * One hit per conversation, and a conversation once across the pages of one search (up to its
+ * first 500 conversations). `cursor` (opaque) asks for the next page; null when there is none.
+ * A page can have fewer hits than `limit`, or none, and still a `cursor`: the search read as far
+ * as one request may.
  */
-export type SearchAck = Ack<{ conversations: SearchHit[]; hasMore: boolean }>;
+export type SearchAck = Ack<{ conversations: SearchHit[]; hasMore: boolean; cursor: string | null }>;
 
 export interface OperatorReadPayload {
   conversationId: string;

@@ -74,7 +74,7 @@ export interface ConversationsApi {
   /**
    * Finds conversations in every inbox: by message text (every word), by visitor name, email or
    * id, or by conversation id; newest first, one hit per conversation. `before` and `since`
-   * (Dates or ISO 8601) bound the hits' times; for the next page pass the last hit's `at` as `before`.
+   * (Dates or ISO 8601) bound the hits' times; for the next page send the same query with the answer's `cursor`.
    */
   search(query: {
     text?: string;
@@ -84,7 +84,9 @@ export interface ConversationsApi {
     before?: Date | string;
     since?: Date | string;
     limit?: number;
-  }): Promise<{ conversations: SearchHit[]; hasMore: boolean }>;
+    /** The previous page's `cursor`. */
+    cursor?: string;
+  }): Promise<{ conversations: SearchHit[]; hasMore: boolean; cursor: string | null }>;
   /** Resolves or reopens; with ratings on, `skipRating` resolves without asking the visitor to rate. */
   setStatus(id: string, status: ConversationStatus, options?: { skipRating?: boolean }): Promise<ConversationSummary>;
 }
@@ -151,7 +153,8 @@ export function createConversationsApi(ctx: ChatContext, service: ConversationSe
       return required().summary(updated);
     },
     async search(query) {
-      const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+      // An invalid Date is refused as the string it prints, not thrown at.
+      const iso = (value: unknown) => (value instanceof Date ? (Number.isNaN(value.getTime()) ? String(value) : value.toISOString()) : value);
       const parsed = parsePayload(ops.search, { ...query, before: iso(query?.before), since: iso(query?.since) });
       return searchConversations(ctx, required(), EVERY_INBOX, parsed);
     },

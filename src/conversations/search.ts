@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ChatMessage, ConversationStatus, SearchHit } from '../protocol.js';
+import { ChatError } from '../server/errors.js';
 import type { ChatContext } from '../server/context.js';
 import { threadKey } from '../stores/conversation-rules.js';
 import type { ConversationRecord } from '../stores/types.js';
@@ -16,6 +18,8 @@ export interface ConversationSearch {
   since?: Date | undefined;
   /** @default 20 */
   limit?: number | undefined;
+  /** The previous page's cursor. */
+  cursor?: string | undefined;
 }
 
 /** Conversations a `visitor` search narrows the message search to, at most. */
@@ -27,42 +31,73 @@ interface Candidate {
   match: ChatMessage | null;
 }
 
+/** Rounds of reading one page may take when filters leave too few hits. */
+const MAX_ROUNDS = 5;
+/** Conversations a cursor remembers as shown, so that later pages skip them. */
+const MAX_SEEN = 500;
+
+/** Where a search stopped: hits before this time (ms) are still to come; these conversations were shown. */
+interface Position {
+  before: number | undefined;
+  seen: string[];
+}
+
+const cursorSchema = z.object({
+  b: z.number().int().min(0),
+  s: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(MAX_SEEN),
+});
+
+function encodeCursor(position: { before: number; seen: string[] }): string {
+  return Buffer.from(JSON.stringify({ b: position.before, s: position.seen.slice(-MAX_SEEN) })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Position {
+  try {
+    const { b, s } = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { before: b, seen: s };
+  } catch {
+    throw new ChatError('VALIDATION', 'Not a cursor of this search', { fields: { cursor: 'Send the cursor of the previous page as it came' } });
+  }
+}
+
 /**
  * The team's search, scoped to the inboxes `scope` reads: message hits and visitor hits merged
- * newest first, one hit per conversation on a page; the next page is `before` the last hit.
+ * newest first, one hit per conversation, and each conversation once across pages (the cursor
+ * carries the time the search reached and the conversations it showed).
  */
 export async function searchConversations(
   ctx: ChatContext,
   service: ConversationService,
   scope: InboxScope,
   query: ConversationSearch,
-): Promise<{ conversations: SearchHit[]; hasMore: boolean }> {
+): Promise<{ conversations: SearchHit[]; hasMore: boolean; cursor: string | null }> {
   const inboxes = service.inboxes.readable(scope, query.inbox);
   const limit = query.limit ?? 20;
+  const position: Position = query.cursor ? decodeCursor(query.cursor) : { before: undefined, seen: [] };
+  const seen = new Set(position.seen);
   const hits: Array<{ record: ConversationRecord; candidate: Candidate }> = [];
-  const seen = new Set<string>();
-  let before = query.before;
+  const bounds = [query.before?.getTime(), position.before].filter((bound): bound is number => bound !== undefined);
+  let before = bounds.length ? Math.min(...bounds) : undefined;
+  const next = (at: number) => encodeCursor({ before: at, seen: [...seen] });
   // A page the filters thin out (status) reads on from where the sources stopped, a few rounds at most.
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const batch = await gather(ctx, inboxes, { ...query, before }, limit);
+    const batch = await gather(ctx, inboxes, { ...query, before: before === undefined ? undefined : new Date(before) }, limit);
     for (const candidate of batch.candidates) {
       if (seen.has(candidate.conversationId)) continue;
       const record = batch.records.get(candidate.conversationId);
       // Deleted meanwhile, or filtered out: not a hit.
       if (!record || !mayRead({ inboxes }, record.inbox) || (query.status && record.status !== query.status)) continue;
-      if (hits.length === limit) return finish(service, hits, true);
+      // A page is full: the next one starts at this candidate (its time included; what was shown at that time is in `seen`).
+      if (hits.length === limit) return finish(service, hits, next(candidate.at + 1));
       seen.add(candidate.conversationId);
       hits.push({ record, candidate });
     }
-    if (batch.horizon === undefined) return finish(service, hits, false);
-    if (hits.length === limit) return finish(service, hits, true);
-    before = new Date(batch.horizon);
+    if (batch.horizon === undefined) return finish(service, hits, null);
+    // On from where the sources stopped, the messages at that very time included (unless that would not move on).
+    before = before !== undefined && batch.horizon + 1 >= before ? batch.horizon : batch.horizon + 1;
   }
-  return finish(service, hits, true);
+  return finish(service, hits, next(before!));
 }
-
-/** Rounds of reading one page may take when filters leave too few hits. */
-const MAX_ROUNDS = 5;
 
 /**
  * One round: message hits and visitor hits, newest first. Each source is asked for more than a
@@ -124,8 +159,8 @@ async function gather(
 async function finish(
   service: ConversationService,
   hits: Array<{ record: ConversationRecord; candidate: Candidate }>,
-  hasMore: boolean,
-): Promise<{ conversations: SearchHit[]; hasMore: boolean }> {
+  cursor: string | null,
+): Promise<{ conversations: SearchHit[]; hasMore: boolean; cursor: string | null }> {
   const summaries = await service.summaries(hits.map(({ record }) => record));
   return {
     conversations: hits.map(({ candidate }, index) => ({
@@ -133,7 +168,8 @@ async function finish(
       match: candidate.match && { seq: candidate.match.seq, message: candidate.match.message, timestamp: candidate.match.timestamp },
       at: new Date(candidate.at).toISOString(),
     })),
-    hasMore,
+    hasMore: cursor !== null,
+    cursor,
   };
 }
 

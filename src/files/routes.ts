@@ -1,3 +1,4 @@
+import { escapeRegex } from '../escape-regex.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { UploadAck } from '../protocol.js';
@@ -37,7 +38,7 @@ export interface FileRoutesContext {
  */
 export function createFileRoutes(ctx: FileRoutesContext) {
   const prefix = `${ctx.basePath}/files`;
-  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/([A-Za-z0-9_-]{1,64})(/thumbnail)?)?$`);
+  const pattern = new RegExp(`^${escapeRegex(prefix)}(?:/([A-Za-z0-9_-]{1,64})(/thumbnail)?)?$`);
 
   /** Whether the path is one of these routes. */
   const matches = (path: string): boolean => path === prefix || path.startsWith(`${prefix}/`);

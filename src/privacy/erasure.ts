@@ -1,3 +1,4 @@
+import { escapeRegex } from '../escape-regex.js';
 import type { ConversationService } from '../conversations/service.js';
 import { uploaderOf } from '../files/records.js';
 import type { ChatMessage, EraseMode, ErasedCounts } from '../protocol.js';
@@ -300,7 +301,7 @@ function tombstoneOf(message: ChatMessage): ChatMessage {
 function mentionPattern(user: UserRecord | null, conversations: ConversationRecord[]): RegExp | null {
   const names = [user?.name, ...conversations.map((record) => record.visitorName)].filter((name): name is string => !!name && name.trim().length >= 2);
   const exact = [user?.email, user?.phone].filter((value): value is string => !!value);
-  const escape = (text: string) => text.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escape = (text: string) => escapeRegex(text.trim());
   const parts = [
     ...[...new Set(names)].map((name) => `(?<![\\p{L}\\p{N}])${escape(name)}(?![\\p{L}\\p{N}])`),
     ...[...new Set(exact)].map(escape),

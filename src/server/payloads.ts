@@ -213,6 +213,7 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
       before: time.optional(),
       since: time.optional(),
       limit: z.number().int().min(1).max(50).optional(),
+      cursor: z.string().max(24_000).regex(/^[A-Za-z0-9_-]+$/, 'Not a cursor of this search').optional(),
     })
     .refine((query) => query.text !== undefined || query.visitor !== undefined, { message: 'Give text or a visitor to search for', path: ['text'] }) satisfies z.ZodType<
     unknown,

@@ -27,7 +27,11 @@ export function searchThreads(threads: Iterable<MemoryThread>, query: MessageSea
       if (words.every((word) => text.includes(word))) found.push(thread.messageAt(index, idPrefix));
     }
   }
-  return found.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, query.limit);
+  // Newest first; of two in the same millisecond, the later stored (ids grow), as MongoDB's `_id` orders them.
+  const order = (message: ChatMessage) => parseInt(message.id.slice(idPrefix.length), 36);
+  return found
+    .sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : order(b) - order(a)))
+    .slice(0, query.limit);
 }
 
 export function searchVisitorConversations(conversations: Iterable<ConversationRecord>, users: ReadonlyMap<string, UserRecord>, query: VisitorSearch): ConversationRecord[] {

@@ -45,7 +45,7 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
     sam = await connectOperator(running.url, 'sam');
     ids.ann = (await visitor('Ann Archer', 'ann@example.com', 'support', ['My parcel never arrived', 'Order 1234, shipped last week'])).conversationId;
     ids.bob = (await visitor('Bob Baker', 'bob@example.com', 'support', ['Where is my REFUND?', 'The parcel was damaged'])).conversationId;
-    ids.cat = (await visitor('Cat Cole', 'cat@example.com', 'sales', ['Do you ship parcels abroad?'])).conversationId;
+    ids.cat = (await visitor('Cat Cole', 'cat@example.com', 'sales', ['Do you ship a parcel abroad?'])).conversationId;
     // An operator's reply is found too; a note never is.
     await request(olga, 'message', { conversationId: ids.bob, message: 'Your refund was sent today', clientId: clientId() });
     await request(olga, 'message', { conversationId: ids.ann, message: 'secret parcel note', clientId: clientId(), note: true });
@@ -55,7 +55,20 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
   const search = async (who: OperatorClient, query: object) => {
     const answer = await request(who, 'search', query);
     expect(answer).toMatchObject({ ok: true });
-    return answer as { conversations: SearchHit[]; hasMore: boolean };
+    return answer as { conversations: SearchHit[]; hasMore: boolean; cursor: string | null };
+  };
+  /** Every page of a search, by its cursors: the conversations in the order they came. */
+  const allPages = async (query: object) => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 30; page++) {
+      const answer = await search(olga, { ...query, ...(cursor ? { cursor } : {}) });
+      ids.push(...found(answer));
+      cursor = answer.cursor;
+      expect(answer.hasMore).toBe(cursor !== null);
+      if (!cursor) return ids;
+    }
+    throw new Error('the search never ended');
   };
   const found = (answer: { conversations: SearchHit[] }) => answer.conversations.map((hit) => hit.conversation.id);
 
@@ -108,27 +121,32 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
     const first = await search(olga, { text: 'parcel', limit: 2 });
     expect(found(first)).toEqual([ids.cat, ids.bob]);
     expect(first.hasMore).toBe(true);
-    const second = await search(olga, { text: 'parcel', limit: 2, before: first.conversations.at(-1)!.at });
+    const second = await search(olga, { text: 'parcel', limit: 2, cursor: first.cursor });
     expect(found(second)).toEqual([ids.ann]);
-    expect(second.hasMore).toBe(false);
+    expect(second).toMatchObject({ hasMore: false, cursor: null });
+    expect(await request(olga, 'search', { text: 'parcel', cursor: 'bm90IGEgY3Vyc29y' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
 
     // From the host's code, over every inbox.
     const fromCode = await running.chat.conversations.search({ text: 'parcel', before: new Date(Date.now() + 1000) });
     expect(fromCode.conversations.map((hit) => hit.conversation.id)).toEqual([ids.cat, ids.bob, ids.ann]);
   });
 
-  it('pages through many matches of one word without skipping or repeating a conversation', async () => {
-    const made: string[] = [];
-    for (let i = 0; i < 7; i++) made.push((await visitor(`Dee ${i}`, `dee${i}@example.com`, 'support', [`zebra ${i}`, `zebra again ${i}`])).conversationId);
-    const seen: string[] = [];
-    let before: string | undefined;
-    for (let page = 0; page < 10; page++) {
-      const answer = await search(olga, { text: 'zebra', limit: 3, ...(before ? { before } : {}) });
-      seen.push(...found(answer).filter((id) => !seen.includes(id)));
-      if (!answer.hasMore) break;
-      before = answer.conversations.at(-1)?.at ?? before;
+  it('pages through many matches without skipping or repeating a conversation, however their messages interleave', async () => {
+    const made: Array<{ client: Awaited<ReturnType<typeof visitor>>['client']; conversationId: string }> = [];
+    for (let i = 0; i < 7; i++) made.push(await visitor(`Dee ${i}`, `dee${i}@example.com`, 'support', [`zebra ${i}`]));
+    // Each writes again, in turns: every conversation has matches newer and older than the others'.
+    for (let round = 0; round < 3; round++) {
+      for (const { client } of made) expect((await request(client, 'message', { inbox: 'support', message: `zebra round ${round}`, clientId: clientId() })).ok).toBe(true);
     }
-    expect(seen.sort()).toEqual(made.sort());
+    const ids = made.map((one) => one.conversationId);
+    const paged = await allPages({ text: 'zebra', limit: 2 });
+    expect(paged).toHaveLength(7);
+    expect([...paged].sort()).toEqual([...ids].sort());
+    // Newest activity first: the last to write leads.
+    expect(paged[0]).toBe(ids.at(-1));
+    // A status filter that leaves few hits per round still ends, with each once.
+    await request(olga, 'status', { conversationId: ids[0], status: 'resolved' });
+    expect(await allPages({ text: 'zebra', status: 'resolved', limit: 1 })).toEqual([ids[0]]);
   });
 
   it('refuses hostile payloads with VALIDATION', async () => {
@@ -149,5 +167,31 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
     ]) {
       expect(await request(olga, 'search', payload)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     }
+  });
+});
+
+describe('search on MongoDB, of messages stored before search existed', () => {
+  it('finds them once the chat has given them their inbox, which it does once per database', async () => {
+    const prefix = 'legacy_';
+    const first = await startChat({ mongoose: db, collectionPrefix: prefix, operators: operatorsOptions() });
+    const ann = await first.connect();
+    await request(ann, 'join', { inbox: 'support' });
+    const sent = await request(ann, 'message', { inbox: 'support', message: 'an old walrus question', clientId: clientId() });
+    await request(ann, 'join', { room: 'lobby' });
+    await request(ann, 'message', { room: 'lobby', message: 'a walrus in the lobby', clientId: clientId() });
+    await request(ann, 'message', { inbox: 'support', message: 'walrus note', clientId: clientId() });
+    // As an earlier version stored them: no inbox on any message, and no record of the backfill.
+    await db.collection(`${prefix}messages`).updateMany({}, { $unset: { inbox: '' } });
+    await db.collection(`${prefix}migrations`).deleteMany({});
+    await first.chat.close();
+
+    const upgraded = await startChat({ mongoose: db, collectionPrefix: prefix, operators: operatorsOptions() });
+    await expect.poll(async () => (await db.collection(`${prefix}migrations`).findOne({ _id: 'message-inbox' as never }))?.done, { timeout: 10_000 }).toBe(true);
+    // The conversation's messages have their inbox; the room's have none.
+    expect(await db.collection(`${prefix}messages`).countDocuments({ inbox: 'support' })).toBe(2);
+    expect(await db.collection(`${prefix}messages`).countDocuments({ room: 'lobby', inbox: { $exists: true } })).toBe(0);
+    const olga = await connectOperator(upgraded.url, 'olga');
+    const answer = await request(olga, 'search', { text: 'walrus' });
+    expect(answer.conversations.map((hit: SearchHit) => hit.conversation.id)).toEqual([sent.conversation.id]);
   });
 });

@@ -1,3 +1,4 @@
+import { escapeRegex } from '../../src/escape-regex.js';
 import type { ConversationStatus, SearchAck, SearchHit, SearchPayload } from '../../src/protocol.js';
 
 /** Sends a `search` request; undefined when the chat did not answer. */
@@ -11,15 +12,16 @@ export interface SearchQuery {
 
 /**
  * A search of the team's conversations and its pages: one hit per conversation, newest first;
- * "Load more" asks for the hits before the last one's `at`, and a conversation met again on a
- * later page (with an older match) keeps its first hit. A new search drops what an older one
- * still brings. Knows nothing of the DOM.
+ * "Load more" sends the last answer's cursor (a conversation met again all the same keeps its
+ * first hit). A new search drops what an older one still brings. Knows nothing of the DOM.
  */
 export class ConversationSearch {
   query: SearchQuery | undefined;
   hits: SearchHit[] = [];
   hasMore = false;
   loading = false;
+  /** The last answer's cursor: where "Load more" goes on from. */
+  #cursor: string | null = null;
   /** Why the last request failed: the chat's message, or '' when it did not answer. */
   error: string | undefined;
   readonly #request: SearchRequest;
@@ -41,13 +43,13 @@ export class ConversationSearch {
     this.query = query;
     this.hits = [];
     this.hasMore = false;
+    this.#cursor = null;
     await this.#page(undefined);
   }
 
   async loadMore(): Promise<void> {
-    const last = this.hits.at(-1);
-    if (!this.query || !last || !this.hasMore || this.loading) return;
-    await this.#page(last.at);
+    if (!this.query || !this.#cursor || this.loading) return;
+    await this.#page(this.#cursor);
   }
 
   /** Back to the list: the search and its hits are forgotten. */
@@ -56,12 +58,13 @@ export class ConversationSearch {
     this.query = undefined;
     this.hits = [];
     this.hasMore = false;
+    this.#cursor = null;
     this.loading = false;
     this.error = undefined;
     this.#change();
   }
 
-  async #page(before: string | undefined): Promise<void> {
+  async #page(cursor: string | undefined): Promise<void> {
     const query = this.query!;
     const generation = ++this.#generation;
     this.loading = true;
@@ -70,7 +73,7 @@ export class ConversationSearch {
     const ack = await this.#request({
       text: query.text,
       ...(query.status ? { status: query.status } : {}),
-      ...(before ? { before } : {}),
+      ...(cursor ? { cursor } : {}),
     });
     if (generation !== this.#generation) return;
     this.loading = false;
@@ -80,6 +83,7 @@ export class ConversationSearch {
       const seen = new Set(this.hits.map((hit) => hit.conversation.id));
       this.hits = [...this.hits, ...ack.conversations.filter((hit) => !seen.has(hit.conversation.id) && seen.add(hit.conversation.id))];
       this.hasMore = ack.hasMore;
+      this.#cursor = ack.cursor;
     }
     this.#change();
   }
@@ -99,7 +103,7 @@ export interface ExcerptPart {
 export function excerpt(message: string, query: string, width = 120): ExcerptPart[] {
   const flat = message.replace(/\s+/g, ' ').trim();
   const words = [query.trim(), ...query.trim().split(/\s+/)].filter((word, i, all) => word && all.indexOf(word) === i);
-  const pattern = words.length ? new RegExp(words.map(escapeRegExp).join('|'), 'gi') : undefined;
+  const pattern = words.length ? new RegExp(words.map(escapeRegex).join('|'), 'gi') : undefined;
   const first = pattern ? flat.search(pattern) : -1;
   let start = first > width / 3 ? first - Math.floor(width / 3) : 0;
   // Whole words at the cut where a space is near.
@@ -119,8 +123,4 @@ export function excerpt(message: string, query: string, width = 120): ExcerptPar
   }
   if (at < shown.length) parts.push({ text: shown.slice(at), match: false });
   return parts;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

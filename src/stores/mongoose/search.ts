@@ -1,28 +1,34 @@
 import type { Connection } from 'mongoose';
 import type { ChatMessage } from '../../protocol.js';
-import { searchWords } from '../conversation-rules.js';
+import { escapeRegex } from '../../escape-regex.js';
+import { searchableInboxOf, searchWords } from '../conversation-rules.js';
 import type { ConversationRecord, MessageSearch, VisitorSearch } from '../types.js';
 import { toChatMessage, toConversationRecord, type ChatModels, type ConversationDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
 /**
- * Errors that say the server has no text search (the jongodb emulator answers 238, NotImplemented;
- * a server whose text index is missing, 27; a proxy or another engine without the operator, 115 or
- * 2 with a message about `$text`). Anything else (a timeout, a failover) is not a reason to stop
- * using the index.
+ * Errors that say the server has no text search at all: the jongodb emulator answers 238
+ * (NotImplemented); a proxy or another engine without the operator, 115, or 2 about `$text`.
  */
 function meansNoTextSearch(error: unknown): boolean {
   const { code, message } = error as { code?: number; message?: string };
-  return code === 238 || code === 27 || code === 115 || (code === 2 && /\$text|text index/i.test(message ?? ''));
+  return code === 238 || code === 115 || (code === 2 && /\$text/i.test(message ?? '') && !/text index required/i.test(message ?? ''));
 }
 
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The text index is not there yet (27, IndexNotFound: still being built, or its build failed). */
+const meansNoTextIndexYet = (error: unknown) => (error as { code?: number }).code === 27 || /text index required/i.test((error as Error).message ?? '');
+
+/** How long a node scans after finding the text index missing, before it asks `$text` again. */
+const RECHECK_TEXT_INDEX_MS = 60_000;
+/** Messages the backfill of `inbox` reads at a time. */
+const BACKFILL_BATCH = 1000;
 
 /**
  * Search in MongoDB. Messages are found on the text index over conversations' visible messages
  * (`message_text`, partial on `inbox`, which only they carry), each word required and matched
  * whole in any language (no stemming). On a server without `$text` (the emulator) the first
  * search finds out, says so once, and every search after is a case-insensitive scan for each word
- * as any part of a word: correct, and as fast as reading the inboxes' messages newest first.
+ * as any part of a word: correct, and as slow as reading every message of the collection. While the
+ * index is being built (at the first start on a large collection), searches scan too.
  * Visitors are found by id and email on indexes, and by the start of their name by a scan of the
  * conversations (far fewer than messages).
  */
@@ -31,9 +37,20 @@ export class MongoSearch {
   readonly #models: ChatModels;
   readonly #ops: ReturnType<typeof operationOptions>;
   readonly #warn: (message: string) => void;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
   #textSearch = true;
+  /** Until when searches scan because the text index was missing (being built). */
+  #scanUntil = 0;
 
-  constructor(connection: Connection, models: ChatModels, ops: ReturnType<typeof operationOptions>, warn: (message: string) => void) {
+  constructor(
+    connection: Connection,
+    models: ChatModels,
+    ops: ReturnType<typeof operationOptions>,
+    { prefix, timeoutMs, warn }: { prefix: string; timeoutMs: number; warn: (message: string) => void },
+  ) {
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
     this.#connection = connection;
     this.#models = models;
     this.#ops = ops;
@@ -46,11 +63,48 @@ export class MongoSearch {
    * check cannot describe a text index (its keys are stored as `_fts`), so it is made here.
    */
   buildTextIndex(): void {
-    this.#models.messages.collection
+    const messages = this.#models.messages.collection;
+    messages
       .createIndex({ message: 'text' }, { name: 'message_text', default_language: 'none', partialFilterExpression: { inbox: { $exists: true } } })
-      .catch((error: unknown) => {
-        this.#warn(`parley-chat: could not create the search index on ${this.#models.messages.collection.collectionName}: ${(error as Error).message}`);
+      .catch((error: unknown) => this.#warn(`parley-chat: could not create the search index on ${messages.collectionName}: ${(error as Error).message}`));
+    this.#backfillInboxes().catch((error: unknown) => this.#warn(`parley-chat: could not mark older messages for search: ${(error as Error).message}`));
+  }
+
+  /**
+   * Messages stored before search existed carry no `inbox`, which the text index and every search
+   * need: one pass over the collection by `_id` (its own index, a batch at a time) gives each
+   * conversation message its inbox, once per database. Where it got to is kept in
+   * `<prefix>migrations`, so a restart goes on from there and, once it is done, costs one read.
+   * Safe on several nodes at once (each writes the same values). Without pipeline updates, so the
+   * emulator runs it too.
+   */
+  async #backfillInboxes(): Promise<void> {
+    const { trusted, Types } = this.#connection.base;
+    const migrations = this.#connection.collection<{ _id: string; done: boolean; after?: unknown }>(`${this.#prefix}migrations`);
+    const progress = await migrations.findOne({ _id: 'message-inbox' }, { readPreference: 'primary', maxTimeMS: this.#timeoutMs });
+    if (progress?.done) return;
+    const saveProgress = (state: { done: boolean; after?: unknown }) =>
+      migrations.updateOne({ _id: 'message-inbox' }, { $set: state }, { upsert: true, writeConcern: { w: 'majority', wtimeoutMS: this.#timeoutMs } });
+    let after = progress?.after;
+    for (;;) {
+      const filter: Record<string, unknown> = { inbox: trusted({ $exists: false }) };
+      if (after !== undefined) filter._id = trusted({ $gt: after });
+      const docs = await this.#models.messages
+        .find(filter)
+        .setOptions({ sanitizeFilter: true, ...this.#ops.read() })
+        .sort({ _id: 1 })
+        .limit(BACKFILL_BATCH)
+        .lean<Array<{ _id: InstanceType<typeof Types.ObjectId>; room: string }>>();
+      if (docs.length === 0) return void (await saveProgress({ done: true }));
+      after = docs.at(-1)!._id;
+      const updates = docs.flatMap((doc) => {
+        const inbox = searchableInboxOf(doc.room);
+        return inbox === undefined ? [] : [{ updateOne: { filter: { _id: doc._id }, update: { $set: { inbox } } } }];
       });
+      if (updates.length) await this.#models.messages.collection.bulkWrite(updates as never, { ordered: false, ...this.#ops.write() } as never);
+      if (docs.length < BACKFILL_BATCH) return void (await saveProgress({ done: true }));
+      await saveProgress({ done: false, after });
+    }
   }
 
   /** Whether searches use the server's text index (false once the server said it has none). */
@@ -70,15 +124,21 @@ export class MongoSearch {
     if (query.threads) filter.room = trusted({ $in: [...query.threads] });
     const timestamp = { ...(query.before ? { $lt: query.before } : {}), ...(query.since ? { $gte: query.since } : {}) };
     if (Object.keys(timestamp).length > 0) filter.timestamp = trusted(timestamp);
-    if (this.#textSearch) {
+    if (this.#textSearch && Date.now() >= this.#scanUntil) {
       try {
         // Each word quoted: every one must be there (unquoted words would match any of them).
         const search = words.map((word) => `"${word}"`).join(' ');
         return await this.#find({ ...filter, $text: trusted({ $search: search, $caseSensitive: false }) }, query.limit);
       } catch (error) {
-        if (!meansNoTextSearch(error)) throw error;
-        this.#textSearch = false;
-        this.#warn('parley-chat: this MongoDB server has no text search ($text); search scans messages instead, which slows down as they grow');
+        if (meansNoTextIndexYet(error)) {
+          // Being built (a large collection takes a while): scan meanwhile, and ask again in a minute.
+          this.#scanUntil = Date.now() + RECHECK_TEXT_INDEX_MS;
+        } else if (meansNoTextSearch(error)) {
+          this.#textSearch = false;
+          this.#warn('parley-chat: this MongoDB server has no text search ($text); search scans messages instead, which slows down as they grow');
+        } else {
+          throw error;
+        }
       }
     }
     const scan = words.map((word) => ({ message: trusted({ $regex: escapeRegex(word), $options: 'i' }) }));

@@ -85,7 +85,7 @@ export class MongooseStore implements ChatStore {
     this.#messageLog = new MongoMessageLog(connection, this.#models, this.#ops, timeoutMs);
     this.#conversations = new MongoConversations(connection, this.#models, this.#messageLog, this.#ops);
     this.#privacy = new MongoPrivacy(connection, this.#models, this.#ops);
-    this.#search = new MongoSearch(connection, this.#models, this.#ops, options.warn ?? ((message) => console.warn(message)));
+    this.#search = new MongoSearch(connection, this.#models, this.#ops, { prefix, timeoutMs, warn: options.warn ?? ((message) => console.warn(message)) });
   }
 
   async searchMessages(query: MessageSearch): Promise<ChatMessage[]> {
