@@ -656,8 +656,8 @@ export interface VisitorExport {
     updatedAt: string;
     messages: ExportedMessage[];
     notes: ExportedMessage[];
-    /** Their rating of its latest resolution, when they gave one. */
-    rating: ConversationRating | null;
+    /** Their last rating of it, when they gave one (the operator by name only, as on messages). */
+    rating: (Omit<ConversationRating, 'assignee'> & { assignee: { name: string } | null }) | null;
   }>;
   /** Messages they wrote in public rooms. */
   roomMessages: Array<ExportedMessage & { room: string }>;

@@ -38,13 +38,17 @@ export async function rateConversation(
       if (asked.score === answer.score && asked.comment === comment) return null;
       throw new ChatError('CONFLICT', 'You have already rated this conversation');
     }
+    // Reopened since (the visitor wrote again): the question is gone until the next resolution.
+    if (current.status !== 'resolved') throw new ChatError('NOT_FOUND', 'No rating is asked for this conversation now');
     stored = true;
     return { rating: { ...asked, score: answer.score, comment, at: new Date() } };
   });
   const rating = ratingOf(record)!;
   const summary = service.summary(record);
-  if (ctx.webhooks) await ratingPublished(ctx.webhooks, summary, rating);
+  // The hook first, on the call that stored the rating: should the webhook's write fail, the
+  // visitor's retry (the same rating) writes it, and must not call the hook twice.
   const hook = ctx.options.hooks.onRating;
   if (stored && hook) ctx.runHook('onRating', () => hook({ conversation: summary, rating }));
+  if (ctx.webhooks) await ratingPublished(ctx.webhooks, summary, rating);
   return record;
 }

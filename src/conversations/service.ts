@@ -191,7 +191,9 @@ export class ConversationService {
       if (current.status === status) return null;
       if (status === 'open') return { status };
       const resolvedAt = new Date();
-      const rating = asking ? { resolvedAt, assignee: current.assignee, score: null, comment: null, at: null } : null;
+      // A resolution without asking keeps the visitor's last rating, so that skipping never wipes one.
+      const kept = current.rating?.score != null ? current.rating : null;
+      const rating = asking ? { resolvedAt, assignee: current.assignee, score: null, comment: null, at: null } : kept;
       return { status, resolvedAt, rating };
     });
     // A resolved conversation needs no more of the assistant's writing.

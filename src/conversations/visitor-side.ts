@@ -43,6 +43,8 @@ export class VisitorConversations {
   /** The visitor rates the latest resolution of their conversation in an inbox (see `rateConversation`). */
   async rate(socket: VisitorSocket, payload: unknown) {
     const { inbox, score, comment } = parsePayload(this.#ctx.payloads.rate, payload);
+    // A comment is something they wrote: it needs their consent to the chat's terms, as a message does.
+    await this.#ctx.consent?.check(socket);
     const record = await rateConversation(this.#ctx, this.#service, socket.data.visitorId, inbox, { score, comment });
     return { conversation: this.#service.visitorView(record) };
   }

@@ -3,6 +3,7 @@ import type { FileReader } from '../files/links.js';
 import type { ChatFile, ChatMessage, ExportedMessage, VisitorExport } from '../protocol.js';
 import type { ChatContext } from '../server/context.js';
 import { threadKey } from '../stores/conversation-rules.js';
+import type { ConversationRecord } from '../stores/types.js';
 import { threadPages, type Erasure } from './erasure.js';
 
 const PAGE = 200;
@@ -37,7 +38,7 @@ export async function exportVisitor(ctx: ChatContext, erasure: Erasure, visitorI
       updatedAt: record.updatedAt.toISOString(),
       messages,
       notes,
-      rating: ratingOf(record),
+      rating: exportedRating(record),
     });
   }
 
@@ -105,4 +106,10 @@ async function exportedFiles(ctx: ChatContext, found: Array<{ file: ChatFile; re
     });
   }
   return exported;
+}
+
+/** The visitor's rating as their export holds it: the operator by name only, as on their messages. */
+function exportedRating(record: ConversationRecord) {
+  const rating = ratingOf(record);
+  return rating && { ...rating, assignee: rating.assignee && { name: rating.assignee.name } };
 }

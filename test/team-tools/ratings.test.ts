@@ -93,6 +93,24 @@ describe('ratings', () => {
     expect(await request(second.visitor, 'rate', { inbox: 'support', score: 5 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('asks no more once the visitor writes again, and a resolution without asking keeps their last rating', async () => {
+    const { visitor, conversationId } = await visitorWithConversation();
+    await resolve(conversationId);
+    await request(visitor, 'message', { inbox: 'support', message: 'Actually, one more thing', clientId: clientId() });
+    expect(await request(visitor, 'rate', { inbox: 'support', score: 5 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await request(olga, 'assign', { conversationId, to: 'u-olga', expected: null });
+    await resolve(conversationId);
+    expect((await request(visitor, 'rate', { inbox: 'support', score: 1, comment: 'Slow' })).ok).toBe(true);
+    expect((await running.chat.conversations.get(conversationId))!.conversation.rating!.assignee).toEqual({ id: 'u-olga', name: 'Olga' });
+    // Reopened and resolved again without asking: the rating stays, for the team and the export.
+    await request(olga, 'status', { conversationId, status: 'open' });
+    expect(await resolve(conversationId, { skipRating: true })).toMatchObject({ ok: true, conversation: { rating: { score: 1, comment: 'Slow' } } });
+    const exported = await running.chat.privacy.exportVisitor(visitor.session.visitorId);
+    // The export names the operator as visitors see them: by name, never by the host's id.
+    expect(exported.conversations[0]!.rating).toMatchObject({ score: 1, comment: 'Slow' });
+    expect(JSON.stringify(exported)).not.toContain('u-olga');
+  });
+
   it('lets a visitor rate only their own conversation, and refuses hostile payloads without storing anything', async () => {
     const { conversationId } = await visitorWithConversation();
     await resolve(conversationId);
