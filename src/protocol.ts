@@ -769,8 +769,9 @@ export interface SavedReply {
 /**
  * `replies`: an operator's saved replies. `list` gives the team's replies for the inboxes they
  * read (all, or those usable in `inbox`) and their own personal ones, by shortcut. `save` creates
- * one, or with `id` changes it; a team reply (not `personal`) needs `can: ['replies']`. A shortcut
- * already used in the same scope is `CONFLICT`. `remove` deletes one they may save.
+ * one, or with `id` changes it (`inbox` and `personal` left out keep it where it was); a team reply
+ * (not `personal`) needs `can: ['replies']`. A shortcut already used in the same scope is
+ * `CONFLICT`. `remove` deletes one they may save.
  */
 export type RepliesPayload =
   | { action: 'list'; inbox?: string }

@@ -17,9 +17,9 @@ export interface SavedReplyInput {
   id?: string;
   shortcut: string;
   text: string;
-  /** The inbox it is for. @default null: every inbox */
+  /** The inbox it is for. @default null: every inbox (for a change: as it was) */
   inbox?: string | null;
-  /** An operator's id for their personal reply. @default null: the team's */
+  /** An operator's id for their personal reply. @default null: the team's (for a change: as it was) */
   owner?: string | null;
 }
 
@@ -76,35 +76,48 @@ export class SavedReplies {
     return records.map(publicReply);
   }
 
-  async save(actor: Actor, input: { id?: string | undefined; shortcut: string; text: string; inbox: string | null; owner: string | null }): Promise<SavedReply> {
-    if (input.inbox !== null) this.#checkInbox(input.inbox);
-    this.#mayChange(actor, input);
+  /**
+   * Saves a new reply, or with `id` changes one; for a change, `inbox` or `owner` left undefined
+   * stay as they are (a new reply is the team's, for every inbox, unless they say otherwise).
+   */
+  async save(
+    actor: Actor,
+    input: { id?: string | undefined; shortcut: string; text: string; inbox: string | null | undefined; owner: string | null | undefined },
+  ): Promise<SavedReply> {
     const now = new Date();
     if (input.id !== undefined) {
       const current = await this.#store.get(input.id);
       if (!current || !this.#mayChangeQuietly(actor, current)) throw new ChatError('NOT_FOUND', 'There is no such saved reply');
-      const moving = current.inbox !== input.inbox || current.owner !== input.owner;
-      if (moving) await this.#roomFor(input);
-      const record: SavedReplyRecord = { ...current, shortcut: input.shortcut, text: input.text, inbox: input.inbox, owner: input.owner, updatedAt: now };
+      const scope = { inbox: input.inbox === undefined ? current.inbox : input.inbox, owner: input.owner === undefined ? current.owner : input.owner };
+      this.#checkScope(actor, scope);
+      if (current.inbox !== scope.inbox || current.owner !== scope.owner) await this.#roomFor(scope);
+      const record: SavedReplyRecord = { ...current, ...scope, shortcut: input.shortcut, text: input.text, updatedAt: now };
       const replaced = await this.#store.replace(record);
       if (replaced === null) throw new ChatError('NOT_FOUND', 'There is no such saved reply');
       if (!replaced) throw taken(input.shortcut);
       return publicReply(record);
     }
-    const existing = await this.#store.byShortcut(input);
+    const wanted = { shortcut: input.shortcut, text: input.text, inbox: input.inbox ?? null, owner: input.owner ?? null };
+    this.#checkScope(actor, wanted);
+    const existing = await this.#store.byShortcut(wanted);
     // The same reply saved again (a retry whose answer was lost) is the one saved before.
     if (existing) {
-      if (existing.text === input.text) return publicReply(existing);
-      throw taken(input.shortcut);
+      if (existing.text === wanted.text) return publicReply(existing);
+      throw taken(wanted.shortcut);
     }
-    await this.#roomFor(input);
-    const { shortcut, text, inbox, owner } = input;
-    const record: SavedReplyRecord = { id: randomBytes(9).toString('base64url'), shortcut, text, inbox, owner, createdAt: now, updatedAt: now };
+    await this.#roomFor(wanted);
+    const record: SavedReplyRecord = { id: randomBytes(9).toString('base64url'), ...wanted, createdAt: now, updatedAt: now };
     if (await this.#store.insert(record)) return publicReply(record);
     // Saved meanwhile by someone else, or by a retry of this save.
-    const raced = await this.#store.byShortcut(input);
-    if (raced?.text === input.text) return publicReply(raced);
-    throw taken(input.shortcut);
+    const raced = await this.#store.byShortcut(wanted);
+    if (raced?.text === wanted.text) return publicReply(raced);
+    throw taken(wanted.shortcut);
+  }
+
+  /** The scope a reply is saved into: an inbox the chat has, and one the actor may manage. */
+  #checkScope(actor: Actor, scope: Pick<SavedReplyRecord, 'inbox' | 'owner'>): void {
+    if (scope.inbox !== null) this.#checkInbox(scope.inbox);
+    this.#mayChange(actor, scope);
   }
 
   async remove(actor: Actor, id: string): Promise<boolean> {
@@ -130,8 +143,9 @@ export class SavedReplies {
       id: request.id,
       shortcut: request.shortcut,
       text: request.text,
-      inbox: request.inbox ?? null,
-      owner: request.personal ? actor.operatorId : null,
+      inbox: request.inbox,
+      // Changing a reply without saying whose it is keeps it whose it was.
+      owner: request.personal === undefined ? (request.id === undefined ? null : undefined) : request.personal ? actor.operatorId : null,
     });
     return { reply, replies: await this.list(actor) };
   }
@@ -146,8 +160,8 @@ export class SavedReplies {
       },
       save: async (input) => {
         const parsed = parsePayload(ops.replies, { action: 'save', id: input?.id, shortcut: input?.shortcut, text: input?.text, inbox: input?.inbox }) as Extract<RepliesPayload, { action: 'save' }>;
-        const by = input.owner === undefined || input.owner === null ? null : parsePayload(owner, input.owner);
-        return this.save('host', { id: parsed.id, shortcut: parsed.shortcut, text: parsed.text, inbox: parsed.inbox ?? null, owner: by });
+        const by = input.owner === undefined || input.owner === null ? input.owner : parsePayload(owner, input.owner);
+        return this.save('host', { id: parsed.id, shortcut: parsed.shortcut, text: parsed.text, inbox: parsed.inbox, owner: by });
       },
       remove: async (id) => {
         const parsed = parsePayload(ops.replies, { action: 'remove', id }) as { id: string };

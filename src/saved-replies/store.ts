@@ -121,21 +121,26 @@ export class MongoSavedReplyStore implements SavedReplyStore {
     return this.#connection.collection<SavedReplyDoc>(`${this.#prefix}saved_replies`);
   }
 
+  // From the primary, written to a majority, and bounded in time on the server and in the driver,
+  // as the chat's other collections are, whatever the host's connection says.
+  get #read() {
+    return { readPreference: 'primary' as const, maxTimeMS: this.#timeoutMs, signal: AbortSignal.timeout(this.#timeoutMs + 1000) };
+  }
+
   get #write() {
-    return { writeConcern: { w: 'majority' as const, wtimeoutMS: this.#timeoutMs }, maxTimeMS: this.#timeoutMs };
+    return { writeConcern: { w: 'majority' as const, wtimeoutMS: this.#timeoutMs }, maxTimeMS: this.#timeoutMs, signal: AbortSignal.timeout(this.#timeoutMs + 1000) };
   }
 
   async init(): Promise<void> {
-    // One shortcut per scope, however many operators save at once; and the lists by shortcut.
+    // One shortcut per scope, however many operators save at once.
     await this.#replies.createIndex({ owner: 1, inbox: 1, shortcut: 1 }, { name: 'owner_inbox_shortcut', unique: true });
-    await this.#replies.createIndex({ shortcut: 1 }, { name: 'shortcut' });
   }
 
   async list(query: SavedReplyQuery): Promise<SavedReplyRecord[]> {
     const inbox = query.inboxes === '*' ? {} : { inbox: { $in: [null, ...query.inboxes] } };
     const owners = query.owner === undefined ? [null] : [null, query.owner];
     const docs = await this.#replies
-      .find({ owner: { $in: owners }, ...inbox }, { maxTimeMS: this.#timeoutMs })
+      .find({ owner: { $in: owners }, ...inbox }, this.#read)
       .sort({ shortcut: 1, _id: 1 })
       .limit(query.limit)
       .toArray();
@@ -143,12 +148,12 @@ export class MongoSavedReplyStore implements SavedReplyStore {
   }
 
   async get(id: string): Promise<SavedReplyRecord | null> {
-    const doc = await this.#replies.findOne({ _id: id }, { maxTimeMS: this.#timeoutMs });
+    const doc = await this.#replies.findOne({ _id: id }, this.#read);
     return doc && recordOf(doc);
   }
 
   async count(scope: Pick<SavedReplyRecord, 'inbox' | 'owner'>): Promise<number> {
-    return this.#replies.countDocuments({ inbox: scope.inbox, owner: scope.owner }, { maxTimeMS: this.#timeoutMs });
+    return this.#replies.countDocuments({ inbox: scope.inbox, owner: scope.owner }, this.#read);
   }
 
   async insert(record: SavedReplyRecord): Promise<boolean> {
@@ -174,7 +179,7 @@ export class MongoSavedReplyStore implements SavedReplyStore {
   }
 
   async byShortcut(scope: Pick<SavedReplyRecord, 'inbox' | 'owner' | 'shortcut'>): Promise<SavedReplyRecord | null> {
-    const doc = await this.#replies.findOne({ owner: scope.owner, inbox: scope.inbox, shortcut: scope.shortcut }, { maxTimeMS: this.#timeoutMs });
+    const doc = await this.#replies.findOne({ owner: scope.owner, inbox: scope.inbox, shortcut: scope.shortcut }, this.#read);
     return doc && recordOf(doc);
   }
 

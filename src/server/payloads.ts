@@ -45,6 +45,7 @@ const room = z.string().regex(ROOM_PATTERN, 'Room names are 1–64 letters, digi
 const inbox = z.string().regex(ROOM_PATTERN, 'Inbox names are 1–64 letters, digits, _ - . or :');
 const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a conversation id');
 const operatorId = z.string().min(1).max(128);
+const replyId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a saved reply id');
 const status = z.enum(['open', 'resolved']);
 
 /**
@@ -195,13 +196,13 @@ export function createPayloadSchemas(limits: SchemaLimits, defaultPhoneCountry?:
     z.object({ action: z.literal('list'), inbox: inbox.optional() }),
     z.object({
       action: z.literal('save'),
-      id: conversationId.optional(),
+      id: replyId.optional(),
       shortcut: z.string().trim().toLowerCase().regex(SHORTCUT_PATTERN, 'A shortcut is 1–32 letters, digits, _ or -'),
       text: replyText,
       inbox: inbox.nullable().optional(),
       personal: z.boolean().optional(),
     }),
-    z.object({ action: z.literal('remove'), id: conversationId }),
+    z.object({ action: z.literal('remove'), id: replyId }),
   ]) satisfies z.ZodType<unknown, RepliesPayload>;
 
   const search = z

@@ -53,10 +53,10 @@ describe('saved replies', () => {
     expect(await request(sam, 'replies', { action: 'remove', id: byeId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect((await running.chat.replies.list(undefined, { owner: 'u-olga' })).find((reply) => reply.id === byeId)!.text).toBe('Bye for now, {{visitor.name}}!');
 
-    // Olga edits and removes her own.
-    expect(await request(olga, 'replies', { action: 'save', id: byeId, shortcut: 'bye', text: 'See you, {{visitor.name}}.', personal: true })).toMatchObject({
+    // Olga edits her own (saying nothing of whose it is keeps it hers) and removes it.
+    expect(await request(olga, 'replies', { action: 'save', id: byeId, shortcut: 'bye', text: 'See you, {{visitor.name}}.' })).toMatchObject({
       ok: true,
-      reply: { id: byeId, text: 'See you, {{visitor.name}}.' },
+      reply: { id: byeId, text: 'See you, {{visitor.name}}.', owner: 'u-olga', inbox: null },
     });
     const removed = await request(olga, 'replies', { action: 'remove', id: byeId });
     expect(removed.ok).toBe(true);
