@@ -197,6 +197,34 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Cha
           { sender: { id: 'op_olga', name: 'Olga', role: 'operator' }, message: text, clientId, timestamp: new Date(), note },
         );
 
+      it('searches the visible messages of the inboxes asked for: every word, in any case, newest first; never notes, rooms or other inboxes', async () => {
+        const inbox = inboxOf();
+        const ann = (await visitorSays(inbox, 'v_ann', 'My Parcel is late'))!.conversation;
+        await operatorSays(ann.id, 'parcel note', true);
+        await operatorSays(ann.id, 'Your parcel left today');
+        await visitorSays(`${inbox}-other`, 'v_bob', 'parcel elsewhere');
+        await store.appendMessage(draft({ message: 'parcel in a room' }));
+        const found = await store.searchMessages({ text: 'PARCEL', inboxes: [inbox], limit: 10 });
+        expect(found.map((message) => message.message)).toEqual(['Your parcel left today', 'My Parcel is late']);
+        expect(found.every((message) => message.room === `${inbox}/${ann.id}`)).toBe(true);
+        expect((await store.searchMessages({ text: 'parcel late', inboxes: [inbox], limit: 10 })).map((message) => message.seq)).toEqual([1]);
+        expect(await store.searchMessages({ text: 'parcel', inboxes: [inbox], threads: [], limit: 10 })).toEqual([]);
+        expect(await store.searchMessages({ text: 'parcel', inboxes: [inbox], limit: 1 })).toHaveLength(1);
+        expect(await store.searchMessages({ text: 'parcel', inboxes: [inbox], before: new Date('2020-01-01'), limit: 10 })).toEqual([]);
+      });
+
+      it('finds conversations by their visitor id, the start of their name, and their own id; and by ids', async () => {
+        const inbox = inboxOf();
+        const ann = (await visitorSays(inbox, 'v_ann2'))!.conversation;
+        await visitorSays(`${inbox}-other`, 'v_ann2');
+        const byName = await store.searchVisitors({ term: 'name OF v_ann2', inboxes: [inbox], limit: 10 });
+        expect(byName.map((record) => record.id)).toEqual([ann.id]);
+        expect((await store.searchVisitors({ term: 'v_ann2', inboxes: [inbox], limit: 10 })).map((record) => record.id)).toEqual([ann.id]);
+        expect((await store.searchVisitors({ term: ann.id, inboxes: '*', limit: 10 })).map((record) => record.id)).toEqual([ann.id]);
+        expect(await store.searchVisitors({ term: 'of v_ann2', inboxes: [inbox], limit: 10 })).toEqual([]);
+        expect((await store.conversationsByIds([ann.id, 'missing'])).map((record) => record.id)).toEqual([ann.id]);
+      });
+
       it("creates the visitor's conversation with their first message, one per (inbox, visitor) however many race", async () => {
         const inbox = inboxOf();
         const results = await Promise.all(Array.from({ length: 10 }, (_, i) => visitorSays(inbox, 'v_race', `first ${i}`)));
