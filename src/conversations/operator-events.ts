@@ -165,7 +165,11 @@ export class OperatorEvents {
       this.#replies.operatorEvent({ operatorId: data.operatorId, scope, manageTeam: data.can.includes('replies') }, payload),
     ));
 
-    socket.on('search', acked(limitEvents, async (_socket, payload) => searchConversations(this.#ctx, this.#service, scope, parsePayload(ops.search, payload))));
+    const limitSearches = () => {
+      limitEvents();
+      limits.take('search', data.operatorId);
+    };
+    socket.on('search', acked(limitSearches, async (_socket, payload) => searchConversations(this.#ctx, this.#service, scope, parsePayload(ops.search, payload))));
 
     socket.on('close', acked(limitEvents, async (_socket, payload) => {
       const { conversationId } = parsePayload(ops.close, payload);

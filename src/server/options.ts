@@ -77,6 +77,11 @@ export interface ChatLimits {
   newVisitorRate: RateLimit;
   /** Other events (join, history, userDetails, typing) per visitor. @default { max: 60, perMs: 10_000 } */
   eventRate: RateLimit;
+  /**
+   * The team's searches per operator, on top of `eventRate`: each reads far more of the database
+   * than another event. @default { max: 30, perMs: 10_000 }
+   */
+  searchRate: RateLimit;
   /** Largest Socket.IO packet; a client sending more is disconnected, on WebSocket and polling alike. @default 65_536 */
   maxPayloadBytes: number;
   /**
@@ -335,6 +340,7 @@ export const DEFAULT_LIMITS: Readonly<ChatLimits> = {
   addressMessageRate: { max: 100, perMs: 10_000 },
   newVisitorRate: { max: 30, perMs: 60_000 },
   eventRate: { max: 60, perMs: 10_000 },
+  searchRate: { max: 30, perMs: 10_000 },
   maxPayloadBytes: 65_536,
   maxUnsentBytes: 1_048_576,
   storageTimeoutMs: 5000,

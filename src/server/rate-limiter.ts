@@ -72,8 +72,8 @@ export class RateLimiter {
   }
 }
 
-/** The rate limits: per visitor (or operator) for `event` and `message`, per client address for the others. */
-export type RateLimitName = 'event' | 'message' | 'addressMessage' | 'newVisitor';
+/** The rate limits: per visitor (or operator) for `event`, `message` and `search`, per client address for the others. */
+export type RateLimitName = 'event' | 'message' | 'addressMessage' | 'newVisitor' | 'search';
 
 /** The chat's rate limits (see `ChatLimits`), one bucket set each. */
 export class RateLimits {
@@ -85,6 +85,7 @@ export class RateLimits {
       message: new RateLimiter(limits.messageRate),
       addressMessage: new RateLimiter(limits.addressMessageRate),
       newVisitor: new RateLimiter(limits.newVisitorRate),
+      search: new RateLimiter(limits.searchRate),
     };
   }
 

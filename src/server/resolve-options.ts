@@ -270,7 +270,7 @@ function checkLimits(limits: ChatLimits): void {
   if (limits.pageSize > limits.maxPageSize) {
     throw new TypeError('parley-chat: limits.pageSize must not exceed limits.maxPageSize');
   }
-  for (const key of ['messageRate', 'addressMessageRate', 'newVisitorRate', 'eventRate'] as const) {
+  for (const key of ['messageRate', 'addressMessageRate', 'newVisitorRate', 'eventRate', 'searchRate'] as const) {
     const rate = limits[key];
     if (!(rate?.max >= 1) || !(rate.perMs > 0)) {
       throw new TypeError(`parley-chat: limits.${key} must be { max: >= 1, perMs: > 0 }`);

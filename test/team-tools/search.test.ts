@@ -40,7 +40,7 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
   }
 
   beforeAll(async () => {
-    running = await startChat({ ...storeOptions(), collectionPrefix: `search${_name.length}_`, operators: operatorsOptions() });
+    running = await startChat({ ...storeOptions(), collectionPrefix: `search${_name.length}_`, operators: operatorsOptions(), limits: { searchRate: { max: 10_000, perMs: 1000 } } });
     olga = await connectOperator(running.url, 'olga');
     sam = await connectOperator(running.url, 'sam');
     ids.ann = (await visitor('Ann Archer', 'ann@example.com', 'support', ['My parcel never arrived', 'Order 1234, shipped last week'])).conversationId;
@@ -193,5 +193,20 @@ describe('search on MongoDB, of messages stored before search existed', () => {
     const olga = await connectOperator(upgraded.url, 'olga');
     const answer = await request(olga, 'search', { text: 'walrus' });
     expect(answer.conversations.map((hit: SearchHit) => hit.conversation.id)).toEqual([sent.conversation.id]);
+  });
+});
+
+describe('search, rate limited', () => {
+  it('takes searchRate searches per operator, then answers RATE_LIMITED with how long to wait', async () => {
+    const chat = await startChat({ store: new MemoryStore(), operators: operatorsOptions(), limits: { searchRate: { max: 3, perMs: 60_000 } } });
+    const olga = await connectOperator(chat.url, 'olga');
+    const omar = await connectOperator(chat.url, 'omar');
+    for (let i = 0; i < 3; i++) expect((await request(olga, 'search', { text: 'anything' })).ok).toBe(true);
+    const refused = await request(olga, 'search', { text: 'anything' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(refused.error.retryAfterMs).toBeGreaterThan(0);
+    // Another operator, and Olga's other events, are not held back.
+    expect((await request(omar, 'search', { text: 'anything' })).ok).toBe(true);
+    expect((await request(olga, 'inbox', {})).ok).toBe(true);
   });
 });
