@@ -1,7 +1,4 @@
-/**
- * `text` as a regular expression that matches exactly it. Free of server and DOM code: the
- * server (search, erasure, routes) and the browser elements (search excerpts) share it.
- */
+/** `text` as a regular expression that matches exactly it (search, erasure, routes). */
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,4 +1,3 @@
-import { escapeRegex } from '../../src/escape-regex.js';
 import type { ConversationStatus, SearchAck, SearchHit, SearchPayload } from '../../src/protocol.js';
 
 /** Sends a `search` request; undefined when the chat did not answer. */
@@ -123,4 +122,9 @@ export function excerpt(message: string, query: string, width = 120): ExcerptPar
   }
   if (at < shown.length) parts.push({ text: shown.slice(at), match: false });
   return parts;
+}
+
+/** The browser's own copy of the server's `escapeRegex`: web-component/ takes only types from src/. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
