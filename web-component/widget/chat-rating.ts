@@ -39,7 +39,8 @@ const CSS = `
 .rating{display:grid;gap:2px;padding:8px 16px 10px;border-top:1px solid var(--_border);font-size:14px}
 .rating fieldset{min-width:0;margin:0;padding:0;border:none}
 .rating legend{padding:0;margin-bottom:2px;font-weight:600;white-space:pre-line}
-.stars{display:flex;flex-wrap:wrap;gap:2px;align-items:center}
+/* The first star's outline lines up with the question and the comment, not its padding box. */
+.stars{display:flex;flex-wrap:wrap;gap:2px;align-items:center;margin-inline-start:-6px}
 .star{position:relative}
 .star input{position:absolute;inset:0;width:100%;height:100%;margin:0;padding:0;opacity:0;cursor:pointer}
 .stars label{display:grid;place-items:center;width:40px;height:40px;border-radius:8px;color:var(--_muted);transition:color .15s}
@@ -51,13 +52,14 @@ const CSS = `
 .rating-choice{margin:0 0 0 8px;color:var(--_muted);font-size:13px}
 .rating-comment{margin-top:4px;font-size:13px;font-weight:600}
 .rating .actions{align-items:flex-end;gap:8px}
-.rating textarea{max-height:96px}
+/* Grows with the comment (to its max-height) rather than scroll a one-row box mid-line. */
+.rating textarea{field-sizing:content;max-height:96px}
 .rating .primary{flex:0 0 auto}
 /* Disabled until a score is chosen, told as the composer's Send tells it (not by fading). */
 .rating .primary:disabled{border:1px solid var(--_border);background:var(--_bubble);color:var(--_muted);cursor:default}
 .rating-area .notice{padding-block:8px}
 .rating-area .notice:empty{display:none}
-@media (pointer:coarse),(max-width:480px){.stars label{width:44px;height:44px}}
+@media (pointer:coarse),(max-width:480px){.stars{margin-inline-start:-8px}.stars label{width:44px;height:44px}.rating textarea{min-height:44px}}
 @media (prefers-reduced-motion:reduce){.stars label{transition:none}}
 `;
 
