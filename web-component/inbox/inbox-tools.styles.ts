@@ -68,12 +68,19 @@ export const toolsStyles = css`
   .replies-dialog::backdrop {
     background: rgb(0 0 0 / 0.45);
   }
+  /* The title and Close stay in view while the dialog scrolls (on a phone it opens scrolled to the form). */
   .dialog-head {
+    position: sticky;
+    top: -20px;
+    z-index: 1;
     display: flex;
     align-items: center;
     justify-content: space-between;
     gap: 8px;
-    margin-bottom: 8px;
+    margin: -20px -20px 8px;
+    padding: 20px 20px 8px;
+    border-bottom: 1px solid var(--_border);
+    background: var(--_background);
   }
   .replies-dialog h2 {
     font-size: 18px;
@@ -94,15 +101,25 @@ export const toolsStyles = css`
   }
   .reply-row {
     display: grid;
-    grid-template-columns: auto 1fr auto;
+    grid-template-columns: minmax(0, auto) minmax(0, 1fr) auto;
     align-items: center;
     gap: 2px 8px;
     padding: 6px 0;
     border-bottom: 1px solid var(--_border);
   }
+  .reply-row .shortcut {
+    overflow-wrap: anywhere;
+  }
   .reply-row .scope {
     color: var(--_muted);
     font-size: 12px;
+  }
+  /* Narrow: the scope on a line of its own under the shortcut, rather than squeezed beside the buttons. */
+  @media (max-width: 480px) {
+    .reply-row .scope {
+      grid-column: 1 / -1;
+      grid-row: 2;
+    }
   }
   .reply-row .reply-text {
     grid-column: 1 / -1;
@@ -137,8 +154,10 @@ export const toolsStyles = css`
     background: var(--_background);
     font-size: 16px;
   }
+  /* Two pixels of the error colour, so the field still reads as refused inside the focus ring. */
   .reply-form [aria-invalid='true'] {
     border-color: var(--_error);
+    box-shadow: inset 0 0 0 1px var(--_error);
   }
   .hint {
     margin: 0;
@@ -325,5 +344,35 @@ export const toolsStyles = css`
     font-size: 12px;
     font-weight: 700;
     white-space: nowrap;
+  }
+
+  /* Fingers need room: on a phone or a touch screen every control of the tools is at least 44 pixels tall. */
+  @media (pointer: coarse), (max-width: 720px) {
+    .search input,
+    .search .action,
+    .chip,
+    .replies-dialog .action,
+    .reply-form input,
+    .reply-form select,
+    .reply-option {
+      min-height: 44px;
+    }
+    .list-header .replies-button,
+    .results-head .link,
+    .search-results .more {
+      display: inline-flex;
+      align-items: center;
+      min-height: 44px;
+    }
+    .replies-dialog .action,
+    .search .action {
+      min-width: 44px;
+    }
+    .reply-option {
+      align-content: center;
+    }
+    .chip {
+      padding: 0 14px 0 10px;
+    }
   }
 `;
