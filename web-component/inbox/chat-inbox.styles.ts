@@ -235,6 +235,12 @@ export const inboxStyles = [
         display: inline-block;
       }
     }
+    /* Take, Assign, Resolve and the rest are easy to tap on a phone or a touch screen. */
+    @media (pointer: coarse), (max-width: 720px) {
+      .action {
+        min-height: 44px;
+      }
+    }
 
     /* The visitor's name keeps a line of its own: on a narrow screen the actions wrap below it. */
     .who {
