@@ -35,6 +35,14 @@ export function searchWords(text: string): string[] {
     .slice(0, 16);
 }
 
+/**
+ * A visitor's name as search compares it: case folded and in one Unicode form, so that the
+ * start of a name finds it on an index, in any case.
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
+
 /** What identifies one message in its thread for retries: its sender and the client's id for it. */
 export function messageKey(senderId: string, clientId: string): string {
   return `${senderId}\u0000${clientId}`;

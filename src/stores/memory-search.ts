@@ -1,4 +1,4 @@
-import { searchableInboxOf, searchWords } from './conversation-rules.js';
+import { nameKey, searchableInboxOf, searchWords } from './conversation-rules.js';
 import type { MemoryThread } from './memory-thread.js';
 import type { ChatMessage } from '../protocol.js';
 import type { ConversationRecord, MessageSearch, UserRecord, VisitorSearch } from './types.js';
@@ -37,6 +37,7 @@ export function searchThreads(threads: Iterable<MemoryThread>, query: MessageSea
 export function searchVisitorConversations(conversations: Iterable<ConversationRecord>, users: ReadonlyMap<string, UserRecord>, query: VisitorSearch): ConversationRecord[] {
   const term = query.term.trim();
   const lower = term.toLowerCase();
+  const key = nameKey(term);
   const found: ConversationRecord[] = [];
   for (const record of conversations) {
     if (!inScope(query.inboxes, record.inbox)) continue;
@@ -46,7 +47,7 @@ export function searchVisitorConversations(conversations: Iterable<ConversationR
     const matches =
       record.id === term ||
       record.visitorId === term ||
-      record.visitorName.toLowerCase().startsWith(lower) ||
+      nameKey(record.visitorName).startsWith(key) ||
       (email !== undefined && email !== '' && (email === term || email === lower));
     if (matches) found.push(record);
   }

@@ -93,6 +93,7 @@ describe.each(stores)('search on %s', (_name, storeOptions) => {
 
   it('finds visitors by name, email and id, and a conversation by its id', async () => {
     expect(found(await search(olga, { text: 'bob b' }))).toEqual([ids.bob]);
+    expect(found(await search(olga, { text: 'ÇAT' }))).toEqual([]);
     expect(found(await search(olga, { text: 'ANN@example.com' }))).toEqual([ids.ann]);
     expect(found(await search(olga, { text: ids.cat! }))).toEqual([ids.cat]);
     const { conversation } = (await running.chat.conversations.get(ids.ann!))!;
@@ -180,8 +181,14 @@ describe('search on MongoDB, of messages stored before search existed', () => {
     await request(ann, 'join', { room: 'lobby' });
     await request(ann, 'message', { room: 'lobby', message: 'a walrus in the lobby', clientId: clientId() });
     await request(ann, 'message', { inbox: 'support', message: 'walrus note', clientId: clientId() });
-    // As an earlier version stored them: no inbox on any message, and no record of the backfill.
+    expect((await request(ann, 'userDetails', { name: 'Zelda Older', email: 'zelda@example.com' })).ok).toBe(true);
+    // This version keeps the name's search key with the conversation, as the name changes.
+    await expect
+      .poll(async () => (await db.collection(`${prefix}conversations`).findOne({ _id: sent.conversation.id }))?.visitorNameKey)
+      .toBe('zelda older');
+    // As an earlier version stored them: no inbox on any message, no name key on the conversation, and no record of the backfill.
     await db.collection(`${prefix}messages`).updateMany({}, { $unset: { inbox: '' } });
+    await db.collection(`${prefix}conversations`).updateMany({}, { $unset: { visitorNameKey: '' } });
     await db.collection(`${prefix}migrations`).deleteMany({});
     await first.chat.close();
 
@@ -193,6 +200,9 @@ describe('search on MongoDB, of messages stored before search existed', () => {
     const olga = await connectOperator(upgraded.url, 'olga');
     const answer = await request(olga, 'search', { text: 'walrus' });
     expect(answer.conversations.map((hit: SearchHit) => hit.conversation.id)).toEqual([sent.conversation.id]);
+    // Found by the start of the name too, in any case, without its key.
+    const byName = await request(olga, 'search', { text: 'zELDA o' });
+    expect(byName.conversations.map((hit: SearchHit) => hit.conversation.id)).toEqual([sent.conversation.id]);
   });
 });
 

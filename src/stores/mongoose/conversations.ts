@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { ChatError } from '../../server/errors.js';
 import { KeyedQueue } from '../../server/keyed-queue.js';
 import { SharedAttempts } from '../../server/shared-attempts.js';
-import { COUNTS_VERSION_KEY, countChanges, inboxCountsOf, messageKey, nextVersion, threadKey } from '../conversation-rules.js';
+import { COUNTS_VERSION_KEY, countChanges, inboxCountsOf, messageKey, nameKey, nextVersion, threadKey } from '../conversation-rules.js';
 import type {
   AppendOptions,
   ConversationAppendResult,
@@ -132,6 +132,7 @@ export class MongoConversations {
     // Anonymised: the keys of the messages that created, reopened or last wrote to it name the visitor.
     if (change.visitorId !== undefined) Object.assign(set, { createdBy: null, reopenedBy: null, lastKey: null });
     if (lastMessage) set.lastMessage = toLastMessageDoc(lastMessage, new Date(lastMessage.timestamp));
+    if (change.visitorName !== undefined) set.visitorNameKey = nameKey(change.visitorName);
     for (const [field, value] of Object.entries(set)) if (value === undefined) delete set[field as keyof typeof set];
     const before = await this.#models.conversations
       .findOneAndUpdate({ _id: id, version: expectedVersion }, { $set: set }, { returnDocument: 'before', sanitizeFilter: true, ...this.#ops.write() })
@@ -291,7 +292,7 @@ export class MongoConversations {
       const taken = await conversations.findOneAndUpdate({ ...match, ...fresh, handler: 'assistant' }, answer, options()).lean<ConversationDoc>();
       if (taken) return { doc: taken, changed: TAKEN_OVER };
     } else {
-      const update = { $inc: { seq: 1, unread: 1 }, $set: { ...set, visitorName: draft.sender.name } };
+      const update = { $inc: { seq: 1, unread: 1 }, $set: { ...set, visitorName: draft.sender.name, visitorNameKey: nameKey(draft.sender.name) } };
       const open = async (): Promise<Drawn | null> => {
         const doc = await conversations.findOneAndUpdate({ ...match, status: 'open', ...fresh }, update, options()).lean<ConversationDoc>();
         return doc && { doc, changed: UNCHANGED };
@@ -322,6 +323,7 @@ export class MongoConversations {
           inbox: target.inbox,
           visitorId: target.visitor.id,
           visitorName: draft.sender.name,
+          visitorNameKey: nameKey(draft.sender.name),
           status: 'open',
           assignee: null,
           lastMessage,

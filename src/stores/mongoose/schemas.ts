@@ -79,6 +79,8 @@ export type ConversationDoc = Omit<ConversationRecord, 'id' | 'lastMessage'> & {
   lastNoteId: string | null;
   createdBy: string | null;
   reopenedBy: string | null;
+  /** `nameKey(visitorName)`, which search finds the start of on an index; none on conversations older than search. */
+  visitorNameKey?: string;
 };
 
 /** What the chat knows of a visitor beside their details (see `VisitorActivity`), by visitor id. */
@@ -291,6 +293,7 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
       inbox: { type: String, required: true },
       visitorId: { type: String, required: true },
       visitorName: { type: String, required: true },
+      visitorNameKey: { type: String },
       status: { type: String, required: true, enum: ['open', 'resolved'] },
       assignee: { type: assigneeSchema, default: null },
       lastMessage: { type: lastMessageSchema, default: null },
@@ -341,6 +344,8 @@ export function chatModels(connection: Connection, prefix: string): ChatModels {
   conversationSchema.index({ inbox: 1, visitorId: 1 }, { unique: true });
   // A visitor's conversations in every inbox: their new name reaches them all.
   conversationSchema.index({ visitorId: 1 });
+  // The team's search: the start of a visitor's name, in any case.
+  conversationSchema.index({ visitorNameKey: 1 });
   // The inbox list (by status and assignee, most recently changed first) and its catch-up.
   conversationSchema.index({ inbox: 1, status: 1, version: -1 });
   conversationSchema.index({ inbox: 1, status: 1, 'assignee.id': 1, version: -1 });

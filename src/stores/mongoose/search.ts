@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { ChatMessage } from '../../protocol.js';
 import { escapeRegex } from '../../escape-regex.js';
-import { searchableInboxOf, searchWords } from '../conversation-rules.js';
+import { nameKey, searchableInboxOf, searchWords } from '../conversation-rules.js';
 import type { ConversationRecord, MessageSearch, VisitorSearch } from '../types.js';
 import { toChatMessage, toConversationRecord, type ChatModels, type ConversationDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
@@ -29,8 +29,7 @@ const BACKFILL_BATCH = 1000;
  * search finds out, says so once, and every search after is a case-insensitive scan for each word
  * as any part of a word: correct, and as slow as reading every message of the collection. While the
  * index is being built (at the first start on a large collection), searches scan too.
- * Visitors are found by id and email on indexes, and by the start of their name by a scan of the
- * conversations (far fewer than messages).
+ * Visitors are found on indexes: by id, by email, and by the start of their name (`visitorNameKey`).
  */
 export class MongoSearch {
   readonly #connection: Connection;
@@ -162,7 +161,10 @@ export class MongoSearch {
       $or: [
         { _id: term },
         { visitorId: trusted({ $in: [...visitorIds] }) },
-        { visitorName: trusted({ $regex: `^${escapeRegex(term)}`, $options: 'i' }) },
+        // On the index: a case-sensitive prefix of the folded name.
+        { visitorNameKey: trusted({ $regex: `^${escapeRegex(nameKey(term))}` }) },
+        // Conversations from before search have no key: the index finds those (null), then their names are read.
+        { visitorNameKey: null, visitorName: trusted({ $regex: `^${escapeRegex(term)}`, $options: 'i' }) },
       ],
     };
     if (query.inboxes !== '*') filter.inbox = trusted({ $in: [...query.inboxes] });
