@@ -1,5 +1,8 @@
 import type { RepliesAck, RepliesPayload, SavedReply } from '../../src/protocol.js';
 
+/** A list kept longer than this is read again when next asked for. */
+const REREAD_AFTER_MS = 60_000;
+
 /** Sends a `replies` request; undefined when the chat did not answer. */
 export type RepliesRequest = (payload: RepliesPayload) => Promise<RepliesAck | undefined>;
 
@@ -9,13 +12,15 @@ export type ReplyScope = { personal: true } | { personal: false; inbox: string |
 /**
  * The operator's saved replies as the inbox holds them: one list per inbox the composer asked
  * for (`replies { action: 'list', inbox }`), and the whole list for the management view. Each is
- * read once and kept; any change made here forgets them all, since a change in one scope shows
- * in the lists of several inboxes. Knows nothing of the DOM.
+ * read when first asked for and kept; asked for again a minute later, it is read afresh (what
+ * the rest of the team saved meanwhile), the kept one shown until then. Any change made here
+ * forgets them all, since a change in one scope shows in the lists of several inboxes. Knows
+ * nothing of the DOM.
  */
 export class SavedReplies {
   readonly #request: RepliesRequest;
-  /** inbox ('' for every inbox) → its replies, or the request on its way. */
-  readonly #lists = new Map<string, Promise<SavedReply[] | undefined>>();
+  /** inbox ('' for every inbox) → its replies, or the request on its way, and when it was asked. */
+  readonly #lists = new Map<string, { list: Promise<SavedReply[] | undefined>; at: number }>();
   readonly #known = new Map<string, SavedReply[]>();
   readonly #change: () => void;
 
@@ -29,22 +34,21 @@ export class SavedReplies {
     return this.#known.get(inbox);
   }
 
-  /** The replies usable in `inbox` ('' for all of them): read once, then from the cache. */
+  /** The replies usable in `inbox` ('' for all of them): read, then from the cache for a minute. */
   list(inbox: string): Promise<SavedReply[] | undefined> {
-    let list = this.#lists.get(inbox);
-    if (!list) {
-      list = this.#request({ action: 'list', ...(inbox ? { inbox } : {}) }).then((ack) => {
-        if (!ack?.ok) {
-          // Asked again next time.
-          this.#lists.delete(inbox);
-          return undefined;
-        }
-        this.#known.set(inbox, ack.replies);
-        this.#change();
-        return ack.replies;
-      });
-      this.#lists.set(inbox, list);
-    }
+    const kept = this.#lists.get(inbox);
+    if (kept && Date.now() - kept.at < REREAD_AFTER_MS) return kept.list;
+    const list = this.#request({ action: 'list', ...(inbox ? { inbox } : {}) }).then((ack) => {
+      if (!ack?.ok) {
+        // Asked again next time.
+        this.#lists.delete(inbox);
+        return undefined;
+      }
+      this.#known.set(inbox, ack.replies);
+      this.#change();
+      return ack.replies;
+    });
+    this.#lists.set(inbox, { list, at: Date.now() });
     return list;
   }
 
