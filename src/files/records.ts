@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { rawOperationOptions } from '../stores/mongoose/raw-options.js';
 import type { ChatFile } from '../protocol.js';
 
 /**
@@ -144,12 +145,12 @@ interface FileRecordDoc extends Omit<FileRecord, 'id'> {
 export class MongoFileRecords implements FileRecords {
   readonly #connection: Connection;
   readonly #name: string;
-  readonly #timeoutMs: number;
+  readonly #options: ReturnType<typeof rawOperationOptions>;
 
   constructor(connection: Connection, prefix: string, timeoutMs: number) {
     this.#connection = connection;
     this.#name = `${prefix}file_records`;
-    this.#timeoutMs = timeoutMs;
+    this.#options = rawOperationOptions(timeoutMs);
   }
 
   get #collection() {
@@ -166,23 +167,23 @@ export class MongoFileRecords implements FileRecords {
 
   async create(record: FileRecord): Promise<void> {
     const { id, ...rest } = record;
-    await this.#collection.insertOne({ _id: id, ...rest }, { maxTimeMS: this.#timeoutMs } as never);
+    await this.#collection.insertOne({ _id: id, ...rest }, this.#options.write() as never);
   }
 
   async complete(id: string, details: StoredDetails): Promise<void> {
     const set = { ...details, pending: false };
-    await this.#collection.updateOne({ _id: id }, { $set: set }, { maxTimeMS: this.#timeoutMs } as never);
+    await this.#collection.updateOne({ _id: id }, { $set: set }, this.#options.write() as never);
   }
 
   async delete(id: string): Promise<void> {
-    await this.#collection.deleteOne({ _id: id }, { maxTimeMS: this.#timeoutMs } as never);
+    await this.#collection.deleteOne({ _id: id }, this.#options.write() as never);
   }
 
   async claim(ids: readonly string[], uploaderId: string, claim: string): Promise<FileRecord[] | null> {
     // Ids and the uploader are strings checked by the caller; the filters hold no operator from outside.
     // Read from the primary: a secondary may not have the last upload or claim yet.
     const read = async () =>
-      (await this.#collection.find({ _id: { $in: [...ids] } }, { maxTimeMS: this.#timeoutMs, readPreference: 'primary' }).toArray()).map(recordOfDoc);
+      (await this.#collection.find({ _id: { $in: [...ids] } }, this.#options.read()).toArray()).map(recordOfDoc);
     const before = await read();
     // Checked first, so that a message refused for one file takes none of the others.
     if (before.length !== ids.length || !before.every((record) => claimable(record, uploaderId, claim))) return null;
@@ -191,25 +192,25 @@ export class MongoFileRecords implements FileRecords {
       await this.#collection.updateMany(
         { _id: { $in: fresh }, uploaderId, claim: null, pending: { $ne: true } },
         { $set: { claim } },
-        { maxTimeMS: this.#timeoutMs } as never,
+        this.#options.write() as never,
       );
     }
     const after = await read();
     if (after.length === ids.length && after.every((record) => record.claim === claim)) return ids.map((id) => after.find((record) => record.id === id)!);
     // Another message took one in between: give back those this call took.
     const taken = after.filter((record) => record.claim === claim && fresh.includes(record.id)).map((record) => record.id);
-    if (taken.length > 0) await this.#collection.updateMany({ _id: { $in: taken }, claim }, { $set: { claim: null } }, { maxTimeMS: this.#timeoutMs } as never);
+    if (taken.length > 0) await this.#collection.updateMany({ _id: { $in: taken }, claim }, { $set: { claim: null } }, this.#options.write() as never);
     return null;
   }
 
   async get(id: string): Promise<FileRecord | null> {
-    const doc = await this.#collection.findOne({ _id: id }, { maxTimeMS: this.#timeoutMs });
+    const doc = await this.#collection.findOne({ _id: id }, this.#options.read());
     return doc ? recordOfDoc(doc) : null;
   }
 
   async unclaimed(before: Date, limit: number): Promise<FileRecord[]> {
     const docs = await this.#collection
-      .find({ claim: null, createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs })
+      .find({ claim: null, createdAt: { $lt: before } }, this.#options.read())
       .sort({ createdAt: 1 })
       .limit(limit)
       .toArray();
@@ -217,17 +218,17 @@ export class MongoFileRecords implements FileRecords {
   }
 
   async uploadedBy(uploaderId: string, limit: number): Promise<FileRecord[]> {
-    const docs = await this.#collection.find({ uploaderId }, { maxTimeMS: this.#timeoutMs }).limit(limit).toArray();
+    const docs = await this.#collection.find({ uploaderId }, this.#options.read()).limit(limit).toArray();
     return docs.map(recordOfDoc);
   }
 
   async uploadedBefore(before: Date, limit: number): Promise<FileRecord[]> {
-    const docs = await this.#collection.find({ createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs }).sort({ createdAt: 1 }).limit(limit).toArray();
+    const docs = await this.#collection.find({ createdAt: { $lt: before } }, this.#options.read()).sort({ createdAt: 1 }).limit(limit).toArray();
     return docs.map(recordOfDoc);
   }
 
   async deleteUnclaimed(id: string, before: Date): Promise<boolean> {
-    const result = await this.#collection.deleteOne({ _id: id, claim: null, createdAt: { $lt: before } }, { maxTimeMS: this.#timeoutMs } as never);
+    const result = await this.#collection.deleteOne({ _id: id, claim: null, createdAt: { $lt: before } }, this.#options.write() as never);
     return result.deletedCount === 1;
   }
 }

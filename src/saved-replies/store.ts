@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { rawOperationOptions } from '../stores/mongoose/raw-options.js';
 
 /** A saved reply as stored (see `SavedReply` for what each field means). */
 export interface SavedReplyRecord {
@@ -109,26 +110,24 @@ const isDuplicate = (error: unknown) => (error as { code?: number }).code === DU
 export class MongoSavedReplyStore implements SavedReplyStore {
   readonly #connection: Connection;
   readonly #prefix: string;
-  readonly #timeoutMs: number;
+  readonly #options: ReturnType<typeof rawOperationOptions>;
 
   constructor(connection: Connection, prefix: string, timeoutMs: number) {
     this.#connection = connection;
     this.#prefix = prefix;
-    this.#timeoutMs = timeoutMs;
+    this.#options = rawOperationOptions(timeoutMs);
   }
 
   get #replies() {
     return this.#connection.collection<SavedReplyDoc>(`${this.#prefix}saved_replies`);
   }
 
-  // From the primary, written to a majority, and bounded in time on the server and in the driver,
-  // as the chat's other collections are, whatever the host's connection says.
   get #read() {
-    return { readPreference: 'primary' as const, maxTimeMS: this.#timeoutMs, signal: AbortSignal.timeout(this.#timeoutMs + 1000) };
+    return this.#options.read();
   }
 
   get #write() {
-    return { writeConcern: { w: 'majority' as const, wtimeoutMS: this.#timeoutMs }, maxTimeMS: this.#timeoutMs, signal: AbortSignal.timeout(this.#timeoutMs + 1000) };
+    return this.#options.write();
   }
 
   async init(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { rawOperationOptions } from '../stores/mongoose/raw-options.js';
 import type { WebhookEventType } from './options.js';
 
 /** One event on its way to one endpoint. Its id is the event's and the URL's, so writing it again changes nothing. */
@@ -112,12 +113,12 @@ interface EntryDoc extends Omit<OutboxEntry, 'id'> {
 export class MongoWebhookOutbox implements WebhookOutbox {
   readonly #connection: Connection;
   readonly #prefix: string;
-  readonly #timeoutMs: number;
+  readonly #options: ReturnType<typeof rawOperationOptions>;
 
   constructor(connection: Connection, prefix: string, timeoutMs: number) {
     this.#connection = connection;
     this.#prefix = prefix;
-    this.#timeoutMs = timeoutMs;
+    this.#options = rawOperationOptions(timeoutMs);
   }
 
   get #entries() {
@@ -141,7 +142,7 @@ export class MongoWebhookOutbox implements WebhookOutbox {
     if (entries.length === 0) return;
     const docs = entries.map(({ id, ...rest }) => ({ _id: id, ...rest }));
     try {
-      await this.#entries.insertMany(docs, { ordered: false, writeConcern: { w: 'majority', wtimeout: this.#timeoutMs } } as never);
+      await this.#entries.insertMany(docs, { ordered: false, ...this.#options.write() } as never);
     } catch (error) {
       // Entries written before (a retry of the same change) are the same events: only those may fail.
       const writeErrors = (error as { writeErrors?: Array<{ code?: number }> | { code?: number } }).writeErrors;
@@ -152,7 +153,7 @@ export class MongoWebhookOutbox implements WebhookOutbox {
 
   async due(now: Date, limit: number): Promise<OutboxEntry[]> {
     const docs = await this.#entries
-      .find({ state: 'pending', nextAttemptAt: { $lte: now } }, { maxTimeMS: this.#timeoutMs })
+      .find({ state: 'pending', nextAttemptAt: { $lte: now } }, this.#options.read())
       .sort({ nextAttemptAt: 1 })
       .limit(limit)
       .toArray();
@@ -163,13 +164,13 @@ export class MongoWebhookOutbox implements WebhookOutbox {
     const set: Partial<EntryDoc> = { state: delivery.state, attempts: delivery.attempt };
     if (delivery.nextAttemptAt) set.nextAttemptAt = delivery.nextAttemptAt;
     if (delivery.state !== 'pending') set.doneAt = delivery.at;
-    await this.#entries.updateOne({ _id: entry.id }, { $set: set }, { maxTimeMS: this.#timeoutMs } as never);
-    await this.#log.insertOne({ ...delivery }, { maxTimeMS: this.#timeoutMs } as never);
+    await this.#entries.updateOne({ _id: entry.id }, { $set: set }, this.#options.write() as never);
+    await this.#log.insertOne({ ...delivery }, this.#options.write() as never);
   }
 
   async deliveries({ eventId, limit }: { eventId?: string; limit: number }): Promise<WebhookDelivery[]> {
     const docs = await this.#log
-      .find(eventId === undefined ? {} : { eventId }, { maxTimeMS: this.#timeoutMs })
+      .find(eventId === undefined ? {} : { eventId }, this.#options.read())
       .sort({ at: -1 })
       .limit(limit)
       .toArray();

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { ChatMessage } from '../../protocol.js';
 import { escapeRegex } from '../../escape-regex.js';
 import { nameKey, searchableInboxOf, searchWords } from '../conversation-rules.js';
+import { rawOperationOptions } from './raw-options.js';
 import type { ConversationRecord, MessageSearch, VisitorSearch } from '../types.js';
 import { toChatMessage, toConversationRecord, type ChatModels, type ConversationDoc, type MessageDoc, type operationOptions } from './schemas.js';
 
@@ -80,10 +81,10 @@ export class MongoSearch {
   async #backfillInboxes(): Promise<void> {
     const { trusted, Types } = this.#connection.base;
     const migrations = this.#connection.collection<{ _id: string; done: boolean; after?: unknown }>(`${this.#prefix}migrations`);
-    const progress = await migrations.findOne({ _id: 'message-inbox' }, { readPreference: 'primary', maxTimeMS: this.#timeoutMs });
+    const options = rawOperationOptions(this.#timeoutMs);
+    const progress = await migrations.findOne({ _id: 'message-inbox' }, options.read());
     if (progress?.done) return;
-    const saveProgress = (state: { done: boolean; after?: unknown }) =>
-      migrations.updateOne({ _id: 'message-inbox' }, { $set: state }, { upsert: true, writeConcern: { w: 'majority', wtimeoutMS: this.#timeoutMs } });
+    const saveProgress = (state: { done: boolean; after?: unknown }) => migrations.updateOne({ _id: 'message-inbox' }, { $set: state }, { upsert: true, ...options.write() });
     let after = progress?.after;
     for (;;) {
       const filter: Record<string, unknown> = { inbox: trusted({ $exists: false }) };
