@@ -43,7 +43,8 @@ interface Position {
 }
 
 const cursorSchema = z.object({
-  b: z.number().int().min(0),
+  // A time a Date can hold (8.64e15 ms either side of 1970).
+  b: z.number().int().min(0).max(8.64e15),
   s: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(MAX_SEEN),
 });
 
