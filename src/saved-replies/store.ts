@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { isDuplicateKey } from '../stores/mongoose/message-log.js';
 import { rawOperationOptions } from '../stores/mongoose/raw-options.js';
 
 /** A saved reply as stored (see `SavedReply` for what each field means). */
@@ -103,9 +104,6 @@ interface SavedReplyDoc extends Omit<SavedReplyRecord, 'id'> {
   _id: string;
 }
 
-const DUPLICATE_KEY = 11000;
-const isDuplicate = (error: unknown) => (error as { code?: number }).code === DUPLICATE_KEY;
-
 /** Saved replies in the chat's MongoDB (`<prefix>saved_replies`), through the raw driver, written with `w: 'majority'`. */
 export class MongoSavedReplyStore implements SavedReplyStore {
   readonly #connection: Connection;
@@ -161,7 +159,7 @@ export class MongoSavedReplyStore implements SavedReplyStore {
       await this.#replies.insertOne({ _id: id, ...rest }, this.#write);
       return true;
     } catch (error) {
-      if (isDuplicate(error)) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }
@@ -172,7 +170,7 @@ export class MongoSavedReplyStore implements SavedReplyStore {
       const result = await this.#replies.updateOne({ _id: id }, { $set: rest }, this.#write);
       return result.matchedCount === 0 ? null : true;
     } catch (error) {
-      if (isDuplicate(error)) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
   }
